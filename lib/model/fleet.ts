@@ -1,0 +1,262 @@
+// The fleet definition: pure data that a user writes in `probes.config.ts`.
+// Nothing here performs I/O; validation lives in lib/config, execution in lib/runner.
+
+/** A reference to a secret. Locally it resolves from `PROBE_SECRET_<NAME>`, in AWS from Secrets Manager. */
+export interface SecretRef {
+  readonly $secret: string;
+}
+
+export type Severity = 'critical' | 'warning' | 'info';
+
+/** Fixed periods, or an EventBridge cron expression such as `cron(0/5 * * * ? *)`. */
+export type Schedule = '1m' | '2m' | '5m' | '10m' | '15m' | '30m' | '1h' | `cron(${string})`;
+
+export interface RateLimit {
+  /** Sustained requests per second to one target origin. */
+  requestsPerSecond: number;
+  /** Requests that may go at once before the rate applies. */
+  burst: number;
+}
+
+export interface RetryPolicy {
+  /** Extra attempts after the first one. */
+  count: number;
+  /** Wait before the first retry; doubles on each further retry. */
+  backoffMs: number;
+  /** `network`: retry only failures whose kind is retry-safe; `any`: retry every failure. */
+  onlyOn: 'network' | 'any';
+}
+
+export interface FleetDefaults {
+  timeoutMs?: number;
+  retries?: Partial<RetryPolicy>;
+  schedule?: Schedule;
+  rateLimit?: RateLimit;
+  headers?: Record<string, string | SecretRef>;
+  degradedMs?: number;
+  maxMs?: number;
+  /** Bodies are read up to this many bytes and no further (default 1 MiB). */
+  maxBodyBytes?: number;
+  /** Checks run at once in one run (default 8). */
+  concurrency?: number;
+}
+
+/** Extra trusted CA certificates for internal services signed by a private CA. */
+export type CaSource = { file: string } | SecretRef;
+
+export interface Environment {
+  baseUrl: string;
+  /** Only a sandbox may receive checks with `sideEffects: { kind: 'sandbox' }` or touch forbidden paths. */
+  sandbox?: boolean;
+  /** Values for `{{name}}` placeholders in URLs, headers, query and bodies. */
+  variables?: Record<string, string | SecretRef>;
+  rateLimit?: RateLimit;
+  headers?: Record<string, string | SecretRef>;
+  caCertificates?: CaSource[];
+}
+
+/** Where a service reports its deployed version (used by `probe-fleet verify --expect-version`). */
+export interface VersionSource {
+  path: string;
+  jsonPath: string;
+}
+
+export interface SlackChannel {
+  /** AWS Chatbot Slack workspace id (team id). */
+  workspaceId: string;
+  channelId: string;
+  name?: string;
+}
+
+export interface Webhook {
+  kind: 'slack' | 'teams' | 'googleChat';
+  url: SecretRef;
+}
+
+export interface AlertRoute {
+  emails?: string[];
+  /** HTTPS endpoints subscribed to the SNS topic, e.g. PagerDuty or Opsgenie CloudWatch integrations. */
+  httpsEndpoints?: string[];
+  slackChannels?: SlackChannel[];
+  /** Chat webhooks delivered by the notify function (formatted messages, not raw alarm JSON). */
+  webhooks?: Webhook[];
+  /** PagerDuty Events API v2 routing key, delivered by the notify function. */
+  pagerDutyRoutingKey?: SecretRef;
+}
+
+export interface AlarmPolicyConfig {
+  /** Regions that must fail in the same period (default 2 when a check runs in 2+ regions, else 1). */
+  quorum?: number;
+  evaluationPeriods?: number;
+  datapointsToAlarm?: number;
+  latencyStatistic?: 'p50' | 'p90' | 'p95' | 'p99' | 'Maximum' | 'Average';
+  /** Window for the latency statistic, long enough to hold several samples (default 15 minutes). */
+  latencyPeriodMinutes?: number;
+  certificateDays?: { chat: number; pager: number };
+}
+
+export interface Alerting {
+  pager?: AlertRoute;
+  chat?: AlertRoute;
+  policy?: AlarmPolicyConfig;
+}
+
+export type SideEffects =
+  /** Writes nothing the service keeps, e.g. a failed login. The reason is required. */
+  | { kind: 'none'; reason: string }
+  /** Really writes; allowed only against an environment marked `sandbox`. */
+  | { kind: 'sandbox'; reason: string };
+
+export type HttpMethod = 'GET' | 'HEAD' | 'OPTIONS' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export type RequestBody =
+  | { json: unknown }
+  | { text: string; contentType?: string }
+  | { form: Record<string, string | SecretRef> };
+
+export type Auth =
+  | { bearer: SecretRef }
+  | { basic: { username: string | SecretRef; password: SecretRef } };
+
+export type Assertion =
+  | { type: 'status'; equals?: number; in?: number[]; min?: number; max?: number }
+  | { type: 'header'; name: string; equals?: string; matches?: string; exists?: boolean }
+  | {
+      type: 'json';
+      /** `$.a.b[0].c` */
+      path: string;
+      equals?: unknown;
+      contains?: unknown;
+      exists?: boolean;
+      isType?: 'string' | 'number' | 'boolean' | 'object' | 'array' | 'null';
+      gt?: number;
+      gte?: number;
+      lt?: number;
+      lte?: number;
+      length?: number | { min?: number; max?: number };
+    }
+  | { type: 'body'; contains?: string; matches?: string }
+  | { type: 'responseTime'; lessThanMs: number }
+  | { type: 'contentType'; equals: string };
+
+export interface HttpRequestSpec {
+  /** Default GET. Anything but GET/HEAD/OPTIONS needs `sideEffects`. */
+  method?: HttpMethod;
+  /** An absolute URL, or a path relative to the environment's `baseUrl`. May hold `{{name}}` placeholders. */
+  url: string;
+  headers?: Record<string, string | SecretRef>;
+  query?: Record<string, string | number | boolean>;
+  body?: RequestBody;
+  auth?: Auth;
+  /** Follow up to this many redirects (default 0: a redirect is the response). */
+  followRedirects?: number;
+  sideEffects?: SideEffects;
+  assertions?: Assertion[];
+}
+
+export type Extractor =
+  | { from: 'json'; path: string }
+  | { from: 'header'; name: string }
+  | { from: 'body'; regex: string; group?: number };
+
+export interface FlowStep extends HttpRequestSpec {
+  name: string;
+  /** Values taken from this step's response, available to later steps as `{{name}}`. */
+  extract?: Record<string, Extractor>;
+}
+
+export interface CheckCommon {
+  /** Stable, lowercase, unique: `[a-z0-9][a-z0-9-]*`. Metric dimensions and alarm names derive from it. */
+  id: string;
+  name: string;
+  service: string;
+  owner: string;
+  runbook: string;
+  rollbackNote: string;
+  /** One sentence: the expected result. */
+  expect: string;
+  severity: Severity;
+  tags?: string[];
+  schedule?: Schedule;
+  regions?: string[];
+  environments?: string[];
+  retries?: number | Partial<RetryPolicy>;
+  timeoutMs?: number;
+  degradedMs?: number;
+  maxMs?: number;
+  /** Publish per-phase timing metrics too (each metric costs money every month). */
+  detailedTimings?: boolean;
+  caCertificates?: CaSource[];
+  alarm?: AlarmPolicyConfig;
+}
+
+export interface HttpCheck extends CheckCommon, HttpRequestSpec {
+  kind: 'http';
+}
+
+export interface FlowCheck extends CheckCommon {
+  kind: 'flow';
+  steps: FlowStep[];
+}
+
+export interface TlsCheck extends CheckCommon {
+  kind: 'tls';
+  /** Default: the environment's `baseUrl` host. */
+  host?: string;
+  /** Default 443 (or the `baseUrl` port). */
+  port?: number;
+  /** Default 14. */
+  minDaysRemaining?: number;
+  /** Default TLSv1.2. */
+  minProtocol?: 'TLSv1.2' | 'TLSv1.3';
+}
+
+export type DnsRecordType = 'A' | 'AAAA' | 'CNAME' | 'TXT' | 'MX';
+
+export interface DnsCheck extends CheckCommon {
+  kind: 'dns';
+  /** The name to resolve. */
+  hostname: string;
+  recordType: DnsRecordType;
+  /** `host` or `host:port` of a resolver; default: the system's. */
+  resolver?: string;
+  /** Every listed value must be among the answers. */
+  answersInclude?: string[];
+  /** The name must not exist (NXDOMAIN). */
+  expectNxdomain?: boolean;
+}
+
+export interface TcpCheck extends CheckCommon {
+  kind: 'tcp';
+  host?: string;
+  port: number;
+  /** Bytes to send after connecting (UTF-8). */
+  send?: string;
+  reply?: { contains?: string; matches?: string };
+}
+
+export type Check = HttpCheck | FlowCheck | TlsCheck | DnsCheck | TcpCheck;
+export type CheckKind = Check['kind'];
+
+export interface Fleet {
+  name: string;
+  homeRegion: string;
+  regions: string[];
+  /** Namespace of the CloudWatch metrics (default `ProbeFleet`). */
+  namespace?: string;
+  defaults?: FleetDefaults;
+  environments: Record<string, Environment>;
+  /** Path prefixes or regular expressions (`/^\/pay/`) that only a sandbox may receive. */
+  forbiddenPaths?: string[];
+  /** Per service: where it reports its deployed version. */
+  versions?: Record<string, VersionSource>;
+  alerting?: Alerting;
+  checks: Check[];
+  /** Release verification plans and sources (see lib/release). Left open so later features extend it. */
+  release?: ReleaseConfig;
+}
+
+/** Configuration for verify, canary and watch. Shapes are owned by lib/release. */
+export interface ReleaseConfig {
+  [key: string]: unknown;
+}
