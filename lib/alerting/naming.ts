@@ -1,0 +1,35 @@
+// One naming function for every alarm, so names are predictable, de-duplicated, and can be
+// read back by the notify function to find the check an alarm belongs to.
+
+export type AlarmKind = 'availability' | 'latency' | 'cert-chat' | 'cert-pager' | 'heartbeat' | 'service';
+
+export interface AlarmIdentity {
+  fleet: string;
+  kind: AlarmKind;
+  /** check id for per-check alarms, region for heartbeats, service for service composites. */
+  subject: string;
+}
+
+const PREFIX = 'probe-fleet';
+const KINDS: readonly AlarmKind[] = ['availability', 'latency', 'cert-chat', 'cert-pager', 'heartbeat', 'service'];
+
+/** Alarm names keep to characters every CloudWatch API and console URL accepts. */
+function safe(part: string): string {
+  return part.replace(/[^A-Za-z0-9_.-]/g, '_');
+}
+
+/** `probe-fleet/<fleet>/<kind>/<subject>`, at most 255 characters. */
+export function alarmName(identity: AlarmIdentity): string {
+  const name = `${PREFIX}/${safe(identity.fleet)}/${identity.kind}/${safe(identity.subject)}`;
+  if (name.length > 255) throw new Error(`alarm name too long (${name.length} > 255): ${name.slice(0, 80)}…`);
+  return name;
+}
+
+/** Reads an alarm name back; null for names this tool did not make. */
+export function parseAlarmName(name: string): AlarmIdentity | null {
+  const parts = name.split('/');
+  if (parts.length !== 4 || parts[0] !== PREFIX) return null;
+  const [, fleet, kind, subject] = parts as [string, string, string, string];
+  if (!(KINDS as readonly string[]).includes(kind)) return null;
+  return { fleet, kind: kind as AlarmKind, subject };
+}
