@@ -33,3 +33,13 @@ export function parseAlarmName(name: string): AlarmIdentity | null {
   if (!(KINDS as readonly string[]).includes(kind)) return null;
   return { fleet, kind: kind as AlarmKind, subject };
 }
+
+/**
+ * The value of the `Check` metric dimension and the subject of per-check alarms for one
+ * check against one environment. A check that runs against a single environment is named
+ * by its id alone; with several environments (several live sites running one suite) each
+ * gets its own series, `<checkId>.<environment>` (ids never contain a dot).
+ */
+export function checkTarget(checkId: string, environment: string, environmentCount: number): string {
+  return environmentCount > 1 ? `${checkId}.${environment}` : checkId;
+}

@@ -1,0 +1,34 @@
+// Flag parsing shared by every command: node's own parseArgs, with errors as values.
+import { parseArgs } from 'node:util';
+
+export type FlagSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean; default?: string | boolean }>;
+
+export type ParsedFlags<S extends FlagSpec> = {
+  [K in keyof S]: S[K]['type'] extends 'boolean' ? boolean | undefined : S[K]['multiple'] extends true ? string[] | undefined : string | undefined;
+};
+
+export type FlagResult<S extends FlagSpec> = { ok: true; values: ParsedFlags<S>; positionals: string[] } | { ok: false; error: string };
+
+export function parseFlags<S extends FlagSpec>(args: string[], spec: S): FlagResult<S> {
+  try {
+    const { values, positionals } = parseArgs({ args, options: spec, allowPositionals: true, strict: true });
+    return { ok: true, values: values as ParsedFlags<S>, positionals };
+  } catch (error) {
+    return { ok: false, error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `500ms`, `120s`, `2m`, `1h` (or a bare number of seconds) → milliseconds; null when unreadable. */
+export function parseDuration(text: string): number | null {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!match) return null;
+  const value = Number(match[1]) * (UNITS[match[2] ?? 's'] ?? 1000);
+  return Number.isFinite(value) && value > 0 ? value : null;
+}
+
+/** A usage error in the house format: what failed, expected, received. */
+export function usageError(flag: string, expected: string, received: string): string {
+  return `invalid ${flag}: expected ${expected}, received ${JSON.stringify(received)}`;
+}
