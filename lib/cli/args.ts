@@ -12,7 +12,7 @@ export type FlagResult<S extends FlagSpec> = { ok: true; values: ParsedFlags<S>;
 export function parseFlags<S extends FlagSpec>(args: string[], spec: S): FlagResult<S> {
   try {
     const { values, positionals } = parseArgs({ args, options: spec, allowPositionals: true, strict: true });
-    return { ok: true, values: values as ParsedFlags<S>, positionals };
+    return { ok: true, values: values as unknown as ParsedFlags<S>, positionals };
   } catch (error) {
     return { ok: false, error: error instanceof Error ? error.message : String(error) };
   }
