@@ -256,7 +256,98 @@ export interface Fleet {
   release?: ReleaseConfig;
 }
 
-/** Configuration for verify, canary and watch. Shapes are owned by lib/release. */
+/** One query of a CloudWatch `GetMetricData` call: a metric with a statistic, or a metric-math expression. */
+export type MetricDataQuerySpec =
+  | {
+      /** Lowercase id, referenced by expressions (`[a-z][a-zA-Z0-9_]*`). */
+      id: string;
+      metric: { namespace: string; metricName: string; dimensions?: Record<string, string> };
+      /** `Sum`, `Average`, `Maximum`, `Minimum`, `SampleCount` or a percentile such as `p95`. */
+      stat: string;
+      /** Seconds; default: the source's `periodSeconds`. */
+      periodSeconds?: number;
+      unit?: string;
+      label?: string;
+      /** Whether this query's values are the ones judged (default: only the last query is returned). */
+      returnData?: boolean;
+    }
+  | { id: string; expression: string; label?: string; returnData?: boolean; periodSeconds?: number };
+
+/** A CloudWatch `GetMetricData` measurement, as in Argo Rollouts' CloudWatch provider. */
+export interface CloudWatchMetricSource {
+  /** Shown in reports, e.g. `canary-5xx-rate`. */
+  name: string;
+  /** Default: the fleet's `homeRegion`. */
+  region?: string;
+  /** The query whose values are judged is the one with `returnData: true`, else the last one. */
+  queries: MetricDataQuerySpec[];
+  /** Default 60. */
+  periodSeconds?: number;
+  /** How far back the query looks, e.g. `5m` (default: the canary interval, or the watch step's window). */
+  lookback?: string;
+  /** How the returned datapoints become one value (default `last`: the newest datapoint). */
+  reduce?: 'last' | 'max' | 'min' | 'avg' | 'sum';
+  /** Condition on the value, e.g. `<=0.01` (required for canary metrics). */
+  successCondition?: string;
+}
+
+/** Where the watch reads a series such as memory or the DB pool. */
+export type SeriesSource =
+  | {
+      prometheus: {
+        /** Series name in the text exposition format, e.g. `process_resident_memory_bytes`. */
+        metric: string;
+        /** Only samples whose labels all match. */
+        labels?: Record<string, string>;
+        /** How several matching samples become one value (default `sum`). */
+        aggregate?: 'sum' | 'max' | 'min' | 'avg';
+        /** Default: `--metrics-url`, else `<environment baseUrl>/metrics`. */
+        url?: string;
+      };
+    }
+  | { cloudwatch: CloudWatchMetricSource };
+
+/** What one watch step judges. */
+export type WatchJudgement =
+  /** Share of failed probe results in the window, at most `max` (0 means none may fail). */
+  | { kind: 'errorRate'; max: number }
+  /** Per check, the percentile of probe durations in the window within the SLO (`maxMs`, else each check's `maxMs`). */
+  | { kind: 'latency'; percentile?: number; maxMs?: number }
+  /**
+   * Least-squares slope of a series over the window, per minute. Healthy when the slope is at most
+   * `maxSlopePerMinute` (in the series' unit) and/or `maxRelativeSlopePerMinute` (a fraction of the series' mean).
+   */
+  | { kind: 'trend'; series: string; maxSlopePerMinute?: number; maxRelativeSlopePerMinute?: number };
+
+export interface WatchStep {
+  name: string;
+  /** Offset from the deploy, e.g. `0s`, `2m`, `30m`. */
+  at: string;
+  /** The data judged: from `at - window` to `at` (default: since the previous step, or everything so far). */
+  window?: string;
+  judge: WatchJudgement;
+}
+
+export interface WatchPlan {
+  steps: WatchStep[];
+  /** How often probes run during the watch (default `15s`). */
+  probeInterval?: string;
+  /** How often series are sampled (default `15s`). */
+  scrapeInterval?: string;
+  /** Probe selection; default: the checks tagged `smoke` or with severity `critical`. */
+  tags?: string[];
+}
+
+/** Configuration for verify, canary and watch (see lib/release and docs/release.md). Everything is optional. */
 export interface ReleaseConfig {
-  [key: string]: unknown;
+  canary?: {
+    /** Extra measurements taken every canary interval, e.g. the canary target group's 5xx rate. */
+    cloudwatch?: CloudWatchMetricSource[];
+  };
+  watch?: {
+    /** Named plans; `default` replaces the built-in plan. */
+    plans?: Record<string, WatchPlan>;
+    /** Series that trend steps name, e.g. `memory` and `dbPool`. */
+    series?: Record<string, SeriesSource>;
+  };
 }
