@@ -1,0 +1,89 @@
+// The fleet definition frozen into a Lambda bundle at synth/build time. Environment
+// variables hold 4 KB; a fleet is bigger, so it travels as `fleet.json` next to the handler.
+// Secrets stay references ({ $secret }): values are only ever resolved at run time.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Fleet } from '../model/fleet.js';
+import { namespaceOf, resolveSettings } from '../config/resolve.js';
+import type { Shard } from './shards.js';
+
+export const FROZEN_FLEET_FILE = 'fleet.json';
+export const FROZEN_FLEET_FORMAT = 1;
+
+export interface FrozenFleet {
+  format: typeof FROZEN_FLEET_FORMAT;
+  /** Fleet name: the `Fleet` metric dimension. */
+  name: string;
+  /** Where metrics are published, whatever region the probe runs in. */
+  homeRegion: string;
+  /** CloudWatch namespace (default `ProbeFleet`). */
+  namespace: string;
+  /** The region this bundle probes from. */
+  region: string;
+  /** The fleet with only the checks that run in `region`. */
+  fleet: Fleet;
+  /** The shards of `region`. */
+  shards: Shard[];
+}
+
+export class FrozenFleetError extends Error {
+  readonly kind = 'frozen_fleet_invalid';
+  readonly retryable = false;
+}
+
+/** Expects an already validated fleet (lib/config validation runs before any build or synth). */
+export function freezeFleet(fleet: Fleet, region: string, shards: Shard[]): FrozenFleet {
+  const checks = fleet.checks.filter((check) => resolveSettings(fleet, check).regions.includes(region));
+  const frozen: FrozenFleet = {
+    format: FROZEN_FLEET_FORMAT,
+    name: fleet.name,
+    homeRegion: fleet.homeRegion,
+    namespace: namespaceOf(fleet),
+    region,
+    fleet: { ...fleet, checks },
+    shards: shards.filter((shard) => shard.region === region),
+  };
+  // A round trip through JSON is what the bundle will see; doing it here turns a
+  // non-serialisable value (a function, a RegExp) into a build error, not a runtime surprise.
+  return JSON.parse(JSON.stringify(frozen)) as FrozenFleet;
+}
+
+export function serializeFrozenFleet(frozen: FrozenFleet): string {
+  return `${JSON.stringify(frozen)}\n`;
+}
+
+export function parseFrozenFleet(text: string, source = FROZEN_FLEET_FILE): FrozenFleet {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new FrozenFleetError(`${source}: expected JSON, received unparseable text (${(error as Error).message}); rebuild the bundle`);
+  }
+  const frozen = value as Partial<FrozenFleet> | null;
+  if (typeof frozen !== 'object' || frozen === null || frozen.format !== FROZEN_FLEET_FORMAT) {
+    throw new FrozenFleetError(
+      `${source}: expected a frozen fleet of format ${FROZEN_FLEET_FORMAT}, received format ${String(frozen?.format)}; rebuild the bundle with this version`,
+    );
+  }
+  for (const key of ['name', 'homeRegion', 'namespace', 'region'] as const) {
+    if (typeof frozen[key] !== 'string') {
+      throw new FrozenFleetError(`${source}: expected '${key}' to be a string, received ${typeof frozen[key]}; rebuild the bundle`);
+    }
+  }
+  if (!Array.isArray(frozen.shards) || typeof frozen.fleet !== 'object' || !Array.isArray(frozen.fleet.checks)) {
+    throw new FrozenFleetError(`${source}: expected 'fleet.checks' and 'shards' arrays; rebuild the bundle`);
+  }
+  return frozen as FrozenFleet;
+}
+
+/** Reads `fleet.json` from a directory (the directory of the handler file in a bundle). */
+export async function loadFrozenFleet(dir: string): Promise<FrozenFleet> {
+  const path = join(dir, FROZEN_FLEET_FILE);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new FrozenFleetError(`${FROZEN_FLEET_FILE}: expected it next to the handler, could not read it (${(error as NodeJS.ErrnoException).code ?? 'error'}); the bundle is incomplete`);
+  }
+  return parseFrozenFleet(text, FROZEN_FLEET_FILE);
+}
