@@ -1,0 +1,281 @@
+// One shape for "an alarm changed state", whether CloudWatch sent it through SNS or the local
+// monitor's evaluator produced it. Every formatter reads this and nothing else.
+import type { AlarmKind } from '../alerting/naming.js';
+import { parseAlarmName } from '../alerting/naming.js';
+import type { Severity } from '../model/fleet.js';
+import type { NotifyConfig, NotifyTarget, RouteName } from './notifyConfig.js';
+
+export type AlarmState = 'ALARM' | 'OK' | 'INSUFFICIENT_DATA';
+
+export interface AlarmEvent {
+  alarmName: string;
+  fleet: string;
+  /** Null for alarms this tool did not name (still delivered, with what the message says). */
+  kind: AlarmKind | null;
+  subject: string;
+  state: AlarmState;
+  previousState: AlarmState | null;
+  /** `firing` (→ALARM), `resolved` (ALARM→OK), `info` (anything else, e.g. INSUFFICIENT_DATA). */
+  status: 'firing' | 'resolved' | 'info';
+  reason: string;
+  /** ISO-8601 time of this state change. */
+  changedAt: string;
+  /** For a recovery: when the alarm began, if known. */
+  downSince: string | null;
+  /** For a recovery: how long it was in alarm, if known. */
+  downForMs: number | null;
+  /** Human name of the region the alarm lives in, as CloudWatch names it. */
+  alarmRegion: string;
+  /** Probe regions involved (from the alarm's metrics, else from the check's configuration). */
+  regions: string[];
+  severity: Severity;
+  /** The check behind a per-check alarm. */
+  target: NotifyTarget | null;
+  /** For a service alarm: its checks. */
+  serviceTargets: NotifyTarget[];
+  service: string | null;
+  description: string;
+  dashboardUrl: string;
+  alarmArn: string | null;
+}
+
+export class AlarmMessageError extends Error {
+  readonly kind = 'alarm_message_invalid';
+  /** The same message will fail the same way. */
+  readonly retryable = false;
+}
+
+const STATES: readonly string[] = ['ALARM', 'OK', 'INSUFFICIENT_DATA'];
+
+function str(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+function state(value: unknown, field: string, required: boolean): AlarmState | null {
+  if (value === undefined || value === null) {
+    if (required) throw new AlarmMessageError(`alarm message: expected ${field} to be one of ${STATES.join('/')}, received nothing`);
+    return null;
+  }
+  if (typeof value !== 'string' || !STATES.includes(value)) {
+    throw new AlarmMessageError(`alarm message: expected ${field} to be one of ${STATES.join('/')}, received ${JSON.stringify(value).slice(0, 60)}`);
+  }
+  return value as AlarmState;
+}
+
+/** CloudWatch writes `2015-06-03T17:43:27.123+0000`, which Date.parse does not read everywhere. */
+export function parseCloudWatchTime(text: string | null): string | null {
+  if (text === null) return null;
+  const normalised = text.replace(/([+-]\d\d)(\d\d)$/, '$1:$2');
+  const ms = Date.parse(normalised);
+  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+}
+
+interface Dimension {
+  name?: unknown;
+  value?: unknown;
+}
+
+/** Region dimensions named anywhere in a metric alarm's trigger, single metric or metric math. */
+function regionsOfTrigger(trigger: unknown): string[] {
+  const found = new Set<string>();
+  const visit = (dimensions: unknown): void => {
+    if (!Array.isArray(dimensions)) return;
+    for (const d of dimensions as Dimension[]) {
+      const name = str(d.name);
+      const value = str(d.value);
+      if (name === 'Region' && value) found.add(value);
+    }
+  };
+  if (typeof trigger === 'object' && trigger !== null) {
+    const t = trigger as { Dimensions?: unknown; Metrics?: unknown };
+    visit(t.Dimensions);
+    if (Array.isArray(t.Metrics)) {
+      for (const m of t.Metrics as { MetricStat?: { Metric?: { Dimensions?: unknown } } }[]) {
+        visit(m.MetricStat?.Metric?.Dimensions);
+      }
+    }
+  }
+  return [...found].sort();
+}
+
+export interface ParseContext {
+  config: NotifyConfig;
+  /** Which topic the message came through; decides severity for alarms without a check. */
+  route: RouteName;
+}
+
+/** Parses the `Message` of a CloudWatch alarm SNS notification (metric, metric-math or composite). */
+export function parseAlarmMessage(message: string, context: ParseContext): AlarmEvent {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(message);
+  } catch {
+    throw new AlarmMessageError(`alarm message: expected JSON from CloudWatch, received ${JSON.stringify(message.slice(0, 80))}`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new AlarmMessageError(`alarm message: expected a JSON object, received ${JSON.stringify(message.slice(0, 80))}`);
+  }
+  const m = raw as Record<string, unknown>;
+  const alarmName = str(m.AlarmName);
+  if (!alarmName) throw new AlarmMessageError('alarm message: expected a string AlarmName, received nothing');
+  const newState = state(m.NewStateValue, 'NewStateValue', true)!;
+  const oldState = state(m.OldStateValue, 'OldStateValue', false);
+  const changedAt = parseCloudWatchTime(str(m.StateChangeTime)) ?? new Date().toISOString();
+  // Present on newer messages (composite alarms and recent metric alarms); without it a
+  // recovery cannot say how long it was down, and says so instead of guessing.
+  const previousChange = parseCloudWatchTime(str(m.PreviousStateChangeTime));
+  return buildAlarmEvent({
+    config: context.config,
+    route: context.route,
+    alarmName,
+    state: newState,
+    previousState: oldState,
+    reason: str(m.NewStateReason) ?? '',
+    changedAt,
+    downSince: newState === 'OK' && oldState === 'ALARM' ? previousChange : null,
+    alarmRegion: str(m.Region) ?? context.config.homeRegion,
+    metricRegions: regionsOfTrigger(m.Trigger),
+    description: str(m.AlarmDescription) ?? '',
+    alarmArn: str(m.AlarmArn),
+  });
+}
+
+export interface AlarmEventInput {
+  config: NotifyConfig;
+  route: RouteName;
+  alarmName: string;
+  state: AlarmState;
+  previousState: AlarmState | null;
+  reason: string;
+  changedAt: string;
+  downSince: string | null;
+  alarmRegion: string;
+  metricRegions: string[];
+  description: string;
+  alarmArn: string | null;
+}
+
+/** Joins what an alarm says with what the fleet knows about its subject. Shared with the local monitor. */
+export function buildAlarmEvent(input: AlarmEventInput): AlarmEvent {
+  const identity = parseAlarmName(input.alarmName);
+  const kind = identity?.kind ?? null;
+  const subject = identity?.subject ?? input.alarmName;
+  const perCheck = kind === 'availability' || kind === 'latency' || kind === 'cert-chat' || kind === 'cert-pager';
+  const target = perCheck ? (input.config.targets[subject] ?? null) : null;
+  const serviceTargets = kind === 'service' ? Object.values(input.config.targets).filter((t) => t.service === subject) : [];
+  const service = target?.service ?? (kind === 'service' ? subject : null);
+  const status = input.state === 'ALARM' ? 'firing' : input.state === 'OK' && input.previousState === 'ALARM' ? 'resolved' : 'info';
+  const downForMs = input.downSince === null ? null : Math.max(0, Date.parse(input.changedAt) - Date.parse(input.downSince));
+  const regions =
+    input.metricRegions.length > 0
+      ? input.metricRegions
+      : kind === 'heartbeat'
+        ? [subject]
+        : (target?.regions ?? [...new Set(serviceTargets.flatMap((t) => t.regions))].sort());
+  const severity: Severity = target?.severity ?? (input.route === 'pager' ? 'critical' : 'warning');
+  return {
+    alarmName: input.alarmName,
+    fleet: identity?.fleet ?? input.config.fleet,
+    kind,
+    subject,
+    state: input.state,
+    previousState: input.previousState,
+    status,
+    reason: input.reason,
+    changedAt: input.changedAt,
+    downSince: input.downSince,
+    downForMs,
+    alarmRegion: input.alarmRegion,
+    regions,
+    severity,
+    target,
+    serviceTargets,
+    service,
+    description: input.description,
+    dashboardUrl: input.config.dashboardUrl,
+    alarmArn: input.alarmArn,
+  };
+}
+
+/** `1h 5m`, `42s`: how long something lasted, for people. */
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return s % 60 === 0 ? `${m}m` : `${m}m ${s % 60}s`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return m % 60 === 0 ? `${h}h` : `${h}h ${m % 60}m`;
+  return `${Math.floor(h / 24)}d ${h % 24}h`;
+}
+
+const KIND_LABEL: Record<AlarmKind, string> = {
+  availability: 'failing',
+  latency: 'slow',
+  'cert-chat': 'certificate expires soon',
+  'cert-pager': 'certificate about to expire',
+  heartbeat: 'probes silent',
+  service: 'service down',
+};
+
+/** One line for titles and PagerDuty summaries: `[ALARM] Health endpoint (api) failing in eu-west-1, us-east-1`. */
+export function headline(event: AlarmEvent): string {
+  const what = event.target
+    ? `${event.target.checkName} (${event.target.service}${event.target.environment ? `, ${event.target.environment}` : ''})`
+    : event.kind === 'service'
+      ? `service ${event.subject}`
+      : event.kind === 'heartbeat'
+        ? `probes in ${event.subject}`
+        : event.alarmName;
+  const label = event.kind ? KIND_LABEL[event.kind] : 'in alarm';
+  if (event.status === 'resolved') {
+    return `[RESOLVED] ${what} recovered${event.downForMs !== null ? ` after ${formatDuration(event.downForMs)}` : ''}`;
+  }
+  if (event.status === 'info') return `[${event.state}] ${what}`;
+  const where = event.regions.length > 0 ? ` in ${event.regions.join(', ')}` : '';
+  return `[ALARM] ${what} ${label}${where}`;
+}
+
+/** Label/value facts shared by every chat format, in the order on-call reads them. */
+export function facts(event: AlarmEvent): { label: string; value: string }[] {
+  const out: { label: string; value: string }[] = [];
+  const t = event.target;
+  if (t) {
+    out.push({ label: 'Check', value: `${t.checkName} (${t.checkId})` });
+    out.push({ label: 'Service', value: t.service });
+    out.push({ label: 'Environment', value: t.environment });
+  } else if (event.service) {
+    out.push({ label: 'Service', value: event.service });
+    if (event.serviceTargets.length > 0) out.push({ label: 'Checks', value: event.serviceTargets.map((s) => s.checkName).join(', ') });
+  }
+  if (event.regions.length > 0) out.push({ label: 'Regions', value: event.regions.join(', ') });
+  if (event.status === 'resolved') {
+    out.push({ label: 'Down for', value: event.downForMs !== null ? formatDuration(event.downForMs) : 'unknown (the alarm message did not say when it began)' });
+    if (event.downSince) out.push({ label: 'Down since', value: event.downSince });
+    out.push({ label: 'Recovered at', value: event.changedAt });
+  } else {
+    out.push({ label: 'Since', value: event.changedAt });
+  }
+  out.push({ label: 'Severity', value: event.severity });
+  if (t) {
+    out.push({ label: 'Expected', value: t.expect });
+    out.push({ label: 'Owner', value: t.owner });
+  } else if (event.serviceTargets.length > 0) {
+    out.push({ label: 'Owner', value: [...new Set(event.serviceTargets.map((s) => s.owner))].join(', ') });
+  }
+  if (event.reason) out.push({ label: 'Reason', value: event.reason });
+  if (t) out.push({ label: 'Rollback', value: t.rollbackNote });
+  return out;
+}
+
+/** Runbook links for the event: the check's, or every check's of a service. */
+export function runbooks(event: AlarmEvent): { label: string; url: string }[] {
+  if (event.target) return [{ label: 'Runbook', url: event.target.runbook }];
+  const seen = new Set<string>();
+  const out: { label: string; url: string }[] = [];
+  for (const t of event.serviceTargets) {
+    if (seen.has(t.runbook)) continue;
+    seen.add(t.runbook);
+    out.push({ label: `Runbook: ${t.checkName}`, url: t.runbook });
+  }
+  return out;
+}

@@ -1,0 +1,88 @@
+// Sends one alarm event along one route: every chat webhook of the route, and PagerDuty when
+// the route has a routing key. Every destination is tried even if one fails; then any
+// failure is raised together, so the caller (Lambda) fails the invocation and retries.
+import type { SecretProvider } from '../secrets/secrets.js';
+import type { AlarmEvent } from './alarmEvent.js';
+import type { DeliverOptions } from './deliver.js';
+import { DeliveryError, deliverJson } from './deliver.js';
+import { formatGoogleChat } from './googleChat.js';
+import type { NotifyRoute, NotifyWebhook } from './notifyConfig.js';
+import { PAGERDUTY_EVENTS_URL, formatPagerDuty } from './pagerDuty.js';
+import { formatSlack } from './slack.js';
+import { formatTeams } from './teams.js';
+
+export interface DispatchDeps {
+  secrets: SecretProvider;
+  deliver?: DeliverOptions;
+  /** Events API endpoint; the EU service region uses `https://events.eu.pagerduty.com/v2/enqueue`. */
+  pagerDutyUrl?: string;
+}
+
+export interface DispatchOutcome {
+  destination: string;
+  ok: boolean;
+  attempts: number;
+  error?: string;
+}
+
+export class NotifyDeliveryError extends Error {
+  readonly kind = 'notify_delivery_failed';
+  constructor(
+    message: string,
+    readonly outcomes: DispatchOutcome[],
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
+
+export function formatWebhook(kind: NotifyWebhook['kind'], event: AlarmEvent): unknown {
+  switch (kind) {
+    case 'slack':
+      return formatSlack(event);
+    case 'teams':
+      return formatTeams(event);
+    case 'googleChat':
+      return formatGoogleChat(event);
+  }
+}
+
+async function send(destination: string, secretName: string, deps: DispatchDeps, build: (secret: string) => { url: string; message: unknown } | null): Promise<DispatchOutcome> {
+  try {
+    const secret = await deps.secrets.resolve(secretName);
+    const job = build(secret);
+    if (job === null) return { destination, ok: true, attempts: 0 };
+    const delivered = await deliverJson(job.url, job.message, deps.deliver);
+    return { destination, ok: true, attempts: delivered.attempts };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const attempts = error instanceof DeliveryError ? error.attempts : 0;
+    const retryable = (error as { retryable?: unknown }).retryable !== false;
+    return { destination, ok: false, attempts, error: `${message}${retryable ? '' : ' [not retryable]'}` };
+  }
+}
+
+export async function dispatch(event: AlarmEvent, route: NotifyRoute, deps: DispatchDeps): Promise<DispatchOutcome[]> {
+  const jobs: Promise<DispatchOutcome>[] = route.webhooks.map((webhook) =>
+    send(`${webhook.kind} webhook (secret ${webhook.secretName})`, webhook.secretName, deps, (url) => ({ url, message: formatWebhook(webhook.kind, event) })),
+  );
+  const pdSecret = route.pagerDutyRoutingKeySecret;
+  if (pdSecret !== null) {
+    jobs.push(
+      send(`PagerDuty (secret ${pdSecret})`, pdSecret, deps, (key) => {
+        const message = formatPagerDuty(event, key);
+        return message === null ? null : { url: deps.pagerDutyUrl ?? PAGERDUTY_EVENTS_URL, message };
+      }),
+    );
+  }
+  const outcomes = await Promise.all(jobs);
+  const failed = outcomes.filter((o) => !o.ok);
+  if (failed.length > 0) {
+    throw new NotifyDeliveryError(
+      `notification for ${event.alarmName} (${event.state}) failed for ${failed.length} of ${outcomes.length} destination(s): ${failed.map((f) => `${f.destination}: ${f.error ?? ''}`).join('; ')}`,
+      outcomes,
+      failed.some((f) => !(f.error ?? '').endsWith('[not retryable]')),
+    );
+  }
+  return outcomes;
+}

@@ -1,0 +1,85 @@
+// SNS event → alarm events → deliveries. A record that cannot be delivered makes the whole
+// invocation throw: Lambda's asynchronous retries then run it again, and after those the
+// event lands in the function's dead-letter queue. Nothing is dropped with only a log line.
+import type { SNSEvent } from 'aws-lambda';
+import type { Redactor, SecretProvider } from '../secrets/secrets.js';
+import type { AlarmEvent } from './alarmEvent.js';
+import { parseAlarmMessage } from './alarmEvent.js';
+import type { DeliverOptions } from './deliver.js';
+import type { DispatchOutcome } from './dispatch.js';
+import { dispatch } from './dispatch.js';
+import type { NotifyConfig, RouteName } from './notifyConfig.js';
+import { CHAT_TOPIC_ARN_ENV, PAGER_TOPIC_ARN_ENV } from './notifyConfig.js';
+
+export interface HandleDeps {
+  config: NotifyConfig;
+  secrets: SecretProvider;
+  redactor: Redactor;
+  env?: NodeJS.ProcessEnv;
+  deliver?: DeliverOptions;
+  pagerDutyUrl?: string;
+  log?: (line: string) => void;
+}
+
+export class UnknownTopicError extends Error {
+  readonly kind = 'unknown_topic';
+  readonly retryable = false;
+}
+
+/** An unresolved CDK token in the bundle says nothing about the real ARN. */
+function known(arn: string | undefined): string | null {
+  return arn && !arn.includes('${Token[') ? arn : null;
+}
+
+export function routeForTopic(topicArn: string, config: NotifyConfig, env: NodeJS.ProcessEnv = {}): RouteName {
+  const pager = known(env[PAGER_TOPIC_ARN_ENV]) ?? known(config.routes.pager.topicArn);
+  const chat = known(env[CHAT_TOPIC_ARN_ENV]) ?? known(config.routes.chat.topicArn);
+  if (pager !== null && topicArn === pager) return 'pager';
+  if (chat !== null && topicArn === chat) return 'chat';
+  throw new UnknownTopicError(
+    `notify: message from topic ${topicArn}: expected the pager topic (${pager ?? `unset; set ${PAGER_TOPIC_ARN_ENV}`}) or the chat topic (${chat ?? `unset; set ${CHAT_TOPIC_ARN_ENV}`}); not retryable until the configuration is fixed`,
+  );
+}
+
+export interface RecordOutcome {
+  messageId: string;
+  route: RouteName;
+  alarmName: string;
+  state: string;
+  outcomes: DispatchOutcome[];
+}
+
+export async function handleSnsEvent(event: SNSEvent, deps: HandleDeps): Promise<RecordOutcome[]> {
+  const log = deps.log ?? ((line: string) => console.log(line));
+  const results: RecordOutcome[] = [];
+  const errors: string[] = [];
+  const records = Array.isArray(event?.Records) ? event.Records : [];
+  if (records.length === 0) throw new Error('notify: expected an SNS event with Records, received none');
+  for (const record of records) {
+    const sns = record.Sns;
+    const messageId = typeof sns?.MessageId === 'string' ? sns.MessageId : 'unknown';
+    try {
+      if (typeof sns?.Message !== 'string' || typeof sns.TopicArn !== 'string') {
+        throw new Error(`notify: record ${messageId}: expected Sns.Message and Sns.TopicArn strings, received ${JSON.stringify(Object.keys(sns ?? {}))}`);
+      }
+      const route = routeForTopic(sns.TopicArn, deps.config, deps.env);
+      const alarm: AlarmEvent = parseAlarmMessage(sns.Message, { config: deps.config, route });
+      const outcomes = await dispatch(alarm, deps.config.routes[route], {
+        secrets: deps.secrets,
+        ...(deps.deliver ? { deliver: { redactor: deps.redactor, ...deps.deliver } } : { deliver: { redactor: deps.redactor } }),
+        ...(deps.pagerDutyUrl ? { pagerDutyUrl: deps.pagerDutyUrl } : {}),
+      });
+      results.push({ messageId, route, alarmName: alarm.alarmName, state: alarm.state, outcomes });
+      log(JSON.stringify({ level: 'info', msg: 'notified', messageId, route, alarm: alarm.alarmName, state: alarm.state, outcomes }));
+    } catch (error) {
+      const message = deps.redactor.redact(error instanceof Error ? error.message : String(error));
+      errors.push(message);
+      log(JSON.stringify({ level: 'error', msg: 'notification failed', messageId, kind: (error as { kind?: string }).kind ?? 'internal', error: message }));
+    }
+  }
+  if (errors.length > 0) {
+    // Throwing hands the event to Lambda's async retries and then the dead-letter queue.
+    throw new Error(`notify: ${errors.length} of ${records.length} record(s) not delivered; the event will be retried and then sent to the dead-letter queue: ${errors.join(' | ')}`);
+  }
+  return results;
+}
