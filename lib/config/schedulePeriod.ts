@@ -1,17 +1,16 @@
 import type { Schedule } from '../model/fleet.js';
-
-const FIXED: Record<string, number> = { '1m': 60, '2m': 120, '5m': 300, '10m': 600, '15m': 900, '30m': 1800, '1h': 3600 };
+import { FIXED_PERIOD_SECONDS, cronPeriodSeconds } from './schedule.js';
 
 /**
- * Seconds between runs. Fixed schedules map directly; a cron expression's period is
- * computed by lib/config/schedule.ts (the shortest gap between its next firings).
+ * Seconds between runs. Fixed schedules map directly; a cron expression's period is the
+ * shortest gap between its firings (lib/config/schedule.ts). `cronPeriod` replaces that
+ * computation, for callers that already know it. A cron expression that validation would
+ * reject throws a ScheduleError rather than becoming a made-up period.
  */
-export function periodSecondsOf(schedule: Schedule, cronPeriod?: (expression: string) => number): number {
-  const fixed = FIXED[schedule];
+export function periodSecondsOf(schedule: Schedule, cronPeriod: (expression: string) => number = cronPeriodSeconds): number {
+  const fixed = FIXED_PERIOD_SECONDS[schedule];
   if (fixed !== undefined) return fixed;
-  if (cronPeriod) return cronPeriod(schedule);
-  // Without a cron evaluator the safe assumption is the longest fixed period.
-  return 3600;
+  return cronPeriod(schedule);
 }
 
-export const FIXED_SCHEDULES = Object.keys(FIXED) as Schedule[];
+export const FIXED_SCHEDULES = Object.keys(FIXED_PERIOD_SECONDS) as Schedule[];
