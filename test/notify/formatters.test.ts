@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return -- these tests walk untyped JSON payloads as the receiving provider would */
+/* eslint-disable @typescript-eslint/no-explicit-any -- these tests walk untyped JSON payloads as the receiving provider would */
 import { describe, expect, it } from 'vitest';
 import { parseAlarmMessage, AlarmMessageError, headline } from '../../lib/notify/alarmEvent.js';
 import type { AlarmEvent } from '../../lib/notify/alarmEvent.js';
