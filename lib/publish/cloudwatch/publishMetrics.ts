@@ -1,0 +1,145 @@
+// Publishes an invocation's datums to the fleet's home region. Our own retries are the
+// only retries (the client must be built with maxAttempts: 1), so a datum is sent again
+// only after an answer that says it was not taken. Whatever is still unpublished at the
+// end is written to stdout as EMF, so CloudWatch Logs extracts it in the probe's region.
+import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { batchDatums, PUT_METRIC_DATA_LIMITS } from './batch.js';
+import type { BatchLimits } from './batch.js';
+import { toEmfDocuments } from './emf.js';
+import type { MetricDatum } from './metricDatums.js';
+import { aggregate } from './metricDatums.js';
+import { classifyPublishError } from './publishErrors.js';
+import type { PublishError } from './publishErrors.js';
+
+export interface RetrySettings {
+  /** First backoff ceiling; doubles per retry (full jitter picks uniformly below it). */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** An attempt is not started with less than this left before the deadline. */
+  minAttemptMs: number;
+}
+
+export const DEFAULT_RETRY: RetrySettings = { baseDelayMs: 100, maxDelayMs: 5_000, minAttemptMs: 250 };
+
+export interface PublishRequest {
+  client: Pick<CloudWatchClient, 'send'>;
+  namespace: string;
+  /** Dimensions of the PublishFailures metric: the fleet and the probe's region. */
+  fleet: string;
+  region: string;
+  datums: readonly MetricDatum[];
+  /** Epoch ms: no attempt starts, and no wait ends, after this. */
+  deadline: number;
+  /** Where EMF and the error line go (stdout in Lambda). */
+  write: (line: string) => void;
+  now?: () => number;
+  random?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  retry?: Partial<RetrySettings>;
+  limits?: BatchLimits;
+}
+
+export interface PublishOutcome {
+  ok: boolean;
+  /** PutMetricData calls that succeeded. */
+  calls: number;
+  /** Every attempt made, successful or not. */
+  attempts: number;
+  datums: number;
+  published: number;
+  /** Datums written as EMF instead. */
+  fallbackDatums: number;
+  emfLines: number;
+  /** The last error of the first batch that could not be published. */
+  error: PublishError | null;
+}
+
+const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function publishMetrics(request: PublishRequest): Promise<PublishOutcome> {
+  const now = request.now ?? Date.now;
+  const random = request.random ?? Math.random;
+  const sleep = request.sleep ?? defaultSleep;
+  const retry = { ...DEFAULT_RETRY, ...request.retry };
+  const batches = batchDatums(request.datums, request.namespace, request.limits ?? PUT_METRIC_DATA_LIMITS);
+  const outcome: PublishOutcome = {
+    ok: true,
+    calls: 0,
+    attempts: 0,
+    datums: request.datums.length,
+    published: 0,
+    fallbackDatums: 0,
+    emfLines: 0,
+    error: null,
+  };
+  const unpublished: MetricDatum[] = [];
+
+  for (const batch of batches) {
+    let failure: PublishError | null = null;
+    for (let retryIndex = 0; ; retryIndex++) {
+      const left = request.deadline - now();
+      if (left < retry.minAttemptMs) {
+        failure = {
+          kind: 'deadline',
+          message: `PutMetricData: expected ${retry.minAttemptMs} ms for an attempt before the deadline, ${Math.max(0, left)} ms were left${failure ? ` after ${failure.message}` : ''}`,
+          retryable: false,
+        };
+        break;
+      }
+      outcome.attempts++;
+      try {
+        await request.client.send(new PutMetricDataCommand({ Namespace: request.namespace, MetricData: batch }), {
+          abortSignal: AbortSignal.timeout(left),
+        });
+        failure = null;
+        outcome.calls++;
+        outcome.published += batch.length;
+        break;
+      } catch (error) {
+        failure = classifyPublishError(error);
+        if (!failure.retryable) break;
+        const ceiling = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** retryIndex);
+        const delay = Math.floor(random() * ceiling);
+        if (now() + delay + retry.minAttemptMs > request.deadline) {
+          failure = { ...failure, retryable: false, message: `${failure.message}; gave up: no time for another attempt before the deadline` };
+          break;
+        }
+        await sleep(delay);
+      }
+    }
+    if (failure) {
+      unpublished.push(...batch);
+      outcome.error ??= failure;
+    }
+  }
+
+  if (unpublished.length > 0) {
+    outcome.ok = false;
+    outcome.fallbackDatums = unpublished.length;
+    const error = outcome.error!;
+    request.write(
+      JSON.stringify({
+        level: 'error',
+        event: 'metrics_publish_failed',
+        kind: error.kind,
+        message: error.message,
+        retryable: error.retryable,
+        ...(error.code === undefined ? {} : { code: error.code }),
+        ...(error.status === undefined ? {} : { status: error.status }),
+        unpublishedDatums: unpublished.length,
+        fallback: 'emf',
+      }),
+    );
+    const timestamp = unpublished[0]!.Timestamp;
+    const failureDatum = aggregate(
+      [{ name: 'PublishFailures', dimensions: [{ Name: 'Fleet', Value: request.fleet }, { Name: 'Region', Value: request.region }], value: 1 }],
+      timestamp,
+    );
+    for (const document of toEmfDocuments([...unpublished, ...failureDatum], request.namespace)) {
+      request.write(JSON.stringify(document));
+      outcome.emfLines++;
+    }
+  }
+  return outcome;
+}

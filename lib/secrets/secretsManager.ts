@@ -1,0 +1,105 @@
+// Resolves `secret('name')` from AWS Secrets Manager, once per container per TTL.
+// Values go into the Redactor the moment they arrive; errors name the secret, never a value.
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretError } from './secrets.js';
+import type { Redactor, SecretProvider } from './secrets.js';
+
+export const DEFAULT_SECRET_TTL_MS = 5 * 60_000;
+
+export interface SecretsManagerProviderOptions {
+  /** Created on first use when it is a function: a container that needs no secret never builds a client. */
+  client: Pick<SecretsManagerClient, 'send'> | (() => Pick<SecretsManagerClient, 'send'>);
+  redactor?: Redactor;
+  ttlMs?: number;
+  now?: () => number;
+}
+
+interface CacheEntry {
+  expires: number;
+  value: Promise<string>;
+}
+
+const RETRYABLE_CODES = new Set(['ThrottlingException', 'InternalServiceError', 'TimeoutError', 'RequestTimeout']);
+
+/**
+ * `name` is a secret name or ARN. `name:key` reads one key of a JSON SecretString
+ * (the form Secrets Manager's console writes for key/value secrets).
+ */
+export class SecretsManagerProvider implements SecretProvider {
+  private readonly cache = new Map<string, CacheEntry>();
+  private client: Pick<SecretsManagerClient, 'send'> | null = null;
+
+  constructor(private readonly options: SecretsManagerProviderOptions) {}
+
+  resolve(name: string): Promise<string> {
+    const now = (this.options.now ?? Date.now)();
+    const cached = this.cache.get(name);
+    if (cached && cached.expires > now) return cached.value;
+    // Concurrent checks asking for the same secret share one request.
+    const value = this.fetch(name);
+    this.cache.set(name, { expires: now + (this.options.ttlMs ?? DEFAULT_SECRET_TTL_MS), value });
+    value.catch(() => {
+      // A failure is not cached: the next run asks again.
+      if (this.cache.get(name)?.value === value) this.cache.delete(name);
+    });
+    return value;
+  }
+
+  private getClient(): Pick<SecretsManagerClient, 'send'> {
+    if (!this.client) {
+      const { client } = this.options;
+      this.client = typeof client === 'function' ? client() : client;
+    }
+    return this.client;
+  }
+
+  private async fetch(name: string): Promise<string> {
+    const { secretId, key } = splitName(name);
+    let text: string | undefined;
+    try {
+      const answer = await this.getClient().send(new GetSecretValueCommand({ SecretId: secretId }));
+      text = answer.SecretString;
+    } catch (error) {
+      const shape = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+      const code = shape.name ?? 'Error';
+      const status = shape.$metadata?.httpStatusCode;
+      const retryable = RETRYABLE_CODES.has(code) || status === undefined || status >= 500;
+      throw new SecretError(
+        name,
+        `secret '${name}': expected Secrets Manager GetSecretValue to return it, received ${code}${status === undefined ? '' : ` (HTTP ${status})`}; ${retryable ? 'a retry is safe' : 'check the name and the function role'}`,
+        retryable,
+      );
+    }
+    if (text === undefined) {
+      throw new SecretError(name, `secret '${name}': expected a SecretString, received a binary or empty secret`, false);
+    }
+    this.options.redactor?.add(text);
+    if (key === undefined) return text;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new SecretError(name, `secret '${name}': expected a JSON object to read key '${key}' from, received text that is not JSON`, false);
+    }
+    const value = (parsed as Record<string, unknown> | null)?.[key];
+    if (typeof value !== 'string') {
+      throw new SecretError(name, `secret '${name}': expected key '${key}' to hold a string, received ${value === undefined ? 'no such key' : typeof value}`, false);
+    }
+    this.options.redactor?.add(value);
+    return value;
+  }
+}
+
+/** `arn:aws:…:secret:db-AbCdEf` has colons of its own; only a trailing `:key` after the name counts. */
+function splitName(name: string): { secretId: string; key?: string } {
+  if (name.startsWith('arn:')) {
+    const parts = name.split(':');
+    // arn:aws:secretsmanager:region:account:secret:name[:key]
+    if (parts.length > 7) return { secretId: parts.slice(0, 7).join(':'), key: parts.slice(7).join(':') };
+    return { secretId: name };
+  }
+  const colon = name.indexOf(':');
+  if (colon === -1) return { secretId: name };
+  return { secretId: name.slice(0, colon), key: name.slice(colon + 1) };
+}

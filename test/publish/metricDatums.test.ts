@@ -1,0 +1,121 @@
+import { describe, it, expect } from 'vitest';
+import { buildMetricDatums, aggregate, MAX_VALUES_PER_DATUM } from '../../lib/publish/cloudwatch/metricDatums.js';
+import type { InvocationMetrics } from '../../lib/publish/cloudwatch/metricDatums.js';
+import { result } from './results.js';
+
+const T = new Date('2026-11-22T00:05:00.000Z');
+const base: Omit<InvocationMetrics, 'results'> = {
+  fleet: 'shop',
+  region: 'eu-west-1',
+  environmentCount: () => 1,
+  detailedTimings: () => false,
+  timestamp: T,
+};
+const target = (check: string) => [
+  { Name: 'Fleet', Value: 'shop' },
+  { Name: 'Check', Value: check },
+  { Name: 'Region', Value: 'eu-west-1' },
+];
+const fleetDims = [
+  { Name: 'Fleet', Value: 'shop' },
+  { Name: 'Region', Value: 'eu-west-1' },
+];
+const d = (MetricName: string, Dimensions: { Name: string; Value: string }[], Unit: string, Values: number[], Counts = Values.map(() => 1)) => ({
+  MetricName,
+  Dimensions,
+  Unit,
+  Values,
+  Counts,
+  Timestamp: T,
+});
+
+describe('buildMetricDatums', () => {
+  const scenarios: { name: string; input: Partial<InvocationMetrics>; expected: ReturnType<typeof d>[] }[] = [
+    {
+      name: 'a passing check: Success, Duration, Degraded and the invocation counters',
+      input: { results: [result()] },
+      expected: [
+        d('Success', target('health'), 'Count', [1]),
+        d('Duration', target('health'), 'Milliseconds', [120]),
+        d('Degraded', target('health'), 'Count', [0]),
+        d('ChecksRun', fleetDims, 'Count', [1]),
+        d('ChecksSkipped', fleetDims, 'Count', [0]),
+      ],
+    },
+    {
+      name: 'a failing https check with a certificate',
+      input: { results: [result({ ok: false, degraded: false, durationMs: 5000, certDaysRemaining: 12 })] },
+      expected: [
+        d('Success', target('health'), 'Count', [0]),
+        d('Duration', target('health'), 'Milliseconds', [5000]),
+        d('Degraded', target('health'), 'Count', [0]),
+        d('CertDaysRemaining', target('health'), 'None', [12]),
+        d('ChecksRun', fleetDims, 'Count', [1]),
+        d('ChecksSkipped', fleetDims, 'Count', [0]),
+      ],
+    },
+    {
+      name: 'detailed timings only for the check that opts in',
+      input: {
+        results: [result({ checkId: 'a' }), result({ checkId: 'b', degraded: true })],
+        detailedTimings: (id) => id === 'b',
+      },
+      expected: [
+        d('Success', target('a'), 'Count', [1]),
+        d('Duration', target('a'), 'Milliseconds', [120]),
+        d('Degraded', target('a'), 'Count', [0]),
+        d('Success', target('b'), 'Count', [1]),
+        d('Duration', target('b'), 'Milliseconds', [120]),
+        d('Degraded', target('b'), 'Count', [1]),
+        d('DnsMs', target('b'), 'Milliseconds', [1]),
+        d('ConnectMs', target('b'), 'Milliseconds', [2]),
+        d('TlsMs', target('b'), 'Milliseconds', [30]),
+        d('TtfbMs', target('b'), 'Milliseconds', [80]),
+        d('TransferMs', target('b'), 'Milliseconds', [7]),
+        d('ChecksRun', fleetDims, 'Count', [2]),
+        d('ChecksSkipped', fleetDims, 'Count', [0]),
+      ],
+    },
+    {
+      name: 'several environments name the target <check>.<environment>; skipped results publish only the counter',
+      input: {
+        results: [result({ environment: 'eu' }), result({ environment: 'us', skipped: true, ok: false })],
+        environmentCount: () => 2,
+      },
+      expected: [
+        d('Success', target('health.eu'), 'Count', [1]),
+        d('Duration', target('health.eu'), 'Milliseconds', [120]),
+        d('Degraded', target('health.eu'), 'Count', [0]),
+        d('ChecksRun', fleetDims, 'Count', [1]),
+        d('ChecksSkipped', fleetDims, 'Count', [1]),
+      ],
+    },
+    {
+      name: 'an empty shard still sends the heartbeat',
+      input: { results: [] },
+      expected: [d('ChecksRun', fleetDims, 'Count', [0]), d('ChecksSkipped', fleetDims, 'Count', [0])],
+    },
+  ];
+  for (const scenario of scenarios) {
+    it(scenario.name, () => {
+      expect(buildMetricDatums({ ...base, results: [], ...scenario.input })).toEqual(scenario.expected);
+    });
+  }
+});
+
+describe('aggregate', () => {
+  it('counts equal values once and splits past 150 distinct values', () => {
+    const dims = [{ Name: 'Fleet', Value: 'f' }];
+    const samples = [
+      ...Array.from({ length: 200 }, (_, i) => ({ name: 'Duration' as const, dimensions: dims, value: i })),
+      { name: 'Duration' as const, dimensions: dims, value: 3 },
+      { name: 'Duration' as const, dimensions: dims, value: 3 },
+    ];
+    const datums = aggregate(samples, T);
+    expect(datums).toHaveLength(2);
+    expect(datums[0]!.Values).toHaveLength(MAX_VALUES_PER_DATUM);
+    expect(datums[1]!.Values).toHaveLength(50);
+    expect(datums[0]!.Counts[3]).toBe(3);
+    expect(datums.flatMap((x) => x.Counts).reduce((a, b) => a + b, 0)).toBe(202);
+  });
+});
