@@ -1,0 +1,303 @@
+// The local reading of the alarm policy, with CloudWatch's semantics, so that the monitor
+// on a laptop and the CDK alarms in AWS change state on the same sequence of results:
+// - results fall into periods aligned to the period length (as CloudWatch aggregates);
+// - each period gives one datapoint: breaching, ok, or missing;
+// - ALARM when `datapointsToAlarm` of the last `evaluationPeriods` datapoints breach;
+// - missing datapoints are filled per `treatMissingData` only when fewer real datapoints
+//   than `datapointsToAlarm` exist in the window ("as few times as possible", as CloudWatch does);
+// - a degraded result (ok, but slower than degradedMs) is not a failure.
+import type { Check, Fleet } from '../model/fleet.js';
+import type { CheckResult } from '../model/result.js';
+import type { AlarmKind } from './naming.js';
+import { alarmName, checkTarget } from './naming.js';
+import type { LatencyPolicy, TreatMissingData } from './policy.js';
+import { alarmPolicyFor } from './policy.js';
+
+export type AlarmStateValue = 'ALARM' | 'OK' | 'INSUFFICIENT_DATA';
+export type DatapointValue = 'breaching' | 'ok' | 'missing';
+
+export interface AlarmRule {
+  periodMs: number;
+  evaluationPeriods: number;
+  datapointsToAlarm: number;
+  treatMissingData: TreatMissingData;
+}
+
+/**
+ * One evaluation of a window of datapoints (oldest first). A window shorter than
+ * `evaluationPeriods` means periods the monitor never observed (it just started): the state
+ * changes only if every possible value of those periods leads to the same decision.
+ */
+export function evaluateDatapoints(values: readonly DatapointValue[], rule: AlarmRule, current: AlarmStateValue): AlarmStateValue {
+  const window = values.slice(-rule.evaluationPeriods);
+  const unobserved = rule.evaluationPeriods - window.length;
+  if (unobserved === 0) return evaluateFullWindow(window, rule, current);
+  const ifOk = evaluateFullWindow([...Array<DatapointValue>(unobserved).fill('ok'), ...window], rule, current);
+  const ifBreaching = evaluateFullWindow([...Array<DatapointValue>(unobserved).fill('breaching'), ...window], rule, current);
+  return ifOk === ifBreaching ? ifOk : current;
+}
+
+function evaluateFullWindow(window: readonly DatapointValue[], rule: AlarmRule, current: AlarmStateValue): AlarmStateValue {
+  const real = window.filter((v) => v !== 'missing');
+  const breaching = real.filter((v) => v === 'breaching').length;
+  if (real.length === 0) {
+    switch (rule.treatMissingData) {
+      case 'breaching':
+        return 'ALARM';
+      case 'notBreaching':
+        return 'OK';
+      case 'ignore':
+        return current;
+      case 'missing':
+        return 'INSUFFICIENT_DATA';
+    }
+  }
+  if (real.length >= rule.datapointsToAlarm) return breaching >= rule.datapointsToAlarm ? 'ALARM' : 'OK';
+  // Too few real datapoints to decide on their own: fill the missing ones.
+  const missing = window.length - real.length;
+  if (rule.treatMissingData === 'breaching') return breaching + missing >= rule.datapointsToAlarm ? 'ALARM' : 'OK';
+  return breaching >= rule.datapointsToAlarm ? 'ALARM' : 'OK';
+}
+
+/**
+ * Availability datapoint of one period: breaching when at least `quorum` locations failed.
+ * A location that reported nothing in a period where others did counts as failing there (the
+ * CDK alarm fills a silent region's Success with 0); no location at all is a missing datapoint.
+ */
+export function availabilityDatapoint(results: readonly CheckResult[], locations: readonly string[], quorum: number): DatapointValue {
+  const reported = results.filter((r) => !r.skipped);
+  if (reported.length === 0) return 'missing';
+  let failing = 0;
+  for (const location of locations) {
+    const here = reported.filter((r) => r.location === location);
+    // Minimum of Success over the period: any failed run fails the location for that period.
+    if (here.length === 0 || here.some((r) => !r.ok)) failing++;
+  }
+  return failing >= quorum ? 'breaching' : 'ok';
+}
+
+/** Nearest-rank percentile, as CloudWatch computes percentiles over raw values. */
+export function percentile(values: readonly number[], p: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[Math.min(rank, sorted.length) - 1]!;
+}
+
+export function latencyStatistic(durations: readonly number[], statistic: LatencyPolicy['statistic']): number | null {
+  if (durations.length === 0) return null;
+  switch (statistic) {
+    case 'Maximum':
+      return Math.max(...durations);
+    case 'Average':
+      return durations.reduce((a, b) => a + b, 0) / durations.length;
+    default:
+      return percentile(durations, Number(statistic.slice(1)));
+  }
+}
+
+export function latencyDatapoint(results: readonly CheckResult[], policy: LatencyPolicy): DatapointValue {
+  const durations = results.filter((r) => !r.skipped).map((r) => r.durationMs);
+  const value = latencyStatistic(durations, policy.statistic);
+  if (value === null) return 'missing';
+  return value > policy.thresholdMs ? 'breaching' : 'ok';
+}
+
+export function certificateDatapoint(results: readonly CheckResult[], days: number): DatapointValue {
+  const seen = results.map((r) => r.certDaysRemaining).filter((d): d is number => d !== null);
+  if (seen.length === 0) return 'missing';
+  return Math.min(...seen) < days ? 'breaching' : 'ok';
+}
+
+export interface AlarmTransition {
+  alarmName: string;
+  kind: AlarmKind;
+  target: string;
+  checkId: string;
+  environment: string;
+  from: AlarmStateValue;
+  to: AlarmStateValue;
+  /** ISO time of the change. */
+  at: string;
+  /** For ALARM → OK: when the alarm began (known locally, unlike in an SNS message). */
+  alarmSince: string | null;
+  reason: string;
+}
+
+export interface TrackerOptions {
+  name: string;
+  kind: AlarmKind;
+  target: string;
+  checkId: string;
+  environment: string;
+  rule: AlarmRule;
+  datapoint: (results: readonly CheckResult[]) => DatapointValue;
+  /** Locations that must report before a period is complete ahead of its end. */
+  locations: readonly string[];
+  /** Periods before this instant count only if they hold results (the monitor was not running). */
+  startMs: number;
+  describe: (values: readonly DatapointValue[], latest: readonly CheckResult[]) => string;
+}
+
+/** The state of one alarm, fed with results, asked to evaluate at a given time. */
+export class AlarmTracker {
+  state: AlarmStateValue = 'INSUFFICIENT_DATA';
+  private alarmSince: string | null = null;
+  private readonly periods = new Map<number, CheckResult[]>();
+
+  constructor(readonly options: TrackerOptions) {}
+
+  get name(): string {
+    return this.options.name;
+  }
+
+  observe(result: CheckResult): void {
+    const period = Math.floor(Date.parse(result.startedAt) / this.options.rule.periodMs);
+    const list = this.periods.get(period);
+    if (list) list.push(result);
+    else this.periods.set(period, [result]);
+  }
+
+  private complete(period: number, current: number): boolean {
+    if (period < current) return true;
+    if (period > current) return false;
+    const reported = new Set((this.periods.get(period) ?? []).filter((r) => !r.skipped).map((r) => r.location));
+    return this.options.locations.every((l) => reported.has(l));
+  }
+
+  /** The datapoints of the evaluation window at `nowMs`, oldest first. */
+  window(nowMs: number): DatapointValue[] {
+    const { periodMs, evaluationPeriods } = this.options.rule;
+    const current = Math.floor(nowMs / periodMs);
+    const last = this.complete(current, current) ? current : current - 1;
+    const firstObserved = Math.floor(this.options.startMs / periodMs);
+    const values: DatapointValue[] = [];
+    for (let p = last - evaluationPeriods + 1; p <= last; p++) {
+      const results = this.periods.get(p);
+      if (p < firstObserved && !results) continue;
+      values.push(this.options.datapoint(results ?? []));
+    }
+    // Older periods can never enter a window again.
+    for (const p of this.periods.keys()) if (p < last - evaluationPeriods) this.periods.delete(p);
+    return values;
+  }
+
+  /** Evaluates at `nowMs`; returns the transition when the state changed. */
+  evaluate(nowMs: number): AlarmTransition | null {
+    const values = this.window(nowMs);
+    const next = evaluateDatapoints(values, this.options.rule, this.state);
+    if (next === this.state) return null;
+    const at = new Date(nowMs).toISOString();
+    const latest = [...this.periods.values()].flat().sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+    const transition: AlarmTransition = {
+      alarmName: this.options.name,
+      kind: this.options.kind,
+      target: this.options.target,
+      checkId: this.options.checkId,
+      environment: this.options.environment,
+      from: this.state,
+      to: next,
+      at,
+      alarmSince: this.state === 'ALARM' ? this.alarmSince : null,
+      reason: this.options.describe(values, latest),
+    };
+    this.state = next;
+    this.alarmSince = next === 'ALARM' ? at : null;
+    return transition;
+  }
+}
+
+export interface TrackerSetup {
+  /** `['local']` on a laptop. */
+  locations: string[];
+  startMs: number;
+  /** Test-only: replaces every period (schedule and alarm) with this length. */
+  periodMsOverride?: number;
+}
+
+function summary(values: readonly DatapointValue[], rule: AlarmRule): string {
+  const breaching = values.filter((v) => v === 'breaching').length;
+  return `${breaching} of the last ${values.length} datapoint(s) breaching (alarm at ${rule.datapointsToAlarm} of ${rule.evaluationPeriods}, missing data ${rule.treatMissingData}): [${values.join(', ')}]`;
+}
+
+function lastFailure(results: readonly CheckResult[]): string {
+  const failed = [...results].reverse().find((r) => !r.ok && r.failure);
+  return failed?.failure ? `; last failure at ${failed.startedAt}: ${failed.failure.message}` : '';
+}
+
+/** Every alarm the CDK stacks would create for one check against one environment, as trackers. */
+export function trackersFor(fleet: Fleet, check: Check, environment: string, environmentCount: number, setup: TrackerSetup): AlarmTracker[] {
+  const policy = alarmPolicyFor(fleet, check);
+  const target = checkTarget(check.id, environment, environmentCount);
+  const base = { target, checkId: check.id, environment, startMs: setup.startMs };
+  const ms = (seconds: number): number => setup.periodMsOverride ?? seconds * 1000;
+  const name = (kind: AlarmKind): string => alarmName({ fleet: fleet.name, kind, subject: target });
+  const locations = setup.locations;
+  const quorum = Math.min(policy.availability.quorum, locations.length);
+  const availabilityRule: AlarmRule = {
+    periodMs: ms(policy.availability.periodSeconds),
+    evaluationPeriods: policy.availability.evaluationPeriods,
+    datapointsToAlarm: policy.availability.datapointsToAlarm,
+    treatMissingData: policy.availability.treatMissingData,
+  };
+  const trackers = [
+    new AlarmTracker({
+      ...base,
+      name: name('availability'),
+      kind: 'availability',
+      rule: availabilityRule,
+      locations,
+      datapoint: (r) => availabilityDatapoint(r, locations, quorum),
+      describe: (v, r) => `${summary(v, availabilityRule)}; a datapoint breaches when ${quorum} of ${locations.length} location(s) fail${lastFailure(r)}`,
+    }),
+  ];
+  const latency = policy.latency;
+  if (latency) {
+    const rule: AlarmRule = {
+      periodMs: ms(latency.periodSeconds),
+      evaluationPeriods: latency.evaluationPeriods,
+      datapointsToAlarm: latency.datapointsToAlarm,
+      treatMissingData: latency.treatMissingData,
+    };
+    trackers.push(
+      new AlarmTracker({
+        ...base,
+        name: name('latency'),
+        kind: 'latency',
+        rule,
+        locations: [],
+        datapoint: (r) => latencyDatapoint(r, latency),
+        describe: (v) => `${summary(v, rule)}; a datapoint breaches when ${latency.statistic} duration > ${latency.thresholdMs} ms`,
+      }),
+    );
+  }
+  const cert = policy.certificate;
+  if (cert) {
+    const rule: AlarmRule = {
+      periodMs: ms(cert.periodSeconds),
+      evaluationPeriods: cert.evaluationPeriods,
+      datapointsToAlarm: cert.datapointsToAlarm,
+      treatMissingData: cert.treatMissingData,
+    };
+    for (const [kind, days] of [
+      ['cert-chat', cert.chatDays],
+      ['cert-pager', cert.pagerDays],
+    ] as const) {
+      trackers.push(
+        new AlarmTracker({
+          ...base,
+          name: name(kind),
+          kind,
+          rule,
+          locations: [],
+          datapoint: (r) => certificateDatapoint(r, days),
+          describe: (v, r) => {
+            const daysLeft = r.map((x) => x.certDaysRemaining).filter((d): d is number => d !== null);
+            return `${summary(v, rule)}; a datapoint breaches when the certificate has fewer than ${days} days left${daysLeft.length > 0 ? ` (now ${Math.min(...daysLeft)})` : ''}`;
+          },
+        }),
+      );
+    }
+  }
+  return trackers;
+}

@@ -1,0 +1,163 @@
+import { describe, expect, it } from 'vitest';
+import type { AlarmRule, AlarmStateValue, DatapointValue } from '../../lib/alerting/evaluate.js';
+import { availabilityDatapoint, evaluateDatapoints, percentile, trackersFor } from '../../lib/alerting/evaluate.js';
+import { alarmPolicyFor } from '../../lib/alerting/policy.js';
+import type { Check, Fleet } from '../../lib/model/fleet.js';
+import type { CheckResult } from '../../lib/model/result.js';
+
+const B: DatapointValue = 'breaching';
+const O: DatapointValue = 'ok';
+const M: DatapointValue = 'missing';
+
+function rule(evaluationPeriods: number, datapointsToAlarm: number, treatMissingData: AlarmRule['treatMissingData']): AlarmRule {
+  return { periodMs: 60_000, evaluationPeriods, datapointsToAlarm, treatMissingData };
+}
+
+describe('evaluateDatapoints: M of N with CloudWatch missing-data semantics', () => {
+  const cases: { name: string; rule: AlarmRule; window: DatapointValue[]; current: AlarmStateValue; expected: AlarmStateValue }[] = [
+    { name: '2 of 3: two breaching', rule: rule(3, 2, 'breaching'), window: [O, B, B], current: 'OK', expected: 'ALARM' },
+    { name: '2 of 3: one breaching', rule: rule(3, 2, 'breaching'), window: [O, O, B], current: 'OK', expected: 'OK' },
+    { name: '2 of 3: breaching need not be consecutive', rule: rule(3, 2, 'breaching'), window: [B, O, B], current: 'OK', expected: 'ALARM' },
+    { name: '2 of 3: recovers when the window no longer holds 2', rule: rule(3, 2, 'breaching'), window: [B, O, O], current: 'ALARM', expected: 'OK' },
+    { name: 'enough real datapoints: missing not filled', rule: rule(3, 2, 'breaching'), window: [B, M, O], current: 'OK', expected: 'OK' },
+    { name: 'too few real datapoints: missing filled as breaching', rule: rule(3, 2, 'breaching'), window: [M, M, O], current: 'OK', expected: 'ALARM' },
+    { name: 'all missing, breaching', rule: rule(3, 2, 'breaching'), window: [M, M, M], current: 'OK', expected: 'ALARM' },
+    { name: 'all missing, notBreaching', rule: rule(2, 2, 'notBreaching'), window: [M, M], current: 'ALARM', expected: 'OK' },
+    { name: 'all missing, ignore keeps the state', rule: rule(1, 1, 'ignore'), window: [M], current: 'ALARM', expected: 'ALARM' },
+    { name: 'all missing, missing', rule: rule(3, 2, 'missing'), window: [M, M, M], current: 'OK', expected: 'INSUFFICIENT_DATA' },
+    { name: 'one ok among missing, missing', rule: rule(3, 2, 'missing'), window: [M, M, O], current: 'INSUFFICIENT_DATA', expected: 'OK' },
+    { name: 'a short window after start cannot alarm yet', rule: rule(3, 2, 'breaching'), window: [M], current: 'INSUFFICIENT_DATA', expected: 'INSUFFICIENT_DATA' },
+    { name: 'a short window that already decides', rule: rule(3, 2, 'breaching'), window: [B, B], current: 'INSUFFICIENT_DATA', expected: 'ALARM' },
+    { name: 'a short window of passes decides OK once failures can no longer reach M', rule: rule(3, 2, 'breaching'), window: [O, O], current: 'INSUFFICIENT_DATA', expected: 'OK' },
+    { name: 'only the last N datapoints count', rule: rule(3, 2, 'breaching'), window: [B, B, O, O, O], current: 'ALARM', expected: 'OK' },
+  ];
+  it.each(cases)('$name', (c) => {
+    expect(evaluateDatapoints(c.window, c.rule, c.current)).toBe(c.expected);
+  });
+});
+
+function result(over: Partial<CheckResult> & { startedAt: string }): CheckResult {
+  return {
+    checkId: 'health',
+    environment: 'prod',
+    location: 'local',
+    runId: 'r',
+    ok: true,
+    degraded: false,
+    durationMs: 20,
+    phases: { dnsMs: 0, connectMs: 1, tlsMs: 0, ttfbMs: 18, transferMs: 1 },
+    status: 200,
+    bytes: 10,
+    certDaysRemaining: null,
+    assertions: [],
+    failure: null,
+    attempts: 1,
+    flaky: false,
+    ...over,
+  };
+}
+
+describe('availability datapoint: quorum of locations', () => {
+  const at = '2026-11-22T00:00:05.000Z';
+  const fail = { ok: false, failure: { kind: 'connect_refused' as const, message: 'refused', retryable: true } };
+  const cases: [string, Partial<CheckResult>[], number, DatapointValue][] = [
+    ['all passed', [{ location: 'eu-west-1' }, { location: 'us-east-1' }], 2, 'ok'],
+    ['one of two failed, quorum 2', [{ location: 'eu-west-1', ...fail }, { location: 'us-east-1' }], 2, 'ok'],
+    ['both failed, quorum 2', [{ location: 'eu-west-1', ...fail }, { location: 'us-east-1', ...fail }], 2, 'breaching'],
+    ['one failed, one silent: silent counts as failing', [{ location: 'eu-west-1', ...fail }], 2, 'breaching'],
+    ['degraded is not failed', [{ location: 'eu-west-1', degraded: true }, { location: 'us-east-1', degraded: true }], 1, 'ok'],
+    ['nothing reported is missing', [], 1, 'missing'],
+    ['skipped is not a report', [{ location: 'eu-west-1', skipped: true }], 1, 'missing'],
+  ];
+  it.each(cases)('%s', (_name, results, quorum, expected) => {
+    expect(availabilityDatapoint(results.map((r) => result({ startedAt: at, ...r })), ['eu-west-1', 'us-east-1'], quorum)).toBe(expected);
+  });
+});
+
+const check: Check = {
+  kind: 'http',
+  id: 'health',
+  name: 'Health',
+  service: 'api',
+  owner: 'team-api',
+  runbook: 'https://runbooks.example/health',
+  rollbackNote: 'roll back',
+  expect: '200',
+  severity: 'critical',
+  url: '/health',
+  schedule: '1m',
+  maxMs: 500,
+};
+const fleet: Fleet = { name: 'shop', homeRegion: 'eu-west-1', regions: ['eu-west-1'], environments: { prod: { baseUrl: 'https://shop.example' } }, checks: [check] };
+
+describe('trackers follow the alarm policy the CDK alarms are built from', () => {
+  const policy = alarmPolicyFor(fleet, check);
+  const start = Date.parse('2026-11-22T00:00:00.000Z');
+  const minute = 60_000;
+
+  it('uses the policy values', () => {
+    const [availability, latency, certChat, certPager] = trackersFor(fleet, check, 'prod', 1, { locations: ['local'], startMs: start });
+    expect(availability!.options.rule).toEqual({
+      periodMs: policy.availability.periodSeconds * 1000,
+      evaluationPeriods: policy.availability.evaluationPeriods,
+      datapointsToAlarm: policy.availability.datapointsToAlarm,
+      treatMissingData: policy.availability.treatMissingData,
+    });
+    expect(availability!.name).toBe('probe-fleet/shop/availability/health');
+    expect(latency!.options.rule.treatMissingData).toBe(policy.latency!.treatMissingData);
+    expect([certChat!.name, certPager!.name]).toEqual(['probe-fleet/shop/cert-chat/health', 'probe-fleet/shop/cert-pager/health']);
+  });
+
+  // One result per minute: P passes, F fails, _ no result (the probe was silent).
+  const sequences: { name: string; runs: string; states: string }[] = [
+    { name: 'one failure does not alarm', runs: 'PPFPP', states: 'IOOOO' },
+    { name: 'two failures in three alarm, recovery after the window clears', runs: 'PFFPPP', states: 'IIAAOO' },
+    { name: 'flapping F P F alarms (2 of 3)', runs: 'PFPFP', states: 'IIOAO' },
+    { name: 'silence is breaching for availability', runs: 'PP__P', states: 'IOOAA' },
+    { name: 'after a start, the state waits until the window can decide', runs: 'PFP', states: 'IIO' },
+    { name: 'alarm state transitions only once per change', runs: 'FFFFFPPP', states: 'IAAAAAOO' },
+  ];
+  it.each(sequences)('$name: $runs → $states', ({ runs, states }) => {
+    const [tracker] = trackersFor(fleet, check, 'prod', 1, { locations: ['local'], startMs: start });
+    const got: string[] = [];
+    let transitions = 0;
+    for (let i = 0; i < runs.length; i++) {
+      const c = runs[i];
+      if (c !== '_') {
+        tracker!.observe(result({ startedAt: new Date(start + i * minute + 1000).toISOString(), ok: c === 'P', ...(c === 'F' ? { failure: { kind: 'connect_refused', message: 'connection refused', retryable: true } } : {}) }));
+      }
+      // Evaluated at the period boundary, as the monitor does.
+      if (tracker!.evaluate(start + (i + 1) * minute)) transitions++;
+      got.push(tracker!.state === 'ALARM' ? 'A' : tracker!.state === 'OK' ? 'O' : 'I');
+    }
+    expect(got.join('')).toBe(states);
+    const changes = [...states].filter((s, i) => i === 0 ? s !== 'I' : s !== states[i - 1]).length;
+    expect(transitions).toBe(changes);
+  });
+
+  it('a recovery knows when the alarm began and the reason names the last failure', () => {
+    const [tracker] = trackersFor(fleet, check, 'prod', 1, { locations: ['local'], startMs: start });
+    const transitions = [];
+    for (const [i, ok] of [true, false, false, true, true, true].entries()) {
+      tracker!.observe(result({ startedAt: new Date(start + i * minute + 1000).toISOString(), ok, ...(ok ? {} : { failure: { kind: 'assertion', message: 'status: expected 200, got 503', retryable: false } }) }));
+      const t = tracker!.evaluate(start + (i + 1) * minute);
+      if (t) transitions.push(t);
+    }
+    expect(transitions.map((t) => `${t.from}->${t.to}`)).toEqual(['INSUFFICIENT_DATA->ALARM', 'ALARM->OK']);
+    expect(transitions[0]!.reason).toContain('status: expected 200, got 503');
+    expect(transitions[1]!.alarmSince).toBe(transitions[0]!.at);
+  });
+
+  it('latency: p95 above maxMs for 2 of 2 periods', () => {
+    const latency = trackersFor(fleet, check, 'prod', 1, { locations: ['local'], startMs: start })[1]!;
+    const period = latency.options.rule.periodMs;
+    for (let p = 0; p < 2; p++) for (let i = 0; i < 10; i++) latency.observe(result({ startedAt: new Date(start + p * period + i * minute).toISOString(), durationMs: i < 8 ? 100 : 900 }));
+    expect(latency.evaluate(start + 2 * period - 1)?.to).toBe('ALARM');
+  });
+
+  it('nearest-rank percentile', () => {
+    expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 95)).toBe(10);
+    expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 50)).toBe(5);
+    expect(percentile([], 50)).toBeNull();
+  });
+});
