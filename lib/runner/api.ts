@@ -45,6 +45,11 @@ export interface RunOptions {
   concurrency?: number;
   /** Replaces the environment's baseUrl (`--base-url`). */
   baseUrlOverride?: string;
+  /**
+   * Pins hostnames to addresses, like curl's --resolve: requests for the host connect to
+   * the given address while TLS still verifies the hostname (e.g. one node behind a load balancer).
+   */
+  hostAddresses?: Readonly<Record<string, string>>;
   /** Overrides the retry policy of every check (verify retries each failure once). */
   retriesOverride?: Partial<RetryPolicy>;
   /** Rate limiters keyed by origin; pass the same registry to share limits across runs. */
