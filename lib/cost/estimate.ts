@@ -25,7 +25,7 @@ export interface CostEstimateOptions {
   /** Apply the monthly free tiers of Lambda, CloudWatch and Synthetics (default false). */
   freeTier?: boolean;
   assumptions?: Partial<UsageAssumptions>;
-  /** Seconds between firings of a cron schedule; without it a cron schedule counts as hourly. */
+  /** Seconds between firings of a cron schedule (default: its shortest gap, lib/config/schedule.ts). */
   cronPeriod?: (expression: string) => number;
 }
 
@@ -353,9 +353,6 @@ export function estimateFleetCost(fleet: Fleet, options: CostEstimateOptions = {
     warnings.push(
       `shard ${shard.id}: ${shard.targets} checks need longer than the ${shard.periodSeconds} s period (rate-limit floor ${shard.rateLimitFloorMs} ms); some would be skipped every run — lower maxChecksPerShard or raise the rate limit`,
     );
-  }
-  if (!options.cronPeriod && fleet.checks.some((c) => (c.schedule ?? fleet.defaults?.schedule ?? '').startsWith('cron('))) {
-    warnings.push('cron schedules were priced as hourly runs (no cron evaluator given); a cron that fires more often costs more');
   }
 
   const unconfirmed = Object.entries(PRICES)

@@ -150,9 +150,8 @@ function hasNotifyFunction(fleet: Fleet): boolean {
 }
 
 /**
- * `cronPeriod` gives the seconds between firings of a cron schedule; without it a cron
- * schedule counts as hourly (the shard planner's own fallback), which under-counts a
- * cron that fires more often.
+ * A cron schedule is priced at its shortest gap between firings (an upper bound for crons
+ * with uneven gaps); `cronPeriod` replaces that computation.
  */
 export function measureFleetUsage(
   fleet: Fleet,

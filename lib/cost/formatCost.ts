@@ -1,0 +1,111 @@
+// A cost estimate as a table a person reads in a terminal. The JSON form is the estimate itself.
+import type { CostEstimate } from './estimate.js';
+
+export function formatUsd(usd: number): string {
+  if (usd === 0) return '$0.00';
+  if (Math.abs(usd) < 0.01) return '<$0.01';
+  return `$${usd.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+}
+
+export function formatQuantity(quantity: number): string {
+  const digits = quantity !== 0 && Math.abs(quantity) < 10 && !Number.isInteger(quantity) ? 2 : 0;
+  return quantity.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+}
+
+function period(seconds: number): string {
+  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
+  if (seconds % 60 === 0) return `${seconds / 60}m`;
+  return `${seconds}s`;
+}
+
+function table(rows: readonly (readonly string[])[], rightAligned: readonly number[]): string[] {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) =>
+    row
+      .map((cell, i) => (rightAligned.includes(i) ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+export function formatCostTable(estimate: CostEstimate): string {
+  const e = estimate;
+  const c = e.counts;
+  const out: string[] = [];
+  out.push(
+    `Monthly cost of fleet "${e.fleet}" (home region ${e.homeRegion}): ${c.checks} checks, ${c.targets} check×environment targets, ${c.regions} regions, ${c.shards} shards`,
+  );
+  out.push(
+    `Prices: ${e.prices.region} list prices read ${e.prices.readOn}; a month is ${e.prices.hoursPerMonth} hours; free tier ${e.freeTier ? 'applied' : 'not applied (--free-tier applies it)'}`,
+  );
+  out.push('');
+
+  const rows: string[][] = [['Item', 'Quantity', 'Unit price', 'Monthly']];
+  for (const line of e.lines) {
+    const unitPrice = line.per === 1 ? `$${line.unitPriceUsd}/${line.unit}` : `$${line.unitPriceUsd}/${formatQuantity(line.per)} ${line.unit}`;
+    const quantity = `${formatQuantity(line.quantity)} ${line.unit}${line.freeQuantity > 0 ? ` (${formatQuantity(line.freeQuantity)} free)` : ''}`;
+    rows.push([line.item, quantity, line.unitPriceUsd === 0 ? '—' : unitPrice, formatUsd(line.monthlyUsd)]);
+  }
+  rows.push(['Total', '', '', formatUsd(e.totalUsd)]);
+  rows.push([`Per check (total ÷ ${e.perCheck.targets} targets)`, '', '', formatUsd(e.perCheck.usd)]);
+  const lines = table(rows, [1, 3]);
+  const rule = '-'.repeat(Math.max(...lines.map((l) => l.length)));
+  out.push(lines[0] ?? '', rule, ...lines.slice(1, -2), rule, ...lines.slice(-2));
+
+  const typical = e.perCheck.typical;
+  if (typical) {
+    out.push('');
+    out.push(`A typical check: ${typical.target} (${typical.regions} ${typical.regions === 1 ? 'region' : 'regions'}, every ${period(typical.periodSeconds)})`);
+    const typicalRows = typical.lines.filter((l) => l.monthlyUsd > 0).map((l) => [`  ${l.item}`, formatUsd(l.monthlyUsd)]);
+    typicalRows.push(['  Share of fleet-wide items', formatUsd(typical.sharedUsd)]);
+    typicalRows.push(['  Total', formatUsd(typical.totalUsd)]);
+    out.push(...table(typicalRows, [1]));
+  }
+
+  const s = e.synthetics;
+  out.push('');
+  out.push('The same checks as CloudWatch Synthetics canaries (one per check×environment per region):');
+  out.push(
+    ...table(
+      [
+        [
+          `  ${formatQuantity(s.canaries)} canaries, ${formatQuantity(s.runsPerMonth)} runs${s.freeRuns > 0 ? ` (${formatQuantity(s.freeRuns)} free)` : ''} × $0.0012`,
+          formatUsd(s.runsUsd),
+          s.ratio > 0 ? `${s.ratio.toFixed(1)}× this fleet` : '',
+        ],
+        ['  with the same alarms and dashboard', formatUsd(s.runsWithSameAlarmsUsd), ''],
+      ],
+      [1],
+    ),
+  );
+  out.push(`  Not included: ${s.excluded}.`);
+
+  if (e.traffic.length > 0) {
+    out.push('');
+    out.push('Synthetic traffic each environment receives (all regions), beside its rate limit:');
+    out.push(
+      ...table(
+        e.traffic.map((t) => [
+          `  ${t.environment}`,
+          `${formatQuantity(t.requestsPerMonth)} requests/month`,
+          `${t.requestsPerMinute.toFixed(1)}/min`,
+          `limit ${t.rateLimit.requestsPerSecond}/s per origin, burst ${t.rateLimit.burst}`,
+        ]),
+        [2],
+      ),
+    );
+  }
+
+  const a = e.assumptions;
+  out.push('');
+  out.push(
+    `Assumptions: ${a.memoryMb} MB per probe function (--memory-mb), ${a.avgCheckMs} ms per check (--avg-check-ms), ${a.invocationOverheadMs} ms per invocation; ` +
+      `log lines ${a.resultLogBytes} B per result, ${a.requestLogBytes} B per request, ${a.invocationLogBytes + a.platformLogBytes} B per invocation; ` +
+      `${a.logRetentionDays}-day log retention; secrets cached ${a.secretCacheMinutes} min.`,
+  );
+  for (const note of e.notes) out.push(`Note: ${note}.`);
+  if (e.prices.unconfirmed.length > 0) out.push(`Note: prices not confirmed against the price pages: ${e.prices.unconfirmed.join(', ')}.`);
+  for (const warning of e.warnings) out.push(`Warning: ${warning}.`);
+  return `${out.join('\n')}\n`;
+}
