@@ -1,6 +1,7 @@
 // The notify function: CloudWatch alarm messages from the pager and chat SNS topics →
 // Slack / Teams / Google Chat / PagerDuty. Formatting and delivery live in lib/notify.
-import type { SNSEvent } from 'aws-lambda';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Context, SNSEvent } from 'aws-lambda';
 import { handleSnsEvent } from '../lib/notify/handleSnsEvent.js';
 import type { RecordOutcome } from '../lib/notify/handleSnsEvent.js';
 import { loadNotifyConfig } from '../lib/notify/loadNotifyConfig.js';
@@ -8,18 +9,23 @@ import type { NotifyConfig } from '../lib/notify/notifyConfig.js';
 import { Redactor } from '../lib/secrets/secrets.js';
 import { SecretsManagerProvider } from '../lib/secrets/secretsManager.js';
 
+/** Time kept back from the function timeout to log and throw before Lambda kills the invocation. */
+const MARGIN_MS = 2000;
+
 let config: NotifyConfig | undefined;
 const redactor = new Redactor();
 let secrets: SecretsManagerProvider | undefined;
 
-export async function handler(event: SNSEvent): Promise<RecordOutcome[]> {
+export async function handler(event: SNSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<RecordOutcome[]> {
   config ??= loadNotifyConfig(import.meta.url);
-  secrets ??= new SecretsManagerProvider({ redactor });
+  secrets ??= new SecretsManagerProvider({ client: () => new SecretsManagerClient({}), redactor });
+  const remaining = context?.getRemainingTimeInMillis();
   return handleSnsEvent(event, {
     config,
     secrets,
     redactor,
     env: process.env,
+    ...(remaining !== undefined ? { deliver: { deadline: Date.now() + remaining - MARGIN_MS } } : {}),
     ...(process.env.PAGERDUTY_EVENTS_URL ? { pagerDutyUrl: process.env.PAGERDUTY_EVENTS_URL } : {}),
   });
 }

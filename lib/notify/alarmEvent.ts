@@ -169,7 +169,7 @@ export function buildAlarmEvent(input: AlarmEventInput): AlarmEvent {
   const regions =
     input.metricRegions.length > 0
       ? input.metricRegions
-      : kind === 'heartbeat'
+      : kind === 'heartbeat' && subject !== DEAD_LETTER_SUBJECT
         ? [subject]
         : (target?.regions ?? [...new Set(serviceTargets.flatMap((t) => t.regions))].sort());
   const severity: Severity = target?.severity ?? (input.route === 'pager' ? 'critical' : 'warning');
@@ -208,6 +208,9 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(h / 24)}d ${h % 24}h`;
 }
 
+/** The notify function's own dead-letter alarm (lib/infra names it so). */
+const DEAD_LETTER_SUBJECT = 'notify-dead-letters';
+
 const KIND_LABEL: Record<AlarmKind, string> = {
   availability: 'failing',
   latency: 'slow',
@@ -224,7 +227,9 @@ export function headline(event: AlarmEvent): string {
     : event.kind === 'service'
       ? `service ${event.subject}`
       : event.kind === 'heartbeat'
-        ? `probes in ${event.subject}`
+        ? event.subject === DEAD_LETTER_SUBJECT
+          ? 'notification delivery (dead-letter queue)'
+          : `probes in ${event.subject}`
         : event.alarmName;
   const label = event.kind ? KIND_LABEL[event.kind] : 'in alarm';
   if (event.status === 'resolved') {

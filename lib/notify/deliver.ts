@@ -8,10 +8,12 @@ export interface DeliverOptions {
   attempts?: number;
   /** Wait before the first retry; doubles each time, with jitter (default 250 ms). */
   backoffMs?: number;
-  /** Per-attempt timeout (default 10 s). */
+  /** Per-attempt timeout (default 5 s). */
   timeoutMs?: number;
   /** Upper bound for a `Retry-After` the receiver asks for (default 5 s). */
   maxRetryAfterMs?: number;
+  /** Epoch ms after which no attempt starts and no wait begins (the Lambda's remaining time). */
+  deadline?: number;
   redactor?: Redactor;
   signal?: AbortSignal;
   sleep?: (ms: number) => Promise<void>;
@@ -63,7 +65,8 @@ const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => set
 export async function deliverJson(url: string, message: unknown, options: DeliverOptions = {}): Promise<Delivered> {
   const attempts = Math.max(1, options.attempts ?? 4);
   const backoff = options.backoffMs ?? 250;
-  const timeoutMs = options.timeoutMs ?? 10_000;
+  // Several destinations share one Lambda timeout (30 s): a hung webhook must not eat it all.
+  const timeoutMs = options.timeoutMs ?? 5_000;
   const sleep = options.sleep ?? defaultSleep;
   const clean = (text: string): string => {
     const withoutUrl = text.split(url).join(redactUrl(url));
@@ -76,7 +79,8 @@ export async function deliverJson(url: string, message: unknown, options: Delive
   for (let attempt = 1; attempt <= attempts; attempt++) {
     let wait = backoff * 2 ** (attempt - 1) * (0.5 + Math.random() / 2);
     try {
-      const signals = [AbortSignal.timeout(timeoutMs), ...(options.signal ? [options.signal] : [])];
+      const left = options.deadline === undefined ? timeoutMs : Math.min(timeoutMs, options.deadline - Date.now());
+      const signals = [AbortSignal.timeout(Math.max(1, left)), ...(options.signal ? [options.signal] : [])];
       const response = await request(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'user-agent': 'probe-fleet-notify' },
@@ -97,7 +101,13 @@ export async function deliverJson(url: string, message: unknown, options: Delive
       last = `network error ${e.code ?? e.name ?? 'unknown'}: ${e.message ?? String(error)}`;
       if (options.signal?.aborted) break;
     }
-    if (attempt < attempts) await sleep(wait);
+    if (attempt < attempts) {
+      if (options.deadline !== undefined && Date.now() + wait >= options.deadline) {
+        last += `; stopped after attempt ${attempt}: the invocation's deadline left no time for another`;
+        break;
+      }
+      await sleep(wait);
+    }
   }
   throw new DeliveryError(
     clean(`delivery to ${redactUrl(url)} failed after ${attempts} attempt(s): expected HTTP 2xx, ${last}; ${retryable ? 'safe to retry' : 'retrying will not help until the request or webhook is fixed'}`),
