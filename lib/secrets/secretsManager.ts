@@ -22,10 +22,7 @@ interface CacheEntry {
 
 const RETRYABLE_CODES = new Set(['ThrottlingException', 'InternalServiceError', 'TimeoutError', 'RequestTimeout']);
 
-/**
- * `name` is a secret name or ARN. `name:key` reads one key of a JSON SecretString
- * (the form Secrets Manager's console writes for key/value secrets).
- */
+/** `name` is a secret name or ARN, in the region of the client (the probe's own region). */
 export class SecretsManagerProvider implements SecretProvider {
   private readonly cache = new Map<string, CacheEntry>();
   private client: Pick<SecretsManagerClient, 'send'> | null = null;
@@ -55,10 +52,9 @@ export class SecretsManagerProvider implements SecretProvider {
   }
 
   private async fetch(name: string): Promise<string> {
-    const { secretId, key } = splitName(name);
     let text: string | undefined;
     try {
-      const answer = await this.getClient().send(new GetSecretValueCommand({ SecretId: secretId }));
+      const answer = await this.getClient().send(new GetSecretValueCommand({ SecretId: name }));
       text = answer.SecretString;
     } catch (error) {
       const shape = error as { name?: string; $metadata?: { httpStatusCode?: number } };
@@ -75,31 +71,6 @@ export class SecretsManagerProvider implements SecretProvider {
       throw new SecretError(name, `secret '${name}': expected a SecretString, received a binary or empty secret`, false);
     }
     this.options.redactor?.add(text);
-    if (key === undefined) return text;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      throw new SecretError(name, `secret '${name}': expected a JSON object to read key '${key}' from, received text that is not JSON`, false);
-    }
-    const value = (parsed as Record<string, unknown> | null)?.[key];
-    if (typeof value !== 'string') {
-      throw new SecretError(name, `secret '${name}': expected key '${key}' to hold a string, received ${value === undefined ? 'no such key' : typeof value}`, false);
-    }
-    this.options.redactor?.add(value);
-    return value;
+    return text;
   }
-}
-
-/** `arn:aws:…:secret:db-AbCdEf` has colons of its own; only a trailing `:key` after the name counts. */
-function splitName(name: string): { secretId: string; key?: string } {
-  if (name.startsWith('arn:')) {
-    const parts = name.split(':');
-    // arn:aws:secretsmanager:region:account:secret:name[:key]
-    if (parts.length > 7) return { secretId: parts.slice(0, 7).join(':'), key: parts.slice(7).join(':') };
-    return { secretId: name };
-  }
-  const colon = name.indexOf(':');
-  if (colon === -1) return { secretId: name };
-  return { secretId: name.slice(0, colon), key: name.slice(colon + 1) };
 }

@@ -1,0 +1,261 @@
+// The Lambda probe: runs one shard of the frozen fleet, logs every result, publishes
+// metrics to the home region. Nothing is built at import time; the first invocation builds
+// the fleet, clients and secret cache, and later invocations of the container reuse them.
+import type { Context } from 'aws-lambda';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { PlannedCheck, RateLimiterRegistry, RequestLogSink, RunOptions } from '../runner/api.js';
+import type { CheckResult } from '../model/result.js';
+import { resolveSettings } from '../config/resolve.js';
+import { Redactor } from '../secrets/secrets.js';
+import type { SecretProvider } from '../secrets/secrets.js';
+import { SecretsManagerProvider } from '../secrets/secretsManager.js';
+import { buildMetricDatums } from '../publish/cloudwatch/metricDatums.js';
+import { publishMetrics } from '../publish/cloudwatch/publishMetrics.js';
+import type { PublishOutcome, RetrySettings } from '../publish/cloudwatch/publishMetrics.js';
+import type { FrozenFleet } from './frozenFleet.js';
+import { loadFrozenFleet } from './frozenFleet.js';
+import type { ShardTarget } from './shards.js';
+import { findShard } from './shards.js';
+import { parseProbeEvent } from './probeEvent.js';
+import { invocationDeadlines } from './deadline.js';
+import { skippedResult } from './skippedResult.js';
+
+export type RunPlan = (items: PlannedCheck[], options: RunOptions) => Promise<CheckResult[]>;
+
+/** Testing hooks: honoured only when set; Lambda never sets them. */
+export const CLOUDWATCH_ENDPOINT_ENV = 'PROBE_CLOUDWATCH_ENDPOINT';
+export const SECRETS_ENDPOINT_ENV = 'PROBE_SECRETS_ENDPOINT';
+
+export interface ProbeHandlerDeps {
+  fleet?: FrozenFleet;
+  /** Directory holding `fleet.json` (the bundle's own directory). */
+  fleetDir?: string;
+  cloudWatch?: CloudWatchClient;
+  secrets?: SecretProvider;
+  /** Shared with `secrets` so every resolved value is redacted from the logs. */
+  redactor?: Redactor;
+  now?: () => number;
+  /** One JSON line per call (stdout in Lambda). */
+  log?: (line: string) => void;
+  env?: NodeJS.ProcessEnv;
+  runPlan?: RunPlan;
+  rateLimiters?: RateLimiterRegistry;
+  /** Replaces the computed publishing margin (lib/lambda/deadline.ts). */
+  marginMs?: number;
+  publishRetry?: Partial<RetrySettings>;
+}
+
+export type ProbeContext = Pick<Context, 'getRemainingTimeInMillis' | 'awsRequestId'>;
+
+export interface InvocationSummary {
+  ok: boolean;
+  shard: string | null;
+  region: string;
+  runId: string;
+  checks: number;
+  passed: number;
+  failed: number;
+  degraded: number;
+  skipped: number;
+  durationMs: number;
+  publish: Pick<PublishOutcome, 'ok' | 'calls' | 'attempts' | 'published' | 'fallbackDatums' | 'emfLines'> & { error: string | null } | null;
+  error: { kind: string; message: string } | null;
+}
+
+interface ContainerState {
+  fleet: FrozenFleet;
+  redactor: Redactor;
+  secrets: SecretProvider;
+  cloudWatch: CloudWatchClient;
+  runPlan: RunPlan;
+}
+
+const defaultLog = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+export function createProbeHandler(deps: ProbeHandlerDeps = {}): (event: unknown, context: ProbeContext) => Promise<InvocationSummary> {
+  const now = deps.now ?? Date.now;
+  const log = deps.log ?? defaultLog;
+  const env = deps.env ?? process.env;
+  let state: Promise<ContainerState> | null = null;
+
+  const build = async (): Promise<ContainerState> => {
+    const fleet = deps.fleet ?? (await loadFrozenFleet(deps.fleetDir ?? '.'));
+    const redactor = deps.redactor ?? new Redactor();
+    const region = env.AWS_REGION ?? fleet.region;
+    const secretsEndpoint = env[SECRETS_ENDPOINT_ENV];
+    const secrets =
+      deps.secrets ??
+      new SecretsManagerProvider({
+        // Built on the first secret lookup: shards without secrets never pay for the client.
+        client: () => new SecretsManagerClient({ region, ...(secretsEndpoint ? { endpoint: secretsEndpoint } : {}) }),
+        redactor,
+      });
+    const cloudWatchEndpoint = env[CLOUDWATCH_ENDPOINT_ENV];
+    const cloudWatch =
+      deps.cloudWatch ??
+      // maxAttempts 1: publishMetrics owns retries, so nothing is retried behind its back.
+      new CloudWatchClient({ region: fleet.homeRegion, maxAttempts: 1, ...(cloudWatchEndpoint ? { endpoint: cloudWatchEndpoint } : {}) });
+    const runPlan = deps.runPlan ?? (await import('../runner/runPlan.js')).runPlan;
+    return { fleet, redactor, secrets, cloudWatch, runPlan };
+  };
+
+  return async function handler(event, context) {
+    const start = now();
+    const runId = context.awsRequestId;
+    const remainingAtStart = context.getRemainingTimeInMillis();
+    const parsed = parseProbeEvent(event);
+    const baseRegion = env.AWS_REGION ?? deps.fleet?.region ?? 'unknown';
+    const failed = (shard: string | null, region: string, error: { kind: string; message: string }): InvocationSummary => {
+      const summary: InvocationSummary = {
+        ok: false,
+        shard,
+        region,
+        runId,
+        checks: 0,
+        passed: 0,
+        failed: 0,
+        degraded: 0,
+        skipped: 0,
+        durationMs: now() - start,
+        publish: null,
+        error,
+      };
+      log(JSON.stringify({ level: 'error', event: 'invocation', ...summary }));
+      return summary;
+    };
+    if (!parsed.ok) return failed(null, baseRegion, parsed.error);
+
+    let container: ContainerState;
+    try {
+      state ??= build();
+      container = await state;
+    } catch (error) {
+      // A broken bundle stays broken; still, the next invocation tries again rather than caching the failure.
+      state = null;
+      const kind = (error as { kind?: unknown }).kind;
+      return failed(parsed.invocation.shard, baseRegion, { kind: typeof kind === 'string' ? kind : 'init_failed', message: (error as Error).message });
+    }
+
+    const { fleet, redactor } = container;
+    const region = env.AWS_REGION ?? fleet.region;
+    const shard = findShard(fleet.shards, parsed.invocation.shard);
+    if (!shard) {
+      return failed(parsed.invocation.shard, region, {
+        kind: 'unknown_shard',
+        message: `probe event: expected one of the ${fleet.shards.length} shards frozen for ${fleet.region} (${fleet.shards.map((s) => s.id).slice(0, 5).join(', ')}${fleet.shards.length > 5 ? ', …' : ''}), received '${parsed.invocation.shard}'; the schedule and the bundle are from different deploys`,
+      });
+    }
+
+    const deadlines = invocationDeadlines(start, remainingAtStart, shard.periodSeconds, deps.marginMs);
+    const checksById = new Map(fleet.fleet.checks.map((check) => [check.id, check]));
+    const planned: PlannedCheck[] = [];
+    const missing: ShardTarget[] = [];
+    for (const target of shard.targets) {
+      const check = checksById.get(target.checkId);
+      if (check) planned.push({ check, environment: target.environment });
+      else missing.push(target);
+    }
+
+    const logged = new Set<string>();
+    const keyOf = (r: { checkId: string; environment: string }): string => `${r.checkId}\u0000${r.environment}`;
+    const logResult = (result: CheckResult): void => {
+      logged.add(keyOf(result));
+      const skipped = result.skipped === true;
+      log(JSON.stringify({ level: skipped || !result.ok ? 'warn' : 'info', event: skipped ? 'check_skipped' : 'check_result', shard: shard.id, ...redactor.redactValue(result) }));
+    };
+    const requestLog: RequestLogSink = {
+      write(entry) {
+        log(JSON.stringify({ level: 'info', event: 'request', shard: shard.id, ...redactor.redactValue(entry) }));
+      },
+    };
+
+    let results: CheckResult[];
+    let runError: { kind: string; message: string } | null = null;
+    try {
+      results = await container.runPlan(planned, {
+        fleet: fleet.fleet,
+        runId,
+        location: region,
+        secrets: container.secrets,
+        redactor,
+        requestLog,
+        deadline: deadlines.runDeadline,
+        ...(deps.rateLimiters ? { rateLimiters: deps.rateLimiters } : {}),
+        onCheckEnd: logResult,
+      });
+    } catch (error) {
+      // The runner promises never to throw; if it does, every target is reported, not lost.
+      runError = { kind: 'run_failed', message: redactor.redact(`runner failed: ${(error as Error).message}`) };
+      log(JSON.stringify({ level: 'error', event: 'run_failed', shard: shard.id, ...runError }));
+      results = [];
+    }
+    const seen = new Set(results.map(keyOf));
+    const unaccounted = [...missing, ...planned.map((p) => ({ checkId: p.check.id, environment: p.environment }))].filter((t) => !seen.has(keyOf(t)));
+    for (const target of unaccounted) {
+      results.push(skippedResult(target, { runId, location: region, startedAt: new Date(start).toISOString(), reason: runError ? 'the runner failed' : 'the check is not in the frozen fleet' }));
+    }
+    for (const result of results) if (!logged.has(keyOf(result))) logResult(result);
+
+    const datums = buildMetricDatums({
+      fleet: fleet.name,
+      region,
+      results,
+      environmentCount: (checkId) => {
+        const check = checksById.get(checkId);
+        return check ? resolveSettings(fleet.fleet, check).environments.length : 1;
+      },
+      detailedTimings: (checkId) => checksById.get(checkId)?.detailedTimings === true,
+      timestamp: new Date(Math.floor(start / 1000) * 1000),
+    });
+    const outcome = await publishMetrics({
+      client: container.cloudWatch,
+      namespace: fleet.namespace,
+      fleet: fleet.name,
+      region,
+      datums,
+      deadline: deadlines.publishDeadline,
+      write: log,
+      now,
+      ...(deps.publishRetry ? { retry: deps.publishRetry } : {}),
+    });
+
+    const skipped = results.filter((r) => r.skipped === true).length;
+    const ran = results.filter((r) => r.skipped !== true);
+    const summary: InvocationSummary = {
+      ok: runError === null && outcome.ok && ran.every((r) => r.ok) && skipped === 0,
+      shard: shard.id,
+      region,
+      runId,
+      checks: results.length,
+      passed: ran.filter((r) => r.ok).length,
+      failed: ran.filter((r) => !r.ok).length,
+      degraded: ran.filter((r) => r.degraded).length,
+      skipped,
+      durationMs: now() - start,
+      publish: {
+        ok: outcome.ok,
+        calls: outcome.calls,
+        attempts: outcome.attempts,
+        published: outcome.published,
+        fallbackDatums: outcome.fallbackDatums,
+        emfLines: outcome.emfLines,
+        error: outcome.error ? redactor.redact(outcome.error.message) : null,
+      },
+      error: runError,
+    };
+    log(
+      JSON.stringify({
+        level: summary.ok ? 'info' : 'warn',
+        event: 'invocation',
+        ...summary,
+        source: parsed.invocation.source,
+        ...(parsed.invocation.scheduledTime ? { scheduledTime: parsed.invocation.scheduledTime } : {}),
+        deadlineMs: deadlines.runDeadline - start,
+      }),
+    );
+    return summary;
+  };
+}
