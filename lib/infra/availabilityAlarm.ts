@@ -1,0 +1,118 @@
+// Availability with a multi-region quorum. Per region the Minimum of `Success` over one
+// schedule period is 1 (every run passed) or 0 (a run failed); FILL(m, 0) turns a region
+// that published nothing into a failing region, so silence can never look healthy.
+// The alarm counts failing regions and fires when at least `quorum` fail together.
+import { Duration } from 'aws-cdk-lib';
+import {
+  Alarm,
+  AlarmRule,
+  AlarmState,
+  ComparisonOperator,
+  CompositeAlarm,
+  MathExpression,
+  type IMetric,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { alarmName } from '../alerting/naming.js';
+import { idOf, treatMissing, wireActions, type AlarmContext } from './alarmContext.js';
+import { alarmDescription } from './descriptions.js';
+import { targetMetric } from './metrics.js';
+import { quorumCompositions, regionGroups, type TargetPlan } from './plan.js';
+
+export interface AvailabilityAlarm {
+  /** The alarm that represents the target's availability (a composite beyond 10 regions). */
+  alarm: Alarm | CompositeAlarm;
+  name: string;
+}
+
+/** `n - (FILL(m0,0) + FILL(m1,0) + …)`: the number of regions failing in the period. */
+export function failingRegionsExpression(count: number): string {
+  const terms = Array.from({ length: count }, (_, i) => `FILL(m${i}, 0)`);
+  return `${count} - (${terms.join(' + ')})`;
+}
+
+function failingRegions(ctx: AlarmContext, t: TargetPlan, regions: string[]): MathExpression {
+  const period = t.policy.availability.periodSeconds;
+  const usingMetrics: Record<string, IMetric> = {};
+  regions.forEach((region, i) => {
+    usingMetrics[`m${i}`] = targetMetric(ctx.metrics, 'Success', t.target, region, { statistic: 'Minimum', periodSeconds: period, label: region });
+  });
+  return new MathExpression({
+    expression: failingRegionsExpression(regions.length),
+    usingMetrics,
+    period: Duration.seconds(period),
+    label: 'regions failing',
+  });
+}
+
+export function availabilityAlarm(ctx: AlarmContext, t: TargetPlan, dashboardUrl: string): AvailabilityAlarm {
+  const policy = t.policy.availability;
+  const name = alarmName({ fleet: ctx.fleet, kind: 'availability', subject: t.target });
+  const summary = `${t.check.name}: failing in at least ${policy.quorum} of ${t.regions.length} region(s) (${t.regions.join(', ')}) for ${policy.datapointsToAlarm} of ${policy.evaluationPeriods} periods of ${policy.periodSeconds / 60} min; a region that reports nothing counts as failing.`;
+  const description = alarmDescription({ summary, check: t.check, environment: t.environment, dashboardUrl });
+  const groups = regionGroups(t.regions);
+
+  const common = {
+    evaluationPeriods: policy.evaluationPeriods,
+    datapointsToAlarm: policy.datapointsToAlarm,
+    // Policy says 'breaching': when no region published at all, the math has no datapoint.
+    treatMissingData: treatMissing(policy.treatMissingData),
+    comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+  };
+
+  if (groups.length === 1) {
+    const alarm = new Alarm(ctx.scope, idOf('Availability', t.target), {
+      ...common,
+      alarmName: name,
+      alarmDescription: description,
+      metric: failingRegions(ctx, t, t.regions),
+      threshold: policy.quorum,
+    });
+    wireActions(alarm, ctx.routes, 'chat');
+    return { alarm, name };
+  }
+
+  // More regions than one math alarm may reference: per group, one alarm per "at least k
+  // of this group fail"; the composite ORs every way the groups can add up to the quorum.
+  const children = groups.map((regions, g) => {
+    const byK = new Map<number, Alarm>();
+    for (let k = 1; k <= Math.min(regions.length, policy.quorum); k++) {
+      const childName = alarmName({ fleet: ctx.fleet, kind: 'availability', subject: `${t.target}~g${g + 1}k${k}` });
+      byK.set(
+        k,
+        new Alarm(ctx.scope, idOf('Availability', t.target, `g${g + 1}`, `k${k}`), {
+          ...common,
+          alarmName: childName,
+          alarmDescription: alarmDescription({
+            summary: `Part of ${name}: at least ${k} of ${regions.length} regions (${regions.join(', ')}) failing. No actions: the composite ${name} notifies.`,
+            check: t.check,
+            environment: t.environment,
+            dashboardUrl,
+          }),
+          metric: failingRegions(ctx, t, regions),
+          threshold: k,
+        }),
+      );
+    }
+    return byK;
+  });
+  const rule = AlarmRule.anyOf(
+    ...quorumCompositions(
+      groups.map((g) => g.length),
+      policy.quorum,
+    ).map((ks) =>
+      AlarmRule.allOf(
+        ...ks.flatMap((k, g) => {
+          const child = k > 0 ? children[g]?.get(k) : undefined;
+          return child ? [AlarmRule.fromAlarm(child, AlarmState.ALARM)] : [];
+        }),
+      ),
+    ),
+  );
+  const alarm = new CompositeAlarm(ctx.scope, idOf('Availability', t.target), {
+    compositeAlarmName: name,
+    alarmDescription: description,
+    alarmRule: rule,
+  });
+  wireActions(alarm, ctx.routes, 'chat');
+  return { alarm, name };
+}

@@ -1,0 +1,131 @@
+// The notify function (lambdas/notify.ts) turns alarm messages into Slack/Teams/Google Chat
+// messages and PagerDuty events. It exists only when the fleet asks for webhook or
+// PagerDuty delivery. SNS invokes it asynchronously: Lambda retries a failed delivery twice,
+// then the event lands in an encrypted dead-letter queue whose depth pages — an alert is
+// never lost silently.
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Effect, PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Topic } from 'aws-cdk-lib/aws-sns';
+import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import type { Fleet } from '../model/fleet.js';
+import {
+  buildNotifyConfig,
+  CHAT_TOPIC_ARN_ENV,
+  NOTIFY_CONFIG_FILE,
+  PAGER_TOPIC_ARN_ENV,
+} from '../notify/notifyConfig.js';
+import type { AlarmRoutes } from './alarmContext.js';
+import { deadLetterAlarm } from './deadLetterAlarm.js';
+import { lambdaCodeProps, type BundlingMode } from './lambdaCode.js';
+import { secretArn, secretNamesIn } from './secretArns.js';
+import type { RouteName } from './topics.js';
+import { acknowledge, acknowledgeDeadLetterQueue, acknowledgeLogStreams, acknowledgeRuntime, nagLogGroupArn, NO_TRACING_REASON } from './nag.js';
+
+export const NOTIFY_RETRY_ATTEMPTS = 2;
+/** The subject of the dead-letter alarm: it is the alerting pipeline's own heartbeat. */
+export const DEAD_LETTER_SUBJECT = 'notify-dead-letters';
+
+export interface NotifyFunctionProps {
+  fleet: Fleet;
+  prefix: string;
+  topics: Record<RouteName, Topic>;
+  routes: AlarmRoutes;
+  dashboardUrl: string;
+  bundling: BundlingMode;
+  logRetention: RetentionDays;
+  /** Where SNS puts messages it could not hand to the function. */
+  subscriptionDeadLetters: IQueue;
+}
+
+export interface NotifyResources {
+  fn: NodejsFunction;
+  deadLetters: Queue;
+  deadLetterAlarm: Alarm;
+}
+
+function routeWantsFunction(fleet: Fleet, route: RouteName): boolean {
+  const config = fleet.alerting?.[route];
+  return (config?.webhooks?.length ?? 0) > 0 || config?.pagerDutyRoutingKey !== undefined;
+}
+
+export function notifyFunction(scope: Construct, props: NotifyFunctionProps): NotifyResources {
+  const { fleet, prefix } = props;
+  const name = `${prefix}-notify`.slice(0, 64);
+  const stack = Stack.of(scope);
+  const deadLetters = new Queue(scope, 'NotifyDeadLetters', {
+    queueName: `${prefix}-notify-dead-letters`.slice(0, 80),
+    encryption: QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+  });
+  const secrets = secretNamesIn(fleet.alerting?.pager, fleet.alerting?.chat);
+  const statements = [
+    new PolicyStatement({
+      sid: 'WriteOwnLogs',
+      effect: Effect.ALLOW,
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: `/aws/lambda/${name}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+    }),
+  ];
+  if (secrets.length > 0) {
+    statements.push(
+      new PolicyStatement({
+        sid: 'ReadDeliverySecrets',
+        effect: Effect.ALLOW,
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: secrets.map((s) => secretArn(scope, s)),
+      }),
+    );
+  }
+  const role = new Role(scope, 'NotifyRole', {
+    assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+    description: `probe-fleet ${fleet.name} notification delivery`,
+    inlinePolicies: { notify: new PolicyDocument({ statements }) },
+  });
+  const config = buildNotifyConfig(fleet, { dashboardUrl: props.dashboardUrl });
+  const fn = new NodejsFunction(scope, 'Notify', {
+    ...lambdaCodeProps(props.bundling, 'lambdas/notify.ts', { [NOTIFY_CONFIG_FILE]: `${JSON.stringify(config)}\n` }),
+    functionName: name,
+    description: `probe-fleet ${fleet.name}: alarm messages to chat webhooks and PagerDuty`,
+    runtime: Runtime.NODEJS_22_X,
+    architecture: Architecture.ARM_64,
+    memorySize: 256,
+    timeout: Duration.seconds(30),
+    role,
+    logGroup: new LogGroup(scope, 'NotifyLogs', { logGroupName: `/aws/lambda/${name}`, retention: props.logRetention }),
+    retryAttempts: NOTIFY_RETRY_ATTEMPTS,
+    onFailure: new SqsDestination(deadLetters),
+    // The topic ARNs are deploy-time tokens, so they travel as variables rather than in notify.json.
+    environment: {
+      [PAGER_TOPIC_ARN_ENV]: props.topics.pager.topicArn,
+      [CHAT_TOPIC_ARN_ENV]: props.topics.chat.topicArn,
+    },
+  });
+  acknowledgeRuntime(fn);
+  acknowledge(fn, { id: 'Serverless::Serverless-LambdaTracing', reason: NO_TRACING_REASON });
+  acknowledge(fn, {
+    id: 'Serverless::Serverless-LambdaDLQ',
+    reason: 'Failed deliveries go to an SQS on-failure destination (EventInvokeConfig), which keeps the whole invocation record, not to a legacy DeadLetterConfig; the queue depth is alarmed.',
+  });
+  acknowledgeDeadLetterQueue(deadLetters, 'the notify function\'s on-failure destination');
+  acknowledgeLogStreams(role, [nagLogGroupArn(stack.region, `/aws/lambda/${name}`)]);
+  for (const route of ['pager', 'chat'] as const) {
+    if (routeWantsFunction(fleet, route)) props.topics[route].addSubscription(new LambdaSubscription(fn, { deadLetterQueue: props.subscriptionDeadLetters }));
+  }
+  const depthAlarm = deadLetterAlarm(
+    { scope, metrics: { namespace: '', fleet: fleet.name }, fleet: fleet.name, routes: props.routes },
+    deadLetters,
+    DEAD_LETTER_SUBJECT,
+    `Notifications for ${fleet.name} (chat webhooks, PagerDuty events)`,
+    props.dashboardUrl,
+  );
+  return { fn, deadLetters, deadLetterAlarm: depthAlarm };
+}

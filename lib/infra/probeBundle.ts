@@ -1,0 +1,61 @@
+// The files that travel with a Lambda bundle besides the code (`fleet.json`,
+// `notify.json`), staged under a directory named by their content hash. The same hash,
+// combined with the hash of the handler sources, is the asset hash: change the fleet or
+// the code and the function is redeployed; change nothing and nothing moves.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { projectRoot } from './projectRoot.js';
+
+let sourceHashCache: string | undefined;
+
+/** Hash of everything a bundle is built from: lib/ and lambdas/ sources and the lock file. */
+export function sourceHash(): string {
+  if (sourceHashCache) return sourceHashCache;
+  const root = projectRoot();
+  const hash = createHash('sha256');
+  const visit = (dir: string): void => {
+    let entries: string[];
+    try {
+      entries = readdirSync(dir).sort();
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      const path = join(dir, entry);
+      if (statSync(path).isDirectory()) visit(path);
+      else if (/\.(ts|js|json)$/.test(entry)) hash.update(path.slice(root.length)).update(readFileSync(path));
+    }
+  };
+  for (const dir of ['lib', 'lambdas']) visit(join(root, dir));
+  hash.update(readFileSync(join(root, 'package-lock.json')));
+  sourceHashCache = hash.digest('hex');
+  return sourceHashCache;
+}
+
+export interface StagedFiles {
+  dir: string;
+  /** Hash of the staged files alone. */
+  contentHash: string;
+}
+
+/** Writes `files` into a fresh content-addressed directory (idempotent: same content, same dir). */
+export function stageFiles(files: Record<string, string>): StagedFiles {
+  const hash = createHash('sha256');
+  for (const name of Object.keys(files).sort()) hash.update(name).update('\0').update(files[name] ?? '').update('\0');
+  const contentHash = hash.digest('hex');
+  const dir = join(tmpdir(), 'probe-fleet-bundle-files', contentHash.slice(0, 32));
+  mkdirSync(dir, { recursive: true });
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return { dir, contentHash };
+}
+
+export function assetHashOf(staged: StagedFiles, entry: string): string {
+  return createHash('sha256').update(entry).update(staged.contentHash).update(sourceHash()).digest('hex');
+}
+
+/** Shell commands (run by CDK's local bundling) that copy the staged files into the bundle. */
+export function copyCommands(staged: StagedFiles, files: readonly string[], outputDir: string): string[] {
+  return files.map((name) => `cp "${join(staged.dir, name)}" "${join(outputDir, name)}"`);
+}

@@ -1,0 +1,199 @@
+// The facade: `new ProbeFleet(app, 'Fleet', { fleet })` builds every stack of a probe fleet.
+//   <prefix>-probes-<region>[-n]  probe functions and schedules, one stack (or more) per region
+//   <prefix>-home                 KMS key, pager/chat topics, subscriptions, heartbeats, notify
+//   <prefix>-alarms-<n>           per-target alarms, packed so no stack nears 500 resources
+//   <prefix>-services             per-service composites (what pages and rolls back), dashboards
+// Alarm stacks reach the topics by their deterministic ARNs and the services stack names its
+// child alarms by name, so no CloudFormation exports tie the stacks together; explicit stack
+// dependencies give CloudFormation the order.
+import { Stack } from 'aws-cdk-lib';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { namespaceOf } from '../config/resolve.js';
+import { freezeFleet, FROZEN_FLEET_FILE, serializeFrozenFleet } from '../lambda/frozenFleet.js';
+import { planShards, type Shard } from '../lambda/shards.js';
+import type { Fleet } from '../model/fleet.js';
+import { needsNotifyFunction } from '../notify/notifyConfig.js';
+import type { AlarmContext, AlarmRoutes } from './alarmContext.js';
+import { availabilityAlarm } from './availabilityAlarm.js';
+import { certificateAlarms } from './certificateAlarms.js';
+import { availabilityNames, fleetDashboards } from './dashboard.js';
+import { deadLetterAlarm } from './deadLetterAlarm.js';
+import { heartbeatAlarm } from './heartbeatAlarm.js';
+import { lambdaCodeProps, type BundlingMode } from './lambdaCode.js';
+import { latencyAlarms } from './latencyAlarm.js';
+import { notifyFunction, type NotifyResources } from './notifyFunction.js';
+import {
+  chunk,
+  dashboardName,
+  dashboardUrl,
+  defaultStackPrefix,
+  packTargets,
+  planTargets,
+  servicesOf,
+  stackSafe,
+  TARGETS_PER_DASHBOARD_PAGE,
+  type TargetPlan,
+} from './plan.js';
+import { ProbeStack } from './probeStack.js';
+import { secretNamesIn } from './secretArns.js';
+import { serviceAlarm } from './serviceAlarms.js';
+import { fleetTopics, topicArnIn, type FleetTopics } from './topics.js';
+
+/** 5 resources per shard (function, log group, rule, permission, invoke config): 80 shards stay under 450. */
+export const MAX_SHARDS_PER_PROBE_STACK = 80;
+/** Alarm descriptions and math make alarms heavy: 200 per stack keeps templates well under 1 MB. */
+export const DEFAULT_MAX_ALARMS_PER_STACK = 200;
+
+export interface ProbeFleetProps {
+  /** A validated fleet definition (lib/config/loadFleet.ts validates before synthesis). */
+  fleet: Fleet;
+  /** Check targets per Lambda invocation (default: lib/lambda/shards.ts). */
+  maxChecksPerShard?: number;
+  /** Retention of the probe and notify log groups (default one month). */
+  logRetention?: RetentionDays;
+  /** Prefix of stack, topic, function and dashboard names (default `probe-fleet-<fleet>`). */
+  stackPrefix?: string;
+  /** `esbuild` bundles the Lambda code (default); `skip` synthesizes placeholders for measuring templates — never deploy those. */
+  bundling?: BundlingMode;
+  maxAlarmsPerStack?: number;
+  /** Period of a cron schedule in seconds; without it a cron schedule counts as hourly. */
+  cronPeriod?: (expression: string) => number;
+}
+
+export class ProbeFleet extends Construct {
+  readonly fleet: Fleet;
+  readonly prefix: string;
+  readonly shards: Shard[];
+  readonly probeStacks: ProbeStack[] = [];
+  readonly homeStack: Stack;
+  readonly alarmStacks: Stack[] = [];
+  readonly servicesStack: Stack;
+  readonly topics: FleetTopics;
+  readonly notify: NotifyResources | undefined;
+  /** Per service, the composite alarm that pages and that deployments roll back on. */
+  readonly serviceAlarms: Record<string, IAlarm> = {};
+  /** Every stack this construct created. */
+  readonly stacks: Stack[] = [];
+
+  constructor(scope: Construct, id: string, props: ProbeFleetProps) {
+    super(scope, id);
+    const fleet = props.fleet;
+    this.fleet = fleet;
+    this.prefix = stackSafe(props.stackPrefix ?? defaultStackPrefix(fleet));
+    const prefix = this.prefix;
+    const bundling = props.bundling ?? 'esbuild';
+    const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
+    const namespace = namespaceOf(fleet);
+    const metrics = { namespace, fleet: fleet.name };
+    this.shards = planShards(fleet, {
+      ...(props.maxChecksPerShard !== undefined ? { maxChecksPerShard: props.maxChecksPerShard } : {}),
+      ...(props.cronPeriod ? { cronPeriod: props.cronPeriod } : {}),
+    });
+
+    // Regional probe stacks.
+    for (const region of fleet.regions) {
+      const regionShards = this.shards.filter((s) => s.region === region);
+      if (regionShards.length === 0) continue;
+      const frozen = freezeFleet(fleet, region, regionShards);
+      const code = lambdaCodeProps(bundling, 'lambdas/probe.ts', { [FROZEN_FLEET_FILE]: serializeFrozenFleet(frozen) });
+      const secretNames = secretNamesIn(frozen.fleet.checks, frozen.fleet.environments, frozen.fleet.defaults);
+      const parts = chunk(regionShards, MAX_SHARDS_PER_PROBE_STACK);
+      parts.forEach((shards, i) => {
+        const suffix = parts.length > 1 ? `-${i + 1}` : '';
+        const stack = new ProbeStack(this, `Probes-${region}${suffix}`, {
+          stackName: `${prefix}-probes-${region}${suffix}`,
+          description: `probe-fleet ${fleet.name}: probes in ${region}${parts.length > 1 ? ` (part ${i + 1} of ${parts.length})` : ''}`,
+          region,
+          namespace,
+          shards,
+          secretNames,
+          code,
+          logRetention,
+          functionPrefix: prefix,
+        });
+        this.probeStacks.push(stack);
+      });
+    }
+
+    // Home: topics, heartbeats, notify.
+    const env = { region: fleet.homeRegion };
+    const overviewUrl = dashboardUrl(fleet.homeRegion, dashboardName(prefix, 0));
+    this.homeStack = new Stack(this, 'Home', { stackName: `${prefix}-home`, env, description: `probe-fleet ${fleet.name}: on-call topics and fleet heartbeats` });
+    this.topics = fleetTopics(this.homeStack, fleet, prefix);
+    const homeRoutes: AlarmRoutes = { pager: new SnsAction(this.topics.pager), chat: new SnsAction(this.topics.chat) };
+    const homeCtx: AlarmContext = { scope: this.homeStack, metrics, fleet: fleet.name, routes: homeRoutes };
+    const heartbeats = fleet.regions
+      .filter((region) => this.shards.some((s) => s.region === region))
+      .map((region) => heartbeatAlarm(homeCtx, region, this.shards.filter((s) => s.region === region), overviewUrl));
+    this.notify = needsNotifyFunction(fleet)
+      ? notifyFunction(this.homeStack, {
+          fleet,
+          prefix,
+          topics: this.topics,
+          routes: homeRoutes,
+          dashboardUrl: overviewUrl,
+          bundling,
+          logRetention,
+          subscriptionDeadLetters: this.topics.deadLetters,
+        })
+      : undefined;
+    deadLetterAlarm(homeCtx, this.topics.deadLetters, 'subscription-dead-letters', `Deliveries from the ${fleet.name} alarm topics to their subscribers`, overviewUrl);
+
+    // Per-target alarms, packed into as many stacks as needed.
+    const targets = planTargets(fleet);
+    const pages = chunk(targets, TARGETS_PER_DASHBOARD_PAGE);
+    const pageOf = new Map<TargetPlan, number>();
+    pages.forEach((page, i) => page.forEach((t) => pageOf.set(t, i + 1)));
+    const availabilityName = new Map<TargetPlan, string>();
+    packTargets(targets, props.maxAlarmsPerStack ?? DEFAULT_MAX_ALARMS_PER_STACK).forEach((pack, i) => {
+      const stack = new Stack(this, `Alarms-${i + 1}`, { stackName: `${prefix}-alarms-${i + 1}`, env, description: `probe-fleet ${fleet.name}: check alarms, part ${i + 1}` });
+      stack.addStackDependency(this.homeStack, 'alarm actions publish to the home topics');
+      const ctx: AlarmContext = { scope: stack, metrics, fleet: fleet.name, routes: this.routesIn(stack) };
+      for (const t of pack) {
+        const url = dashboardUrl(fleet.homeRegion, dashboardName(prefix, pageOf.get(t) ?? 0));
+        availabilityName.set(t, availabilityAlarm(ctx, t, url).name);
+        latencyAlarms(ctx, fleet, t, url);
+        certificateAlarms(ctx, t, url);
+      }
+      this.alarmStacks.push(stack);
+    });
+
+    // Services: composites and dashboards.
+    this.servicesStack = new Stack(this, 'Services', { stackName: `${prefix}-services`, env, description: `probe-fleet ${fleet.name}: per-service alarms and dashboards` });
+    for (const stack of [this.homeStack, ...this.alarmStacks]) this.servicesStack.addStackDependency(stack, 'composites name the check alarms');
+    const servicesCtx: AlarmContext = { scope: this.servicesStack, metrics, fleet: fleet.name, routes: this.routesIn(this.servicesStack) };
+    const services = servicesOf(fleet).map((service) => {
+      const own = targets.filter((t) => t.check.service === service);
+      const alarm = serviceAlarm(
+        servicesCtx,
+        { service, targets: own.map((plan) => ({ plan, availabilityAlarmName: availabilityName.get(plan) ?? '' })) },
+        overviewUrl,
+      );
+      this.serviceAlarms[service] = alarm;
+      return { service, alarm, availabilityAlarmNames: availabilityNames(fleet.name, own) };
+    });
+    fleetDashboards(this.servicesStack, { fleet, prefix, metrics, pages, services, heartbeats: heartbeats.map((h) => h) });
+
+    this.stacks.push(...this.probeStacks, this.homeStack, ...this.alarmStacks, this.servicesStack);
+  }
+
+  /** The composite alarm of a service: pass it to LambdaDeploymentGroup, ECS deploymentAlarms or CodeDeploy. */
+  serviceAlarm(service: string): IAlarm {
+    const alarm = this.serviceAlarms[service];
+    if (!alarm) {
+      throw new Error(`serviceAlarm: expected one of the fleet's services (${Object.keys(this.serviceAlarms).join(', ')}), received '${service}'`);
+    }
+    return alarm;
+  }
+
+  private routesIn(stack: Stack): AlarmRoutes {
+    return {
+      pager: new SnsAction(Topic.fromTopicArn(stack, 'PagerTopic', topicArnIn(stack, this.prefix, 'pager'))),
+      chat: new SnsAction(Topic.fromTopicArn(stack, 'ChatTopic', topicArnIn(stack, this.prefix, 'chat'))),
+    };
+  }
+}

@@ -1,0 +1,32 @@
+// One EventBridge rule per (schedule, shard): the event carries only the shard id; the
+// function finds the shard in the fleet frozen into its bundle.
+import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { Construct } from 'constructs';
+import type { Shard } from '../lambda/shards.js';
+import { idOf } from './alarmContext.js';
+
+/** The EventBridge schedule expression of a fleet schedule. */
+export function scheduleExpression(schedule: Shard['schedule']): string {
+  if (schedule.startsWith('cron(')) return schedule;
+  const match = /^(\d+)([mh])$/.exec(schedule);
+  if (!match) throw new Error(`schedule: expected 1m…1h or cron(...), received ${JSON.stringify(schedule)}; fix the fleet definition`);
+  const value = Number(match[1]);
+  const unit = match[2] === 'h' ? 'hour' : 'minute';
+  return `rate(${value} ${unit}${value === 1 ? '' : 's'})`;
+}
+
+export function shardSchedule(scope: Construct, shard: Shard, fn: IFunction): Rule {
+  return new Rule(scope, idOf('Schedule', shard.id), {
+    description: `Runs probe-fleet shard ${shard.id} ${shard.schedule}`,
+    schedule: Schedule.expression(scheduleExpression(shard.schedule)),
+    targets: [
+      new LambdaFunction(fn, {
+        event: RuleTargetInput.fromObject({ shard: shard.id }),
+        // EventBridge's own retries would also double traffic; a missed run shows in the heartbeat.
+        retryAttempts: 0,
+      }),
+    ],
+  });
+}

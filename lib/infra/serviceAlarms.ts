@@ -1,0 +1,59 @@
+// One composite alarm per service: ALARM when any of its critical targets' availability
+// alarms is in ALARM. It is what pages, and what a deployment uses to roll back
+// (LambdaDeploymentGroup, ECS deploymentAlarms and CodeDeploy accept at most 10 alarms,
+// so one per service is the shape they need).
+import { AlarmRule, AlarmState, CompositeAlarm, type IAlarmRule } from 'aws-cdk-lib/aws-cloudwatch';
+import { alarmName } from '../alerting/naming.js';
+import { idOf, wireActions, type AlarmContext } from './alarmContext.js';
+import { alarmDescription } from './descriptions.js';
+import { chunk, MAX_ALARMS_PER_COMPOSITE, type TargetPlan } from './plan.js';
+
+export interface ServiceAlarmInput {
+  service: string;
+  /** Every target of the service with the name of its availability alarm. */
+  targets: { plan: TargetPlan; availabilityAlarmName: string }[];
+}
+
+/** Referring by name, not ARN, keeps rules short and avoids cross-stack exports; stack order guarantees the children exist. */
+function anyInAlarm(names: readonly string[]): IAlarmRule {
+  return AlarmRule.fromString(names.map((n) => `ALARM(${JSON.stringify(n)})`).join(' OR '));
+}
+
+export function serviceAlarm(ctx: AlarmContext, input: ServiceAlarmInput, dashboardUrl: string): CompositeAlarm {
+  const critical = input.targets.filter((t) => t.plan.check.severity === 'critical');
+  // A service without critical checks still gets a composite (so rollback wiring works for
+  // every service), but it warns in chat instead of paging.
+  const members = critical.length > 0 ? critical : input.targets;
+  const route = critical.length > 0 ? 'pager' : 'chat';
+  const name = alarmName({ fleet: ctx.fleet, kind: 'service', subject: input.service });
+  const owners = [...new Set(members.map((t) => t.plan.check.owner))].join(', ');
+  const description = alarmDescription({
+    summary: `Service ${input.service}: ${critical.length > 0 ? 'a critical' : 'a'} check's availability alarm is in ALARM. Owners: ${owners}.`,
+    dashboardUrl,
+    details: members.map((t) => `- ${t.plan.check.name} (${t.plan.environment}): ${t.plan.check.runbook} · rollback: ${t.plan.check.rollbackNote}`),
+  });
+
+  const names = members.map((t) => t.availabilityAlarmName);
+  let rule: IAlarmRule;
+  if (names.length <= MAX_ALARMS_PER_COMPOSITE) {
+    rule = anyInAlarm(names);
+  } else {
+    // A composite rule may name at most 100 alarms: nest parts under the service alarm.
+    const parts = chunk(names, MAX_ALARMS_PER_COMPOSITE).map(
+      (part, i) =>
+        new CompositeAlarm(ctx.scope, idOf('Service', input.service, `part${i + 1}`), {
+          compositeAlarmName: alarmName({ fleet: ctx.fleet, kind: 'service', subject: `${input.service}~part${i + 1}` }),
+          alarmDescription: `Part ${i + 1} of ${name}; no actions, the service alarm notifies.`,
+          alarmRule: anyInAlarm(part),
+        }),
+    );
+    rule = AlarmRule.anyOf(...parts.map((p) => AlarmRule.fromAlarm(p, AlarmState.ALARM)));
+  }
+  const alarm = new CompositeAlarm(ctx.scope, idOf('Service', input.service), {
+    compositeAlarmName: name,
+    alarmDescription: description,
+    alarmRule: rule,
+  });
+  wireActions(alarm, ctx.routes, route);
+  return alarm;
+}
