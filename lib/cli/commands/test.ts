@@ -1,13 +1,263 @@
-import type { Command } from '../command.js';
-import { EXIT_USAGE } from '../command.js';
+// `probe-fleet test`: run the fleet's checks once, locally or from CI, and say with the exit
+// code whether they passed. Loading, secrets and the request log come from runSetup; the run
+// itself is the runner's; this file wires flags to both and turns results into an exit code.
+import { createWriteStream, mkdirSync } from 'node:fs';
+import type { WriteStream } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { CheckResult } from '../../model/result.js';
+import { shouldColor } from '../../reporters/colors.js';
+import { createReporter, isReporterName, REPORTER_NAMES } from '../../reporters/createReporter.js';
+import type { ReporterName } from '../../reporters/createReporter.js';
+import { fanOut, planKey, summarize } from '../../reporters/reporter.js';
+import type { OutputStream, Reporter } from '../../reporters/reporter.js';
+import type { CheckFilter, PlannedCheck } from '../../runner/api.js';
+import { runPlan, selectChecks } from '../../runner/runPlan.js';
+import type { Redactor } from '../../secrets/secrets.js';
+import { parseDuration, parseFlags, usageError } from '../args.js';
+import type { CliIO, Command } from '../command.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from '../command.js';
+import { DEFAULT_REQUEST_LOG, prepareRun } from '../runSetup.js';
 
-// Placeholder until this command lands; it says so rather than pretending to work.
+/** The smoke budget: a post-deploy gate that takes longer than this is not a gate. */
+export const DEFAULT_TEST_DEADLINE_MS = 120_000;
+
+const FLAGS = {
+  config: { type: 'string', short: 'c' },
+  env: { type: 'string', short: 'e' },
+  'base-url': { type: 'string' },
+  tags: { type: 'string', short: 't', multiple: true },
+  grep: { type: 'string', short: 'g' },
+  reporter: { type: 'string', short: 'r' },
+  output: { type: 'string', short: 'o' },
+  deadline: { type: 'string' },
+  concurrency: { type: 'string' },
+  'request-log': { type: 'string' },
+} as const;
+
+const HELP = `Usage: probe-fleet test [options]
+
+Runs the fleet's checks once against one or more environments and exits with
+0 when every check passed, so a deploy pipeline can gate (or roll back) on it.
+
+Options:
+  -c, --config FILE      fleet definition (default: probes.config.ts in the current directory)
+  -e, --env NAME         environment to test: a name, several as a,b, or all (default: all)
+      --base-url URL     run against this URL: replaces the --env environment's baseUrl,
+                         or, without --env, runs every check once as environment "custom"
+  -t, --tags TAGS        only checks with one of these tags (repeatable, or comma-separated)
+  -g, --grep PATTERN     only checks whose id or name matches this regular expression
+  -r, --reporter NAME    ${REPORTER_NAMES.join(' | ')} (default: list)
+  -o, --output FILE      write the json or junit report to FILE; live progress still
+                         goes to stdout with the list reporter
+      --deadline TIME    budget for the whole run, e.g. 90s, 2m (default: 2m); checks that
+                         cannot start in time are reported as skipped and fail the run
+      --concurrency N    checks running at once (default: the fleet's, or 8)
+      --request-log FILE one JSON line per request made, appended to FILE; - for stderr
+                         (default: ${DEFAULT_REQUEST_LOG})
+  -h, --help             show this help
+
+Exit codes:
+  0  every check passed (degraded and flaky results pass, and are reported)
+  1  a check failed or was skipped, the deadline passed, or the run was interrupted
+  2  usage or configuration error; nothing ran
+
+Secrets named with secret('name') are read from PROBE_SECRET_<NAME> and never printed.
+
+Examples:
+  probe-fleet test --env staging --tags smoke
+  probe-fleet test --base-url https://pr-123.preview.example --reporter junit --output junit.xml
+`;
+
+interface TestOptions {
+  config?: string;
+  env?: string;
+  baseUrl?: string;
+  tags?: string[];
+  grep?: string;
+  reporter: ReporterName;
+  output?: string;
+  deadlineMs: number;
+  concurrency?: number;
+  requestLog?: string;
+}
+
 export const testCommand: Command = {
   name: 'test',
-  summary: '(not yet implemented)',
-  help: 'probe-fleet test: not yet implemented\n',
-  run(_args, io) {
-    io.stderr.write('probe-fleet test: not yet implemented\n');
-    return Promise.resolve(EXIT_USAGE);
-  },
+  summary: 'Run the checks once and exit 0 (passed), 1 (failed) or 2 (usage/config error)',
+  help: HELP,
+  run: runTest,
 };
+
+async function runTest(args: string[], io: CliIO): Promise<number> {
+  const options = parseOptions(args);
+  if ('error' in options) {
+    io.stderr.write(`probe-fleet test: ${options.error}\nRun 'probe-fleet test --help' for the options.\n`);
+    return EXIT_USAGE;
+  }
+
+  const setup = await prepareRun(io, { config: options.config, env: options.env, baseUrl: options.baseUrl, requestLog: options.requestLog });
+  if (!setup.ok) return setup.exitCode;
+
+  let output: { stream: WriteStream; close(): Promise<void> } | undefined;
+  try {
+    const filter: CheckFilter = { environments: setup.environments };
+    if (options.tags) filter.tags = options.tags;
+    if (options.grep !== undefined) filter.grep = options.grep;
+    const planned = selectChecks(setup.fleet, filter);
+    if (planned.length === 0) {
+      io.stderr.write(
+        setup.redactor.redact(`probe-fleet test: no check of fleet ${setup.fleet.name} matches ${describeFilter(filter)}: expected at least one, received none; nothing ran\n`),
+      );
+      return EXIT_USAGE;
+    }
+
+    if (options.output !== undefined) {
+      const opened = await openOutput(resolve(io.cwd, options.output));
+      if ('error' in opened) {
+        io.stderr.write(`probe-fleet test: ${usageError('--output', 'a file that can be written', options.output)} (${opened.error})\n`);
+        return EXIT_USAGE;
+      }
+      output = opened;
+    }
+    const reporter = buildReporter(options, io, setup.redactor, output?.stream);
+
+    const byKey = new Map<string, PlannedCheck>(planned.map((p) => [planKey(p.check.id, p.environment), p]));
+    const started = performance.now();
+    const deadline = Date.now() + options.deadlineMs;
+    // One signal for the runner: Ctrl-C, or the run's own budget running out (which also cuts
+    // checks still in flight, so the gate never overruns its budget by a check's timeout).
+    const stop = new AbortController();
+    let deadlinePassed = false;
+    const timer = setTimeout(() => {
+      deadlinePassed = true;
+      stop.abort(new Error('deadline'));
+    }, options.deadlineMs);
+    const onInterrupt = (): void => stop.abort(io.signal.reason);
+    if (io.signal.aborted) onInterrupt();
+    else io.signal.addEventListener('abort', onInterrupt, { once: true });
+
+    reporter.onBegin({ fleet: setup.fleet, runId: setup.runId, planned });
+    let results: CheckResult[];
+    try {
+      results = await runPlan(planned, {
+        fleet: setup.fleet,
+        runId: setup.runId,
+        location: 'local',
+        secrets: setup.secrets,
+        redactor: setup.redactor,
+        requestLog: setup.requestLog,
+        deadline,
+        ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+        signal: stop.signal,
+        onCheckEnd: (result) => {
+          const plan = byKey.get(planKey(result.checkId, result.environment));
+          if (plan) reporter.onCheckEnd(result, plan);
+        },
+      });
+    } finally {
+      clearTimeout(timer);
+      io.signal.removeEventListener('abort', onInterrupt);
+    }
+
+    const summary = summarize(results, performance.now() - started);
+    await reporter.onEnd(summary, results);
+    const interrupted = io.signal.aborted;
+    const notRun = planned.length - results.length;
+    if (interrupted) {
+      io.stderr.write(`probe-fleet test: interrupted; reported the ${results.length} of ${planned.length} checks that ended${notRun > 0 ? `, ${notRun} did not run` : ''}\n`);
+    } else if (deadlinePassed || Date.now() > deadline) {
+      io.stderr.write(`probe-fleet test: the run exceeded its deadline of ${formatMs(options.deadlineMs)}; checks cut short or not started count as failed\n`);
+    }
+    const allPassed = !interrupted && !deadlinePassed && notRun === 0 && summary.failed === 0 && summary.skipped === 0;
+    return allPassed ? EXIT_OK : EXIT_FAILED;
+  } finally {
+    await output?.close();
+    await setup.close();
+  }
+}
+
+function buildReporter(options: TestOptions, io: CliIO, redactor: Redactor, file: OutputStream | undefined): Reporter {
+  const list = (): Reporter => createReporter('list', io.stdout, { redactor, color: shouldColor(io.stdout, io.env) });
+  if (file === undefined) return options.reporter === 'list' ? list() : createReporter(options.reporter, io.stdout, { redactor });
+  // The file receives the chosen report; a person watching stdout still sees progress.
+  return fanOut([list(), createReporter(options.reporter, file, { redactor, color: false })]);
+}
+
+function parseOptions(args: string[]): TestOptions | { error: string } {
+  const parsed = parseFlags(args, FLAGS);
+  if (!parsed.ok) return { error: parsed.error };
+  const v = parsed.values;
+  if (parsed.positionals.length > 0) return { error: usageError('argument', 'options only (see --help)', parsed.positionals.join(' ')) };
+
+  const reporter = v.reporter ?? 'list';
+  if (!isReporterName(reporter)) return { error: usageError('--reporter', REPORTER_NAMES.join(' | '), reporter) };
+
+  let deadlineMs = DEFAULT_TEST_DEADLINE_MS;
+  if (v.deadline !== undefined) {
+    const parsedDeadline = parseDuration(v.deadline);
+    if (parsedDeadline === null) return { error: usageError('--deadline', 'a positive duration such as 90s, 2m or 1500ms', v.deadline) };
+    deadlineMs = parsedDeadline;
+  }
+
+  let concurrency: number | undefined;
+  if (v.concurrency !== undefined) {
+    concurrency = Number(v.concurrency);
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1000) {
+      return { error: usageError('--concurrency', 'a whole number from 1 to 1000', v.concurrency) };
+    }
+  }
+
+  if (v.grep !== undefined) {
+    try {
+      new RegExp(v.grep);
+    } catch (error) {
+      return { error: `${usageError('--grep', 'a valid regular expression', v.grep)} (${error instanceof Error ? error.message : String(error)})` };
+    }
+  }
+
+  let tags: string[] | undefined;
+  if (v.tags !== undefined) {
+    tags = v.tags.flatMap((t) => t.split(',')).map((t) => t.trim()).filter((t) => t !== '');
+    if (tags.length === 0) return { error: usageError('--tags', 'one or more tag names', v.tags.join(',')) };
+  }
+
+  if (v.env !== undefined && v.env.trim() === '') return { error: usageError('--env', 'an environment name or all', v.env) };
+  if (v.output !== undefined && v.output.trim() === '') return { error: usageError('--output', 'a file path', v.output) };
+  if (v['request-log'] !== undefined && v['request-log'].trim() === '') return { error: usageError('--request-log', 'a file path or -', v['request-log']) };
+
+  const options: TestOptions = { reporter, deadlineMs };
+  if (v.config !== undefined) options.config = v.config;
+  if (v.env !== undefined) options.env = v.env;
+  if (v['base-url'] !== undefined) options.baseUrl = v['base-url'];
+  if (tags) options.tags = tags;
+  if (v.grep !== undefined) options.grep = v.grep;
+  if (v.output !== undefined) options.output = v.output;
+  if (concurrency !== undefined) options.concurrency = concurrency;
+  if (v['request-log'] !== undefined) options.requestLog = v['request-log'];
+  return options;
+}
+
+async function openOutput(path: string): Promise<{ stream: WriteStream; close(): Promise<void> } | { error: string }> {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    const stream = createWriteStream(path);
+    await new Promise<void>((ready, fail) => {
+      stream.once('open', () => ready());
+      stream.once('error', fail);
+    });
+    return { stream, close: () => new Promise<void>((done) => stream.end(() => done())) };
+  } catch (error) {
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+function describeFilter(filter: CheckFilter): string {
+  const parts = [`environments ${filter.environments?.join(', ') ?? 'all'}`];
+  if (filter.tags) parts.push(`tags ${filter.tags.join(', ')}`);
+  if (filter.grep !== undefined) parts.push(`grep /${filter.grep}/`);
+  return parts.join(', ');
+}
+
+function formatMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
