@@ -36,10 +36,12 @@ export interface CostLine {
   group: CostGroup;
   item: string;
   quantity: number;
+  /** What the quantity counts: `requests`, `GB-s`, `metrics`, `alarm metrics`… */
   unit: string;
-  /** USD per `per` units (for tiered prices: the average over this quantity). */
+  /** USD per `per` × `priceUnit` (for tiered prices: the average over this quantity). */
   unitPriceUsd: number;
   per: number;
+  priceUnit: string;
   /** Units the free tier covered (0 unless `freeTier`). */
   freeQuantity: number;
   monthlyUsd: number;
@@ -121,9 +123,10 @@ function flat(id: string, group: CostGroup, item: string, price: Price, quantity
     group,
     item,
     quantity,
-    unit: price.unit,
+    unit: price.counts,
     unitPriceUsd: price.usd,
     per: price.per,
+    priceUnit: price.unit,
     freeQuantity,
     monthlyUsd: priceOf(price, quantity - freeQuantity),
     ...(detail === undefined ? {} : { detail }),
@@ -142,6 +145,17 @@ function tierDetail(quantity: number, free: number): string {
     floor = tier.upTo;
   }
   return parts.join(' + ') + (free > 0 ? ` − ${free} free × $${CUSTOM_METRICS.tiers[0]?.usd.toFixed(2) ?? '0'}` : '');
+}
+
+function computeDetail(usage: FleetUsage, invocations: number): string {
+  const a = usage.assumptions;
+  const averageMs = invocations > 0 ? sum(usage.shards, (s) => s.invocationsPerMonth * s.durationMs) / invocations : 0;
+  const rateLimited = usage.shards.filter((s) => s.rateLimited).length;
+  return (
+    `${usage.shards.length} shards, ${Math.round(averageMs).toLocaleString('en-US')} ms per invocation on average ` +
+    `(${a.invocationOverheadMs} ms + the longer of ⌈checks ÷ ${usage.concurrency}⌉ × ${a.avgCheckMs} ms and the rate-limit floor)` +
+    (rateLimited > 0 ? `; the rate limits set the pace of ${rateLimited} of them` : '')
+  );
 }
 
 function median<T>(items: readonly T[], key: (item: T) => number): T | undefined {
@@ -197,7 +211,7 @@ function lineSpecs(usage: FleetUsage, freeTier: boolean): LineSpec[] {
         PRICES.lambdaArmGbSecond,
         gbSeconds,
         ft(FREE_TIER.lambdaGbSeconds),
-        `${usage.shards.length} shards; invocation = ${a.invocationOverheadMs} ms + max(⌈checks ÷ ${usage.concurrency}⌉ × ${a.avgCheckMs} ms, rate-limit floor)`,
+        computeDetail(usage, invocations),
       ),
       attribute: (t) => t.shareOfGbSeconds,
     },
@@ -210,9 +224,10 @@ function lineSpecs(usage: FleetUsage, freeTier: boolean): LineSpec[] {
         group: 'CloudWatch metrics',
         item: 'Custom metrics',
         quantity: metrics,
-        unit: CUSTOM_METRICS.unit,
+        unit: CUSTOM_METRICS.counts,
         unitPriceUsd: metrics > 0 ? tieredCost(CUSTOM_METRICS, metrics) / metrics : (CUSTOM_METRICS.tiers[0]?.usd ?? 0),
         per: 1,
+        priceUnit: `${CUSTOM_METRICS.unit} (tiered average)`,
         freeQuantity: freeMetrics,
         monthlyUsd: metricsUsd,
         detail: tierDetail(metrics, freeMetrics),

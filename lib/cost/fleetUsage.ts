@@ -92,6 +92,8 @@ export interface ShardUsage {
   durationMs: number;
   /** The shortest run the rate limits allow for this shard's requests (0 when within the bursts). */
   rateLimitFloorMs: number;
+  /** The rate limits, not concurrency, set how long the shard runs. */
+  rateLimited: boolean;
   /** The checks need longer than the period: some would be skipped every run. */
   overrunsPeriod: boolean;
   putMetricDataPerInvocation: number;
@@ -239,6 +241,7 @@ export function measureFleetUsage(
       invocationsPerMonth: invocations,
       durationMs,
       rateLimitFloorMs: Math.ceil(rateLimitFloorMs),
+      rateLimited: rateLimitFloorMs > waves * a.avgCheckMs,
       overrunsPeriod: neededMs > shard.periodSeconds * 1000,
       putMetricDataPerInvocation,
     });

@@ -8,8 +8,15 @@ export function formatUsd(usd: number): string {
 }
 
 export function formatQuantity(quantity: number): string {
-  const digits = quantity !== 0 && Math.abs(quantity) < 10 && !Number.isInteger(quantity) ? 2 : 0;
+  const digits = quantity !== 0 && Math.abs(quantity) < 100 && !Number.isInteger(quantity) ? 2 : 0;
   return quantity.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+}
+
+/** `$0.20 per 1M requests`, `$0.0000133334 per GB-second`. */
+export function formatUnitPrice(usd: number, per: number, unit: string): string {
+  const price = usd.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 10 });
+  const amount = per === 1 ? '' : per === 1_000_000 ? '1M ' : `${per.toLocaleString('en-US')} `;
+  return `$${price} per ${amount}${unit}`;
 }
 
 function period(seconds: number): string {
@@ -42,16 +49,23 @@ export function formatCostTable(estimate: CostEstimate): string {
   out.push('');
 
   const rows: string[][] = [['Item', 'Quantity', 'Unit price', 'Monthly']];
-  for (const line of e.lines) {
-    const unitPrice = line.per === 1 ? `$${line.unitPriceUsd}/${line.unit}` : `$${line.unitPriceUsd}/${formatQuantity(line.per)} ${line.unit}`;
+  // Lines with nothing to count (no secrets, no notify function) stay in the JSON only.
+  for (const line of e.lines.filter((l) => l.quantity > 0)) {
     const quantity = `${formatQuantity(line.quantity)} ${line.unit}${line.freeQuantity > 0 ? ` (${formatQuantity(line.freeQuantity)} free)` : ''}`;
-    rows.push([line.item, quantity, line.unitPriceUsd === 0 ? '—' : unitPrice, formatUsd(line.monthlyUsd)]);
+    const unitPrice = line.unitPriceUsd === 0 ? 'free' : formatUnitPrice(line.unitPriceUsd, line.per, line.priceUnit);
+    rows.push([line.item, quantity, unitPrice, formatUsd(line.monthlyUsd)]);
   }
   rows.push(['Total', '', '', formatUsd(e.totalUsd)]);
   rows.push([`Per check (total ÷ ${e.perCheck.targets} targets)`, '', '', formatUsd(e.perCheck.usd)]);
   const lines = table(rows, [1, 3]);
   const rule = '-'.repeat(Math.max(...lines.map((l) => l.length)));
   out.push(lines[0] ?? '', rule, ...lines.slice(1, -2), rule, ...lines.slice(-2));
+
+  const details = e.lines.filter((l) => l.quantity > 0 && l.detail !== undefined);
+  if (details.length > 0) {
+    out.push('');
+    for (const l of details) out.push(`${l.item}: ${l.detail ?? ''}`);
+  }
 
   const typical = e.perCheck.typical;
   if (typical) {

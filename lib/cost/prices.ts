@@ -17,7 +17,10 @@ export interface Price {
   usd: number;
   /** How many units `usd` buys (1 for "per metric-month", 1,000,000 for "per million requests"). */
   per: number;
+  /** What `per` counts, as in "$0.10 per alarm metric-month". */
   unit: string;
+  /** The plural noun for a quantity of it, as in "300 alarm metrics". */
+  counts: string;
   source: string;
   /** False when the figure could not be confirmed against a stored copy of the price page on PRICES_READ_ON. */
   confirmed: boolean;
@@ -33,6 +36,7 @@ export interface Tier {
 export interface TieredPrice {
   tiers: readonly Tier[];
   unit: string;
+  counts: string;
   source: string;
   confirmed: boolean;
   note?: string;
@@ -46,6 +50,7 @@ export const PRICES = {
     usd: 0.2,
     per: 1_000_000,
     unit: 'requests',
+    counts: 'requests',
     source: LAMBDA,
     confirmed: true,
   },
@@ -53,6 +58,7 @@ export const PRICES = {
     usd: 0.0000133334,
     per: 1,
     unit: 'GB-second',
+    counts: 'GB-s',
     source: LAMBDA,
     confirmed: true,
     note: 'first pricing tier (up to 7.5 billion GB-s a month); a probe fleet never reaches the next',
@@ -61,6 +67,7 @@ export const PRICES = {
     usd: 0,
     per: 1,
     unit: 'rule',
+    counts: 'rules',
     source: 'aws.amazon.com/eventbridge/pricing (scheduled rules on the default bus are not charged)',
     confirmed: false,
   },
@@ -68,6 +75,7 @@ export const PRICES = {
     usd: 0.01,
     per: 1000,
     unit: 'requests',
+    counts: 'requests',
     source: `${CLOUDWATCH}: API requests`,
     confirmed: false,
   },
@@ -75,6 +83,7 @@ export const PRICES = {
     usd: 0.1,
     per: 1,
     unit: 'alarm metric-month',
+    counts: 'alarm metrics',
     source: `${CLOUDWATCH}: standard-resolution alarm`,
     confirmed: true,
     note: 'a metric-math alarm is charged per metric it references',
@@ -83,6 +92,7 @@ export const PRICES = {
     usd: 0.5,
     per: 1,
     unit: 'alarm-month',
+    counts: 'alarms',
     source: `${CLOUDWATCH}: composite alarm`,
     confirmed: true,
   },
@@ -90,6 +100,7 @@ export const PRICES = {
     usd: 3,
     per: 1,
     unit: 'dashboard-month',
+    counts: 'dashboards',
     source: `${CLOUDWATCH}: dashboards`,
     confirmed: true,
   },
@@ -97,6 +108,7 @@ export const PRICES = {
     usd: 0.5,
     per: 1,
     unit: 'GB ingested',
+    counts: 'GB',
     source: `${CLOUDWATCH}: Logs, standard collection`,
     confirmed: true,
   },
@@ -104,6 +116,7 @@ export const PRICES = {
     usd: 0.03,
     per: 1,
     unit: 'GB-month stored',
+    counts: 'GB-months',
     source: `${CLOUDWATCH}: Logs, archive storage (charged on compressed size)`,
     confirmed: false,
   },
@@ -111,6 +124,7 @@ export const PRICES = {
     usd: 0,
     per: 1,
     unit: 'notification',
+    counts: 'notifications',
     source: 'aws.amazon.com/sns/pricing',
     confirmed: false,
     note: 'negligible: alarms publish only on state changes; the first million publishes a month are free',
@@ -119,6 +133,7 @@ export const PRICES = {
     usd: 0.4,
     per: 1,
     unit: 'secret-month',
+    counts: 'secrets',
     source: 'aws.amazon.com/secrets-manager/pricing',
     confirmed: true,
   },
@@ -126,6 +141,7 @@ export const PRICES = {
     usd: 0.05,
     per: 10_000,
     unit: 'API calls',
+    counts: 'calls',
     source: 'aws.amazon.com/secrets-manager/pricing',
     confirmed: true,
   },
@@ -133,6 +149,7 @@ export const PRICES = {
     usd: 0.0012,
     per: 1,
     unit: 'canary run',
+    counts: 'runs',
     source: `${CLOUDWATCH}: Synthetics canaries`,
     confirmed: true,
     note: 'the run charge only; the Lambda, S3, logs and alarms a canary uses are billed separately',
@@ -147,6 +164,7 @@ export const CUSTOM_METRICS: TieredPrice = {
     { upTo: Infinity, usd: 0.02 },
   ],
   unit: 'metric-month',
+  counts: 'metrics',
   source: `${CLOUDWATCH}: custom metrics`,
   // The first two tiers were confirmed; the 0.05 and 0.02 tiers were not in the stored copy read.
   confirmed: false,
