@@ -1,0 +1,156 @@
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../lib/config/errors.js';
+import { DEFAULT_CONFIG_FILE, loadFleet, probeFleetEntry, resolveConfigPath } from '../../lib/config/loadFleet.js';
+
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'probe-fleet-config-'));
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function write(name: string, text: string): Promise<string> {
+  const file = join(dir, name);
+  await writeFile(file, text);
+  return file;
+}
+
+async function loadError(file: string): Promise<ConfigError> {
+  const error: unknown = await loadFleet(file).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ConfigError);
+  return error as ConfigError;
+}
+
+const CHECK = `{
+  kind: 'http', id: 'health', name: 'Health', service: 'shop', owner: 'team-shop',
+  runbook: 'https://runbooks.example.com/health', rollbackNote: 'Roll back.', expect: 'Answers 200.',
+  severity: 'critical', url: '/health', headers: { Authorization: secret('shop-token') },
+  assertions: [{ type: 'status', equals: 200 }],
+}`;
+
+describe('loadFleet', () => {
+  it('bundles a .ts config that imports probe-fleet, a relative module and a node builtin', async () => {
+    await write('checks.ts', `import { secret } from 'probe-fleet';\nimport type { Check } from 'probe-fleet';\nexport const health: Check = ${CHECK};\n`);
+    const file = await write(
+      'probes.config.ts',
+      [
+        "import { join } from 'node:path';",
+        "import { defineFleet, secret } from 'probe-fleet';",
+        "import { health } from './checks.js';",
+        'const prefix: string = join("/", "v1");',
+        'export default defineFleet({',
+        "  name: 'shop', homeRegion: 'eu-west-1', regions: ['eu-west-1'],",
+        "  environments: { prod: { baseUrl: 'https://shop.example.com' + prefix, variables: { password: secret('probe-password') } } },",
+        '  checks: [health],',
+        '});',
+      ].join('\n'),
+    );
+    const fleet = await loadFleet(file);
+    expect(fleet.name).toBe('shop');
+    expect(fleet.environments.prod).toEqual({ baseUrl: 'https://shop.example.com/v1', variables: { password: { $secret: 'probe-password' } } });
+    expect(fleet.checks.map((c) => c.id)).toEqual(['health']);
+    expect(fleet.checks[0]).toMatchObject({ headers: { Authorization: { $secret: 'shop-token' } } });
+    // The bundle was written beside the config and removed again.
+    expect((await readdir(dir)).filter((name) => name.endsWith('.mjs'))).toEqual([]);
+  });
+
+  it('takes a named `fleet` export from an .mjs file', async () => {
+    const file = await write(
+      'named.mjs',
+      `import { secret } from 'probe-fleet';\nexport const fleet = { name: 'n', homeRegion: 'us-east-1', regions: ['us-east-1'], environments: { prod: { baseUrl: 'http://127.0.0.1:9' } }, checks: [${CHECK}] };\n`,
+    );
+    const fleet = await loadFleet(file);
+    expect(fleet.homeRegion).toBe('us-east-1');
+  });
+
+  it('reads a .json file directly', async () => {
+    const file = await write(
+      'fleet.json',
+      JSON.stringify({ name: 'j', homeRegion: 'eu-west-1', regions: ['eu-west-1'], environments: { prod: { baseUrl: 'https://shop.example.com' } }, checks: [] }),
+    );
+    expect((await loadFleet(file)).name).toBe('j');
+  });
+
+  it('reports a syntax error with its file position, as a ConfigError without a stack', async () => {
+    const file = await write('broken.config.ts', "import { defineFleet } from 'probe-fleet';\nexport default defineFleet({\n  name: 'x'\n  regions: [],\n});\n");
+    const error = await loadError(file);
+    expect(error.kind).toBe('config_invalid');
+    expect(error.diagnostics).toHaveLength(1);
+    expect(error.diagnostics[0]?.path).toBe('(file)');
+    expect(error.diagnostics[0]?.message).toMatch(/^could not compile the fleet definition: broken\.config\.ts:4:3: Expected "}" but found "regions"/);
+    expect(error.message).not.toMatch(/\n\s+at /);
+    expect(error.file).toBe(file);
+  });
+
+  it('reports a missing file', async () => {
+    const file = join(dir, 'nope.config.ts');
+    const error = await loadError(file);
+    expect(error.diagnostics).toEqual([
+      { path: '(file)', expected: 'a file at this path', received: 'no such file', message: 'fleet definition not found: expected a file at this path, received no such file' },
+    ]);
+    expect(error.message).toContain(file);
+  });
+
+  it('reports every validation problem of an invalid config in one ConfigError', async () => {
+    const file = await write(
+      'invalid.config.ts',
+      [
+        "import { defineFleet, secret } from 'probe-fleet';",
+        'export default defineFleet({',
+        "  name: 'shop', homeRegion: 'eu-west-1', regions: ['eu-west-1'],",
+        "  environments: { prod: { baseUrl: 'https://shop.example.com' } },",
+        "  checks: [{ ...(" + CHECK + "), id: 'Bad Id', schedule: '3m', method: 'POST' }],",
+        '});',
+      ].join('\n'),
+    );
+    const error = await loadError(file);
+    expect(error.diagnostics.map((d) => d.path)).toEqual(['checks[0].id', 'checks[0].schedule', 'checks[0].method']);
+    expect(error.message).toContain('Invalid fleet definition: 3 problems');
+  });
+
+  it('reports a config that throws while loading, without a stack', async () => {
+    const file = await write('throws.config.ts', "throw new Error('PROBE_BASE_URL is not set');\nexport default {};\n");
+    const error = await loadError(file);
+    expect(error.diagnostics[0]?.message).toBe(
+      'the fleet definition threw while loading: expected a module that evaluates without throwing, received Error: PROBE_BASE_URL is not set',
+    );
+    expect(error.message).not.toMatch(/\n\s+at /);
+  });
+
+  it('reports a module without a fleet export', async () => {
+    const file = await write('empty.config.ts', 'export const other = 1;\n');
+    const error = await loadError(file);
+    expect(error.diagnostics[0]?.message).toMatch(/^no fleet exported: expected export default defineFleet.*received exports other$/);
+  });
+
+  it('reports invalid JSON and unsupported extensions', async () => {
+    const json = await loadError(await write('bad.json', '{ "name": '));
+    expect(json.diagnostics[0]?.message).toMatch(/^the fleet definition is not valid JSON: expected a JSON object, received /);
+    const yaml = await loadError(await write('fleet.yaml', 'name: x\n'));
+    expect(yaml.diagnostics[0]?.message).toBe('unsupported fleet definition file: expected a .ts, .mts, .js, .mjs or .json file, received ".yaml"');
+  });
+});
+
+describe('resolveConfigPath and probeFleetEntry', () => {
+  it.each([
+    { name: 'default file', cwd: '/srv/app', flag: undefined, expected: `/srv/app/${DEFAULT_CONFIG_FILE}` },
+    { name: 'relative flag', cwd: '/srv/app', flag: 'config/prod.ts', expected: '/srv/app/config/prod.ts' },
+    { name: 'absolute flag', cwd: '/srv/app', flag: '/etc/probes.ts', expected: '/etc/probes.ts' },
+    { name: 'empty flag', cwd: '/srv/app', flag: '', expected: `/srv/app/${DEFAULT_CONFIG_FILE}` },
+  ])('$name', ({ cwd, flag, expected }) => {
+    expect(resolveConfigPath(cwd, flag)).toBe(expected);
+  });
+
+  it('maps probe-fleet to this project’s lib/index.ts', () => {
+    expect(probeFleetEntry()).toMatch(/[/\\]lib[/\\]index\.ts$/);
+  });
+});
