@@ -1,0 +1,48 @@
+// What an executor (http, flow, tls, dns, tcp) gets for one attempt of one check,
+// and what it gives back. runCheck builds the first and turns the second into a result.
+import type { Check, Environment, Fleet } from '../model/fleet.js';
+import type { AssertionResult, Failure, Phases } from '../model/result.js';
+import type { ResolvedSettings } from '../config/resolve.js';
+import type { RequestLogEntry, RunOptions } from './api.js';
+import type { AttemptClock } from './clock.js';
+import type { Values } from './values.js';
+
+export interface AttemptContext {
+  fleet: Fleet;
+  check: Check;
+  environmentName: string;
+  environment: Environment;
+  options: RunOptions;
+  settings: ResolvedSettings;
+  attempt: number;
+  clock: AttemptClock;
+  values: Values;
+  /** Writes one request log entry, filling run, check and attempt, redacting the URL and error. */
+  log(entry: Pick<RequestLogEntry, 'method' | 'url' | 'status' | 'durationMs'> & { step?: string; error?: string; startedAt: number }): void;
+  /** Waits for a rate-limit token for this origin; throws a `deadline` failure when none comes in time. Starts the clock. */
+  acquire(origin: string): Promise<void>;
+}
+
+export interface AttemptOutcome {
+  phases: Phases;
+  durationMs: number;
+  status: number | null;
+  bytes: number;
+  certDaysRemaining: number | null;
+  assertions: AssertionResult[];
+  failure: Failure | null;
+}
+
+export function zeroPhases(): Phases {
+  return { dnsMs: 0, connectMs: 0, tlsMs: 0, ttfbMs: 0, transferMs: 0 };
+}
+
+export function addPhases(a: Phases, b: Phases): Phases {
+  return {
+    dnsMs: a.dnsMs + b.dnsMs,
+    connectMs: a.connectMs + b.connectMs,
+    tlsMs: a.tlsMs + b.tlsMs,
+    ttfbMs: a.ttfbMs + b.ttfbMs,
+    transferMs: a.transferMs + b.transferMs,
+  };
+}

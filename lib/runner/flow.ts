@@ -1,0 +1,98 @@
+// A multi-step API journey: steps run in order, values extracted from one response
+// feed later steps as `{{name}}`, and the first failing step fails the flow by name.
+// Phases, bytes and duration are the sums over the steps that ran; status is the last one's.
+import type { Extractor, FlowStep } from '../model/fleet.js';
+import type { AssertionResult } from '../model/result.js';
+import type { AttemptContext, AttemptOutcome } from './context.js';
+import { addPhases, zeroPhases } from './context.js';
+import { retryNote } from './failure.js';
+import type { Received } from './http.js';
+import { judge, performRequest } from './http.js';
+import { lookupJsonPath } from './jsonPath.js';
+
+function extractOne(extractor: Extractor, response: Received): string | undefined {
+  switch (extractor.from) {
+    case 'json': {
+      let document: unknown;
+      try {
+        document = JSON.parse(response.body.toString('utf8'));
+      } catch {
+        return undefined;
+      }
+      const found = lookupJsonPath(document, extractor.path);
+      if (!found.found || found.value === undefined) return undefined;
+      return typeof found.value === 'string' ? found.value : JSON.stringify(found.value);
+    }
+    case 'header': {
+      const value = response.headers[extractor.name.toLowerCase()];
+      return Array.isArray(value) ? value.join(', ') : value;
+    }
+    case 'body': {
+      const match = new RegExp(extractor.regex).exec(response.body.toString('utf8'));
+      if (!match) return undefined;
+      return match[extractor.group ?? (match.length > 1 ? 1 : 0)];
+    }
+  }
+}
+
+function describeExtractor(extractor: Extractor): string {
+  switch (extractor.from) {
+    case 'json':
+      return `JSON path ${extractor.path}`;
+    case 'header':
+      return `header ${extractor.name}`;
+    case 'body':
+      return `body regex /${extractor.regex}/`;
+  }
+}
+
+export async function runFlow(ctx: AttemptContext, steps: readonly FlowStep[]): Promise<AttemptOutcome> {
+  const outcome: AttemptOutcome = {
+    phases: zeroPhases(),
+    durationMs: 0,
+    status: null,
+    bytes: 0,
+    certDaysRemaining: null,
+    assertions: [],
+    failure: null,
+  };
+  const extracted = new Map<string, string>();
+  for (const step of steps) {
+    const run = await performRequest(ctx, step, extracted, step.name);
+    outcome.phases = addPhases(outcome.phases, run.phases);
+    outcome.durationMs += run.durationMs;
+    outcome.bytes += run.bytes;
+    outcome.status = run.status;
+    if (run.certDaysRemaining !== null) {
+      outcome.certDaysRemaining = outcome.certDaysRemaining === null ? run.certDaysRemaining : Math.min(outcome.certDaysRemaining, run.certDaysRemaining);
+    }
+    if (run.failure || !run.response) {
+      outcome.failure = { ...(run.failure ?? { kind: 'internal', message: 'no response', retryable: false }), step: step.name };
+      return outcome;
+    }
+    const target = `step '${step.name}' ${step.method ?? 'GET'} ${run.response.url.href}`;
+    const verdict = judge(step.assertions, run.response, target);
+    outcome.assertions.push(...verdict.results.map((r): AssertionResult => ({ ...r, description: `${step.name} › ${r.description}` })));
+    if (verdict.failure) {
+      outcome.failure = { ...verdict.failure, step: step.name };
+      return outcome;
+    }
+    for (const [name, extractor] of Object.entries(step.extract ?? {})) {
+      const value = extractOne(extractor, run.response);
+      const description = `${step.name} › extract ${name}`;
+      if (value === undefined) {
+        outcome.assertions.push({ description, ok: false, expected: `a value at ${describeExtractor(extractor)}`, actual: 'missing' });
+        outcome.failure = {
+          kind: 'assertion',
+          message: `${target}: extract ${name}: expected a value at ${describeExtractor(extractor)}, found none; ${retryNote('assertion')}`,
+          retryable: false,
+          step: step.name,
+        };
+        return outcome;
+      }
+      extracted.set(name, value);
+    }
+  }
+  outcome.durationMs = Math.round(outcome.durationMs * 1000) / 1000;
+  return outcome;
+}

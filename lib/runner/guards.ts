@@ -1,0 +1,60 @@
+// Testing-in-production rules, enforced at run time as well as at validation: a config
+// that slipped past validation (or was built in code) still cannot send a write or
+// touch a forbidden path outside a sandbox. A blocked request is never sent.
+import type { Environment, Fleet, HttpMethod, SideEffects } from '../model/fleet.js';
+import { ProbeFailure } from './failure.js';
+
+const READ_ONLY: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** A forbidden path entry is a prefix (`/payments`) or a regular expression written `/^\/pay/`. */
+export function forbiddenPathMatcher(entry: string): (path: string) => boolean {
+  const literal = /^\/(.+)\/([a-z]*)$/.exec(entry);
+  if (literal?.[1] !== undefined && entry.length > 2) {
+    try {
+      const re = new RegExp(literal[1], literal[2]);
+      return (path) => re.test(path);
+    } catch {
+      // Not a valid expression: treat it as the prefix it looks like.
+    }
+  }
+  return (path) => path.startsWith(entry);
+}
+
+export interface GuardInput {
+  fleet: Fleet;
+  environmentName: string;
+  environment: Environment;
+  method: HttpMethod;
+  url: URL;
+  sideEffects: SideEffects | undefined;
+}
+
+export function enforceGuards(input: GuardInput): void {
+  const { environment, environmentName, method, url, sideEffects } = input;
+  const sandbox = environment.sandbox === true;
+  if (!READ_ONLY.has(method) && !sideEffects) {
+    throw new ProbeFailure(
+      'guard_blocked',
+      `${method} ${url.pathname}: only GET, HEAD and OPTIONS may run without declared sideEffects, received ${method} with none; nothing was sent, and a retry will not help`,
+      false,
+    );
+  }
+  if (sideEffects?.kind === 'sandbox' && !sandbox) {
+    throw new ProbeFailure(
+      'guard_blocked',
+      `${method} ${url.pathname}: sideEffects 'sandbox' needs an environment marked sandbox, received environment '${environmentName}' which is not; nothing was sent, and a retry will not help`,
+      false,
+    );
+  }
+  if (!sandbox) {
+    for (const entry of input.fleet.forbiddenPaths ?? []) {
+      if (forbiddenPathMatcher(entry)(url.pathname)) {
+        throw new ProbeFailure(
+          'guard_blocked',
+          `${method} ${url.pathname}: path matches forbidden path '${entry}', allowed only on a sandbox environment, received environment '${environmentName}'; nothing was sent, and a retry will not help`,
+          false,
+        );
+      }
+    }
+  }
+}

@@ -1,0 +1,331 @@
+// HTTP requests with undici: one fresh connection per request (no keep-alive, so
+// every sample pays name resolution and connect, like a user's first request), phases
+// measured by the connector, the body read up to a cap and no further, redirects
+// followed by hand so each hop is guarded, rate limited and logged.
+import { Client } from 'undici';
+import type { Assertion, HttpMethod, HttpRequestSpec } from '../model/fleet.js';
+import type { AssertionResult, Failure, Phases } from '../model/result.js';
+import { DEFAULT_ASSERTIONS, describeFailed, evaluateAssertions } from './assertions.js';
+import type { ResponseView } from './assertions.js';
+import { classifyFailure } from './classifyFailure.js';
+import { timedConnector } from './connector.js';
+import type { ConnectionTiming } from './connector.js';
+import type { AttemptContext, AttemptOutcome } from './context.js';
+import { addPhases, zeroPhases } from './context.js';
+import { ProbeFailure, retryNote } from './failure.js';
+import { enforceGuards } from './guards.js';
+import { originOf } from './tokenBucket.js';
+import { loadCaCertificates } from './tlsVerify.js';
+import { syntheticHeaders } from './userAgent.js';
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+export interface Received extends ResponseView {
+  url: URL;
+}
+
+/** One request (with its redirects): what a check or a flow step needs to judge it. */
+export interface RequestRun extends AttemptOutcome {
+  response: Received | null;
+}
+
+interface Prepared {
+  method: HttpMethod;
+  url: URL;
+  headers: Record<string, string>;
+  body: string | undefined;
+}
+
+interface Exchange {
+  phases: Phases;
+  durationMs: number;
+  status: number | null;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+  bytes: number;
+  truncated: boolean;
+  certDaysRemaining: number | null;
+  failure: Failure | null;
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+/** An absolute URL as is; a relative one appended to the base URL's path (`/api` + `/health`). */
+export function joinUrl(base: string, url: string): URL {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return new URL(url);
+  const root = base.replace(/\/+$/, '');
+  return new URL(`${root}/${url.replace(/^\/+/, '')}`);
+}
+
+function encodeForm(fields: Record<string, string>): string {
+  // encodeURIComponent (not URLSearchParams) so the redactor's URL-encoded form matches.
+  return Object.entries(fields)
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+    .join('&');
+}
+
+async function prepare(ctx: AttemptContext, spec: HttpRequestSpec, extracted: ReadonlyMap<string, string>): Promise<Prepared> {
+  const { values, environment, fleet, options } = ctx;
+  const method = spec.method ?? 'GET';
+  const base = options.baseUrlOverride ?? environment.baseUrl;
+  const url = joinUrl(base, await values.fill(spec.url, extracted));
+  if (spec.query) {
+    const pairs: Record<string, string> = {};
+    for (const [k, v] of Object.entries(spec.query)) pairs[k] = await values.fill(String(v), extracted);
+    const encoded = encodeForm(pairs);
+    url.search = url.search ? `${url.search}&${encoded}` : `?${encoded}`;
+  }
+
+  const headers: Record<string, string> = {};
+  for (const source of [fleet.defaults?.headers, environment.headers, spec.headers]) {
+    for (const [name, value] of Object.entries(source ?? {})) {
+      headers[name.toLowerCase()] = await values.fill(await values.value(value), extracted);
+    }
+  }
+  if (spec.auth) {
+    if ('bearer' in spec.auth) {
+      headers.authorization = `Bearer ${await values.value(spec.auth.bearer)}`;
+    } else {
+      const user = await values.value(spec.auth.basic.username);
+      const password = await values.value(spec.auth.basic.password);
+      const token = Buffer.from(`${user}:${password}`).toString('base64');
+      options.redactor.add(token);
+      headers.authorization = `Basic ${token}`;
+    }
+  }
+
+  let body: string | undefined;
+  const spec_body = spec.body;
+  if (spec_body) {
+    if ('json' in spec_body) {
+      body = JSON.stringify(await values.fillDeep(spec_body.json, extracted));
+      headers['content-type'] ??= 'application/json';
+    } else if ('text' in spec_body) {
+      body = await values.fill(spec_body.text, extracted);
+      headers['content-type'] ??= spec_body.contentType ?? 'text/plain; charset=utf-8';
+    } else {
+      const fields: Record<string, string> = {};
+      for (const [k, v] of Object.entries(spec_body.form)) fields[k] = await values.fill(await values.value(v), extracted);
+      body = encodeForm(fields);
+      headers['content-type'] ??= 'application/x-www-form-urlencoded';
+    }
+  }
+  Object.assign(headers, syntheticHeaders(options.runId));
+  return { method, url, headers, body };
+}
+
+function phasesFrom(t0: number, timing: ConnectionTiming, https: boolean, headersAt: number | undefined, end: number): Phases {
+  const marks = [timing.dnsEnd, timing.connectEnd, https ? timing.tlsEnd : timing.connectEnd, headersAt, end];
+  let previous = t0;
+  const points = marks.map((mark) => (previous = Math.max(previous, mark ?? end)));
+  const [dns = end, connect = end, tls = end, ttfb = end] = points;
+  return {
+    dnsMs: round(dns - t0),
+    connectMs: round(connect - dns),
+    tlsMs: round(tls - connect),
+    ttfbMs: round(ttfb - tls),
+    transferMs: round(end - ttfb),
+  };
+}
+
+async function exchange(ctx: AttemptContext, request: Prepared, url: URL, ca: string[] | undefined, step: string | undefined): Promise<Exchange> {
+  await ctx.acquire(originOf(url));
+  const https = url.protocol === 'https:';
+  const timing: ConnectionTiming = { phase: 'dns', certDaysRemaining: null };
+  const signal = ctx.clock.signal;
+  const startedAt = Date.now();
+  const t0 = performance.now();
+  const client = new Client(url.origin, {
+    connect: timedConnector({ signal, timing, ca, hostAddresses: ctx.options.hostAddresses }),
+    // The attempt's clock bounds the exchange; undici's own timers would race it.
+    headersTimeout: 0,
+    bodyTimeout: 0,
+  });
+  const cap = ctx.settings.maxBodyBytes;
+  let status: number | null = null;
+  let headers: Record<string, string | string[] | undefined> = {};
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  let truncated = false;
+  let headersAt: number | undefined;
+  let failure: Failure | null = null;
+  try {
+    const response = await client.request({
+      path: `${url.pathname}${url.search}`,
+      method: request.method,
+      headers: request.headers,
+      ...(request.body === undefined ? {} : { body: request.body }),
+      signal,
+      reset: true,
+    });
+    headersAt = performance.now();
+    timing.phase = 'body';
+    status = response.statusCode;
+    headers = response.headers;
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      if (bytes + chunk.length > cap) {
+        chunks.push(chunk.subarray(0, cap - bytes));
+        bytes = cap;
+        truncated = true;
+        break;
+      }
+      chunks.push(chunk);
+      bytes += chunk.length;
+    }
+  } catch (error) {
+    const target = `${request.method} ${url.href}`;
+    failure = classifyFailure(error, {
+      target,
+      phase: timing.phase,
+      cut: ctx.clock.cause,
+      timeoutMs: ctx.clock.timeoutMs,
+      ...(timing.phase === 'body' ? { bytesReceived: bytes } : {}),
+    });
+  }
+  const end = performance.now();
+  // The exchange starts when undici asks for a connection; its own set-up before that is
+  // not the service's time. Failures before that point (none expected) fall back to t0.
+  const start = Math.min(timing.start ?? t0, end);
+  // Tear the connection down without waiting: a trickling server must not hold us.
+  timing.socket?.destroy();
+  client.destroy().catch(() => undefined);
+
+  if (truncated && !failure) {
+    failure = {
+      kind: 'body_too_large',
+      message: `${request.method} ${url.href}: body larger than maxBodyBytes, expected at most ${cap} bytes, stopped reading at ${cap}; ${retryNote('body_too_large')}`,
+      retryable: false,
+    };
+  }
+  const durationMs = round(end - start);
+  ctx.log({
+    startedAt,
+    ...(step === undefined ? {} : { step }),
+    method: request.method,
+    url: url.href,
+    status,
+    durationMs,
+    ...(failure ? { error: `${failure.kind}: ${failure.message}` } : {}),
+  });
+  return {
+    phases: phasesFrom(start, timing, https, headersAt, end),
+    durationMs,
+    status,
+    headers,
+    body: Buffer.concat(chunks),
+    bytes,
+    truncated,
+    certDaysRemaining: timing.certDaysRemaining,
+    failure,
+  };
+}
+
+function redirectFailure(message: string): Failure {
+  return { kind: 'redirect_loop', message: `${message}; ${retryNote('redirect_loop')}`, retryable: false };
+}
+
+/** Sends one request, following redirects, and judges the final response against its assertions. */
+export async function performRequest(ctx: AttemptContext, spec: HttpRequestSpec, extracted: ReadonlyMap<string, string>, step?: string): Promise<RequestRun> {
+  const run: RequestRun = {
+    phases: zeroPhases(),
+    durationMs: 0,
+    status: null,
+    bytes: 0,
+    certDaysRemaining: null,
+    assertions: [],
+    failure: null,
+    response: null,
+  };
+  let request: Prepared;
+  let ca: string[] | undefined;
+  try {
+    request = await prepare(ctx, spec, extracted);
+    ca = await loadCaCertificates([...(ctx.environment.caCertificates ?? []), ...(ctx.check.caCertificates ?? [])], ctx.values);
+  } catch (error) {
+    run.failure = classifyFailure(error, { target: `${spec.method ?? 'GET'} ${spec.url}`, phase: 'dns', cut: ctx.clock.cause, timeoutMs: ctx.clock.timeoutMs });
+    return run;
+  }
+
+  const limit = spec.followRedirects ?? 0;
+  const visited = [`${request.method} ${request.url.href}`];
+  let url = request.url;
+  for (let hop = 0; ; hop++) {
+    try {
+      enforceGuards({ fleet: ctx.fleet, environmentName: ctx.environmentName, environment: ctx.environment, method: request.method, url, sideEffects: spec.sideEffects });
+    } catch (error) {
+      if (!(error instanceof ProbeFailure)) throw error;
+      ctx.log({ startedAt: Date.now(), ...(step === undefined ? {} : { step }), method: request.method, url: url.href, status: null, durationMs: 0, error: `${error.kind}: ${error.message}` });
+      run.failure = error.toFailure();
+      return run;
+    }
+    let result: Exchange;
+    try {
+      result = await exchange(ctx, request, url, ca, step);
+    } catch (error) {
+      // Only a rate-limit wait that ran out of time lands here.
+      run.failure = classifyFailure(error, { target: `${request.method} ${url.href}`, phase: 'dns', cut: ctx.clock.cause, timeoutMs: ctx.clock.timeoutMs });
+      return run;
+    }
+    run.phases = addPhases(run.phases, result.phases);
+    run.durationMs = round(run.durationMs + result.durationMs);
+    run.bytes += result.bytes;
+    run.status = result.status;
+    if (result.certDaysRemaining !== null) {
+      run.certDaysRemaining = run.certDaysRemaining === null ? result.certDaysRemaining : Math.min(run.certDaysRemaining, result.certDaysRemaining);
+    }
+    if (result.failure) {
+      run.failure = result.failure;
+      return run;
+    }
+    const status = result.status ?? 0;
+    const location = result.headers.location;
+    if (limit > 0 && REDIRECTS.has(status) && typeof location === 'string') {
+      const next = new URL(location, url);
+      if (status === 303 || ((status === 301 || status === 302) && request.method === 'POST')) {
+        request = { ...request, method: 'GET', body: undefined };
+        delete request.headers['content-type'];
+      }
+      if (next.origin !== url.origin) {
+        // Credentials stay with the origin they were meant for, as browsers do.
+        request = { ...request, headers: { ...request.headers } };
+        delete request.headers.authorization;
+      }
+      const key = `${request.method} ${next.href}`;
+      if (visited.includes(key)) {
+        run.failure = redirectFailure(`${spec.url}: redirect loop, expected a final response, received ${[...visited, key].join(' → ')}`);
+        return run;
+      }
+      if (hop + 1 > limit) {
+        run.failure = redirectFailure(`${spec.url}: more than ${limit} redirects (followRedirects), expected a final response, received ${[...visited, key].join(' → ')}`);
+        return run;
+      }
+      visited.push(key);
+      url = next;
+      continue;
+    }
+    run.response = { url, status, headers: result.headers, body: result.body, durationMs: run.durationMs };
+    return run;
+  }
+}
+
+/** Assertions for a response, with `invalid_json` or `assertion` as the failure when any fails. */
+export function judge(assertions: readonly Assertion[] | undefined, response: ResponseView, target: string): { results: AssertionResult[]; failure: Failure | null } {
+  const list = assertions && assertions.length > 0 ? assertions : DEFAULT_ASSERTIONS;
+  const { results, invalidJson } = evaluateAssertions(list, response);
+  if (invalidJson) {
+    return { results, failure: { kind: 'invalid_json', message: `${target}: ${invalidJson}, expected JSON for the json assertions; ${retryNote('invalid_json')}`, retryable: false } };
+  }
+  const failed = describeFailed(results);
+  if (failed) return { results, failure: { kind: 'assertion', message: `${target}: ${failed}; ${retryNote('assertion')}`, retryable: false } };
+  return { results, failure: null };
+}
+
+export async function runHttpCheck(ctx: AttemptContext, spec: HttpRequestSpec): Promise<AttemptOutcome> {
+  const run = await performRequest(ctx, spec, new Map());
+  const { response, ...outcome } = run;
+  if (!response || outcome.failure) return outcome;
+  const verdict = judge(spec.assertions, response, `${spec.method ?? 'GET'} ${response.url.href}`);
+  return { ...outcome, assertions: verdict.results, failure: verdict.failure };
+}

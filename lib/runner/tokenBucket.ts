@@ -1,0 +1,77 @@
+// Rate limiting per target origin. One registry serves a whole run, so every check,
+// flow step, redirect and retry that reaches the same origin draws from one bucket.
+import type { Fleet } from '../model/fleet.js';
+import { rateLimitFor } from '../config/resolve.js';
+import type { RateLimiterRegistry } from './api.js';
+
+/**
+ * A token bucket that hands out reservations in arrival order: each caller is told
+ * when its token will exist and waits until then. Tokens of callers that give up are
+ * not handed back, which only ever makes the limiter stricter, never looser.
+ */
+export class TokenBucket {
+  private tokens: number;
+  private updatedAt: number;
+
+  constructor(
+    readonly requestsPerSecond: number,
+    readonly burst: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.tokens = burst;
+    this.updatedAt = now();
+  }
+
+  /** Reserves one token and returns how many milliseconds to wait before using it. */
+  reserve(): number {
+    const now = this.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.updatedAt) / 1000) * this.requestsPerSecond);
+    this.updatedAt = now;
+    this.tokens -= 1;
+    return this.tokens >= 0 ? 0 : (-this.tokens / this.requestsPerSecond) * 1000;
+  }
+
+  /** Waits for a token; resolves false (token forfeited) when the deadline or signal comes first. */
+  async acquire(deadline: number, signal?: AbortSignal): Promise<boolean> {
+    if (signal?.aborted) return false;
+    const waitMs = this.reserve();
+    if (waitMs <= 0) return true;
+    if (Date.now() + waitMs > deadline) return false;
+    return new Promise<boolean>((resolve) => {
+      const done = (granted: boolean): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        resolve(granted);
+      };
+      const onAbort = (): void => {
+        done(false);
+      };
+      const timer = setTimeout(() => {
+        done(true);
+      }, Math.ceil(waitMs));
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
+
+export function createRateLimiterRegistry(fleet: Fleet): RateLimiterRegistry {
+  const buckets = new Map<string, TokenBucket>();
+  return {
+    acquire(origin, environment, deadline, signal) {
+      let bucket = buckets.get(origin);
+      if (!bucket) {
+        // The first environment to reach an origin sets its limit for the whole run.
+        const limit = rateLimitFor(fleet, environment);
+        bucket = new TokenBucket(limit.requestsPerSecond, limit.burst);
+        buckets.set(origin, bucket);
+      }
+      return bucket.acquire(deadline, signal);
+    },
+  };
+}
+
+/** `scheme://host:port` with the default port spelled out, so equal origins share a bucket. */
+export function originOf(url: URL): string {
+  const port = url.port || (url.protocol === 'https:' ? '443' : url.protocol === 'http:' ? '80' : '');
+  return `${url.protocol}//${url.hostname}:${port}`;
+}

@@ -1,0 +1,45 @@
+// The identity every synthetic request carries, so services can filter it out of
+// user-facing metrics. The version comes from package.json, found by walking up from
+// this module (it runs from lib/ in tests, dist/lib/ when built, a bundle in Lambda).
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+let cached: string | undefined;
+
+export function packageVersion(): string {
+  if (cached !== undefined) return cached;
+  cached = '0.0.0';
+  try {
+    let dir = dirname(fileURLToPath(import.meta.url));
+    for (;;) {
+      const candidate = join(dir, 'package.json');
+      if (existsSync(candidate)) {
+        const pkg = JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string; version?: string };
+        if (pkg.name === 'probe-fleet' && pkg.version) {
+          cached = pkg.version;
+          break;
+        }
+      }
+      const parent = dirname(dir);
+      if (parent === dir) break;
+      dir = parent;
+    }
+  } catch {
+    // A bundle without a package.json nearby still identifies itself, with 0.0.0.
+  }
+  return cached;
+}
+
+export function userAgent(): string {
+  return `probe-fleet/${packageVersion()} (+synthetic)`;
+}
+
+/** Headers on every synthetic request; applied last so a check cannot override them. */
+export function syntheticHeaders(runId: string): Record<string, string> {
+  return {
+    'user-agent': userAgent(),
+    'x-synthetic-request': 'true',
+    'x-synthetic-run-id': runId,
+  };
+}
