@@ -81,7 +81,7 @@ export function classifyFailure(error: unknown, ctx: FailureContext): Failure {
   if (ctx.phase === 'tls') {
     return make('tls_handshake', `${ctx.target}: TLS handshake failed (${code ?? detail}), expected a completed handshake; ${retryNote('tls_handshake')}`);
   }
-  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET' || codeOf(cause) === 'ECONNRESET') {
+  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET' || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' || codeOf(cause) === 'ECONNRESET') {
     return make('reset', `${ctx.target}: the server closed the connection ${PHASE_WORDS[ctx.phase]}${received} (${code ?? 'reset'}), expected a complete response; ${retryNote('reset')}`);
   }
   if (code?.startsWith('HPE_')) {

@@ -75,6 +75,9 @@ export function handshake(socket: net.Socket, hostname: string, signal: AbortSig
       socket,
       ...(servername ? { servername } : {}),
       rejectUnauthorized: false,
+      // node would otherwise check the name against the socket's host ('localhost' for a
+      // wrapped socket) and report it as a chain error; judgePeer checks the real name.
+      checkServerIdentity: () => undefined,
       ...(ca ? { ca } : {}),
       ...(minVersion ? { minVersion } : {}),
       ...(alpn ? { ALPNProtocols: alpn } : {}),
