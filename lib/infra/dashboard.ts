@@ -23,14 +23,22 @@ import { idOf } from './alarmContext.js';
 import { fleetMetric, targetMetric, type MetricScope } from './metrics.js';
 import { chunk, dashboardName, dashboardUrl, MAX_ALARMS_PER_COMPOSITE, type TargetPlan } from './plan.js';
 
-export interface DashboardInput {
+interface DashboardCommon {
   fleet: Fleet;
   prefix: string;
   metrics: MetricScope;
-  /** Targets per page, pages 1…n (page 0 is the overview). */
-  pages: TargetPlan[][];
+  /** Number of per-check pages (1…n; page 0 is the overview). */
+  pageCount: number;
+}
+
+export interface OverviewInput extends DashboardCommon {
   services: { service: string; alarm: IAlarm; availabilityAlarmNames: string[] }[];
   heartbeats: IAlarm[];
+}
+
+export interface ChecksPageInput extends DashboardCommon {
+  page: number;
+  targets: TargetPlan[];
 }
 
 /** An alarm status widget lists at most 100 alarms. */
@@ -40,7 +48,7 @@ function alarmRefs(scope: Construct, names: readonly string[]): IAlarm[] {
   return names.map((name) => Alarm.fromAlarmName(scope, idOf('Ref', name), name));
 }
 
-function overview(scope: Construct, input: DashboardInput): Dashboard {
+export function overviewDashboard(scope: Construct, input: OverviewInput): Dashboard {
   const { fleet, metrics } = input;
   const regions = fleet.regions;
   const perRegion = (name: 'ChecksRun' | 'ChecksSkipped' | 'PublishFailures', statistic: string) =>
@@ -52,7 +60,7 @@ function overview(scope: Construct, input: DashboardInput): Dashboard {
         ...(name === 'PublishFailures' ? { metricRegion: region } : {}),
       }),
     );
-  const pageLinks = input.pages.map((_, i) => `[checks ${i + 1}](${dashboardUrl(fleet.homeRegion, dashboardName(input.prefix, i + 1))})`).join(' · ');
+  const pageLinks = Array.from({ length: input.pageCount }, (_, i) => `[checks ${i + 1}](${dashboardUrl(fleet.homeRegion, dashboardName(input.prefix, i + 1))})`).join(' · ');
   const rows: IWidget[][] = [
     [new TextWidget({ markdown: `# ${fleet.name}: probe fleet\nHome region ${fleet.homeRegion}; probes in ${regions.join(', ')}. Per-check pages: ${pageLinks || 'none'}`, width: 24, height: 2 })],
     [
@@ -78,7 +86,7 @@ function overview(scope: Construct, input: DashboardInput): Dashboard {
   });
 }
 
-function targetRow(input: DashboardInput, t: TargetPlan): IWidget[] {
+function targetRow(input: ChecksPageInput, t: TargetPlan): IWidget[] {
   const { metrics } = input;
   const period = Math.max(60, periodSecondsOf(resolveSettings(input.fleet, t.check).schedule));
   const title = `${t.check.name}${t.target === t.check.id ? '' : ` (${t.environment})`}`;
@@ -111,21 +119,22 @@ function targetRow(input: DashboardInput, t: TargetPlan): IWidget[] {
   return row;
 }
 
-export function fleetDashboards(scope: Construct, input: DashboardInput): Dashboard[] {
-  const dashboards = [overview(scope, input)];
-  input.pages.forEach((targets, i) => {
-    dashboards.push(
-      new Dashboard(scope, `Dashboard${i + 1}`, {
-        dashboardName: dashboardName(input.prefix, i + 1),
-        defaultInterval: Duration.hours(3),
-        widgets: [
-          [new TextWidget({ markdown: `# ${input.fleet.name}: checks, page ${i + 1} of ${input.pages.length}\n[overview](${dashboardUrl(input.fleet.homeRegion, dashboardName(input.prefix, 0))})`, width: 24, height: 2 })],
-          ...targets.map((t) => targetRow(input, t)),
-        ],
-      }),
-    );
+export function checksDashboard(scope: Construct, input: ChecksPageInput): Dashboard {
+  const { fleet, page } = input;
+  return new Dashboard(scope, `Dashboard${page}`, {
+    dashboardName: dashboardName(input.prefix, page),
+    defaultInterval: Duration.hours(3),
+    widgets: [
+      [
+        new TextWidget({
+          markdown: `# ${fleet.name}: checks, page ${page} of ${input.pageCount}\n[overview](${dashboardUrl(fleet.homeRegion, dashboardName(input.prefix, 0))})`,
+          width: 24,
+          height: 2,
+        }),
+      ],
+      ...input.targets.map((t) => targetRow(input, t)),
+    ],
   });
-  return dashboards;
 }
 
 /** The availability alarm names of a service's targets (for the overview's status widgets). */

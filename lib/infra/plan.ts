@@ -102,7 +102,7 @@ export function dashboardUrl(homeRegion: string, name: string): string {
   return `https://${homeRegion}.console.aws.amazon.com/cloudwatch/home?region=${homeRegion}#dashboards/dashboard/${name}`;
 }
 
-/** Targets per dashboard page: 3 widgets each keeps a page well under CloudWatch's 500 widgets and responsive to load. */
+/** Targets per dashboard page: 3 widgets each keeps a page well under CloudWatch's 500 widgets and quick to load. */
 export const TARGETS_PER_DASHBOARD_PAGE = 40;
 
 /** Alarm resources one target needs; used to pack targets into home alarm stacks. */
@@ -115,24 +115,38 @@ export function alarmCountOf(target: TargetPlan): number {
   return availability + latency + certificate;
 }
 
+/** Metric references of a target's alarms: what makes alarm templates heavy. */
+export function metricRefsOf(target: TargetPlan): number {
+  return alarmCountOf(target) * Math.min(target.regions.length, MAX_METRICS_PER_MATH_ALARM);
+}
+
+export interface PackLimits {
+  maxAlarms: number;
+  maxMetricRefs: number;
+}
+
 /**
- * Packs targets into stacks in fleet order. The cap is on alarms per stack rather than
- * on the 450-resource rule alone, because alarm descriptions and math make templates
- * heavy and CloudFormation also caps a template at 1 MB.
+ * Packs targets into stacks in fleet order. The caps are on alarms and metric references
+ * rather than on the 450-resource rule alone, because alarm descriptions and math make
+ * templates heavy and CloudFormation also caps a template at 1 MB.
  */
-export function packTargets(targets: readonly TargetPlan[], maxAlarmsPerStack: number): TargetPlan[][] {
+export function packTargets(targets: readonly TargetPlan[], limits: PackLimits): TargetPlan[][] {
   const packs: TargetPlan[][] = [];
   let current: TargetPlan[] = [];
-  let count = 0;
+  let alarms = 0;
+  let refs = 0;
   for (const target of targets) {
     const n = alarmCountOf(target);
-    if (current.length > 0 && count + n > maxAlarmsPerStack) {
+    const r = metricRefsOf(target);
+    if (current.length > 0 && (alarms + n > limits.maxAlarms || refs + r > limits.maxMetricRefs)) {
       packs.push(current);
       current = [];
-      count = 0;
+      alarms = 0;
+      refs = 0;
     }
     current.push(target);
-    count += n;
+    alarms += n;
+    refs += r;
   }
   if (current.length > 0) packs.push(current);
   return packs;

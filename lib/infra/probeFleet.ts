@@ -20,7 +20,7 @@ import { needsNotifyFunction } from '../notify/notifyConfig.js';
 import type { AlarmContext, AlarmRoutes } from './alarmContext.js';
 import { availabilityAlarm } from './availabilityAlarm.js';
 import { certificateAlarms } from './certificateAlarms.js';
-import { availabilityNames, fleetDashboards } from './dashboard.js';
+import { availabilityNames, checksDashboard, overviewDashboard } from './dashboard.js';
 import { deadLetterAlarm } from './deadLetterAlarm.js';
 import { heartbeatAlarm } from './heartbeatAlarm.js';
 import { lambdaCodeProps, type BundlingMode } from './lambdaCode.js';
@@ -45,8 +45,13 @@ import { fleetTopics, topicArnIn, type FleetTopics } from './topics.js';
 
 /** 5 resources per shard (function, log group, rule, permission, invoke config): 80 shards stay under 450. */
 export const MAX_SHARDS_PER_PROBE_STACK = 80;
-/** Alarm descriptions and math make alarms heavy: 200 per stack keeps templates well under 1 MB. */
-export const DEFAULT_MAX_ALARMS_PER_STACK = 200;
+/**
+ * An alarm with its description and math is about 3 KB of template: 150 alarms (and at most
+ * 450 metric references) per stack, with that stack's dashboard pages, stay well under
+ * CloudFormation's 1 MB template limit and its 500 resources.
+ */
+export const DEFAULT_MAX_ALARMS_PER_STACK = 150;
+export const MAX_METRIC_REFS_PER_STACK = 450;
 
 export interface ProbeFleetProps {
   /** A validated fleet definition (lib/config/loadFleet.ts validates before synthesis). */
@@ -143,21 +148,27 @@ export class ProbeFleet extends Construct {
       : undefined;
     deadLetterAlarm(homeCtx, this.topics.deadLetters, 'subscription-dead-letters', `Deliveries from the ${fleet.name} alarm topics to their subscribers`, overviewUrl);
 
-    // Per-target alarms, packed into as many stacks as needed.
+    // Per-target alarms, packed into as many stacks as needed; each stack also carries the
+    // dashboard pages of its targets, so no single template grows with the fleet.
     const targets = planTargets(fleet);
-    const pages = chunk(targets, TARGETS_PER_DASHBOARD_PAGE);
-    const pageOf = new Map<TargetPlan, number>();
-    pages.forEach((page, i) => page.forEach((t) => pageOf.set(t, i + 1)));
+    const packs = packTargets(targets, { maxAlarms: props.maxAlarmsPerStack ?? DEFAULT_MAX_ALARMS_PER_STACK, maxMetricRefs: MAX_METRIC_REFS_PER_STACK });
+    const pagesOfPack = packs.map((pack) => chunk(pack, TARGETS_PER_DASHBOARD_PAGE));
+    const pageCount = pagesOfPack.reduce((n, pages) => n + pages.length, 0);
     const availabilityName = new Map<TargetPlan, string>();
-    packTargets(targets, props.maxAlarmsPerStack ?? DEFAULT_MAX_ALARMS_PER_STACK).forEach((pack, i) => {
-      const stack = new Stack(this, `Alarms-${i + 1}`, { stackName: `${prefix}-alarms-${i + 1}`, env, description: `probe-fleet ${fleet.name}: check alarms, part ${i + 1}` });
+    let page = 0;
+    packs.forEach((pack, i) => {
+      const stack = new Stack(this, `Alarms-${i + 1}`, { stackName: `${prefix}-alarms-${i + 1}`, env, description: `probe-fleet ${fleet.name}: check alarms and dashboards, part ${i + 1}` });
       stack.addStackDependency(this.homeStack, 'alarm actions publish to the home topics');
       const ctx: AlarmContext = { scope: stack, metrics, fleet: fleet.name, routes: this.routesIn(stack) };
-      for (const t of pack) {
-        const url = dashboardUrl(fleet.homeRegion, dashboardName(prefix, pageOf.get(t) ?? 0));
-        availabilityName.set(t, availabilityAlarm(ctx, t, url).name);
-        latencyAlarms(ctx, fleet, t, url);
-        certificateAlarms(ctx, t, url);
+      for (const pageTargets of pagesOfPack[i] ?? []) {
+        page++;
+        const url = dashboardUrl(fleet.homeRegion, dashboardName(prefix, page));
+        for (const t of pageTargets) {
+          availabilityName.set(t, availabilityAlarm(ctx, t, url).name);
+          latencyAlarms(ctx, fleet, t, url);
+          certificateAlarms(ctx, t, url);
+        }
+        checksDashboard(stack, { fleet, prefix, metrics, page, pageCount, targets: pageTargets });
       }
       this.alarmStacks.push(stack);
     });
@@ -176,7 +187,7 @@ export class ProbeFleet extends Construct {
       this.serviceAlarms[service] = alarm;
       return { service, alarm, availabilityAlarmNames: availabilityNames(fleet.name, own) };
     });
-    fleetDashboards(this.servicesStack, { fleet, prefix, metrics, pages, services, heartbeats: heartbeats.map((h) => h) });
+    overviewDashboard(this.servicesStack, { fleet, prefix, metrics, pageCount, services, heartbeats });
 
     this.stacks.push(...this.probeStacks, this.homeStack, ...this.alarmStacks, this.servicesStack);
   }
