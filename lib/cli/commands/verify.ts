@@ -1,13 +1,299 @@
-import type { Command } from '../command.js';
-import { EXIT_USAGE } from '../command.js';
+// `probe-fleet verify`: the post-deploy smoke gate. Critical-path checks against one or every
+// environment, failures retried once (a pass on retry is reported flaky), the deployed version
+// compared with the expected one, an audit line per run, and an exit code a pipeline can roll
+// back on. The work is lib/release/verify.ts; this file wires flags, reporters and exit codes.
+import { createWriteStream, mkdirSync } from 'node:fs';
+import type { WriteStream } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { CheckResult } from '../../model/result.js';
+import { appendAuditRecord, buildAuditRecord } from '../../release/auditRecord.js';
+import type { EnvironmentSummary } from '../../release/verify.js';
+import { DEFAULT_VERIFY_DEADLINE_MS, planVerify, runVerify, summarizeEnvironment } from '../../release/verify.js';
+import { palette, shouldColor } from '../../reporters/colors.js';
+import { createReporter, isReporterName, REPORTER_NAMES } from '../../reporters/createReporter.js';
+import type { ReporterName } from '../../reporters/createReporter.js';
+import { fanOut, planKey, summarize } from '../../reporters/reporter.js';
+import type { OutputStream, Reporter } from '../../reporters/reporter.js';
+import type { PlannedCheck } from '../../runner/api.js';
+import type { Redactor } from '../../secrets/secrets.js';
+import { parseDuration, parseFlags, usageError } from '../args.js';
+import type { CliIO, Command } from '../command.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from '../command.js';
+import { DEFAULT_REQUEST_LOG, prepareRun } from '../runSetup.js';
 
-// Placeholder until this command lands; it says so rather than pretending to work.
+const FLAGS = {
+  config: { type: 'string', short: 'c' },
+  env: { type: 'string', short: 'e' },
+  'base-url': { type: 'string' },
+  tags: { type: 'string', short: 't', multiple: true },
+  'expect-version': { type: 'string' },
+  deadline: { type: 'string' },
+  reporter: { type: 'string', short: 'r' },
+  output: { type: 'string', short: 'o' },
+  record: { type: 'string' },
+  concurrency: { type: 'string' },
+  'request-log': { type: 'string' },
+} as const;
+
+const HELP = `Usage: probe-fleet verify --env NAME|all [options]
+
+The post-deploy smoke gate: runs the critical-path checks (tagged smoke, or of severity
+critical) against a freshly deployed environment within the smoke budget, and exits 0
+when the release is healthy or 1 when it should be rolled back.
+
+Options:
+  -e, --env NAME          environment to verify: a name, several as a,b, or all (default: all);
+                          with several, they run in parallel, each within its own rate limit,
+                          and are reported one by one
+  -c, --config FILE       fleet definition (default: probes.config.ts in the current directory)
+      --base-url URL      verify this URL instead of the environment's baseUrl (one --env only)
+  -t, --tags TAGS         run the checks with these tags instead of the critical path
+      --expect-version V  read each service's version where fleet.versions says (e.g. /health at
+                          $.version) and fail with kind version_mismatch when it is not V
+      --deadline TIME     budget for the whole gate (default: 2m); what could not start in time
+                          is reported as skipped and fails the gate
+  -r, --reporter NAME     ${REPORTER_NAMES.join(' | ')} (default: list)
+  -o, --output FILE       write the json or junit report to FILE; progress stays on stdout
+      --record DIR        append one audit line per run to DIR/verify.jsonl (who, what, when,
+                          expected version, each check's result and duration)
+      --concurrency N     checks running at once per environment (default: the fleet's, or 8)
+      --request-log FILE  one JSON line per request, appended to FILE; - for stderr
+                          (default: ${DEFAULT_REQUEST_LOG})
+  -h, --help              show this help
+
+Every failing check is retried once; a check that passes on its retry is reported as flaky.
+
+Exit codes:
+  0  every environment is healthy (flaky and degraded results are reported, not fatal)
+  1  a check failed, a version did not match, or the deadline passed: roll back
+  2  usage or configuration error; nothing ran
+
+Examples:
+  probe-fleet verify --env production --expect-version "$GIT_SHA" --record audit/
+  probe-fleet verify --env all --reporter junit --output verify.xml
+`;
+
+interface VerifyOptions {
+  config?: string;
+  env?: string;
+  baseUrl?: string;
+  tags?: string[];
+  expectVersion?: string;
+  deadlineMs: number;
+  reporter: ReporterName;
+  output?: string;
+  record?: string;
+  concurrency?: number;
+  requestLog?: string;
+}
+
 export const verifyCommand: Command = {
   name: 'verify',
-  summary: '(not yet implemented)',
-  help: 'probe-fleet verify: not yet implemented\n',
-  run(_args, io) {
-    io.stderr.write('probe-fleet verify: not yet implemented\n');
-    return Promise.resolve(EXIT_USAGE);
-  },
+  summary: 'Post-deploy smoke gate: critical checks (and --expect-version) per environment; exit 1 to roll back',
+  help: HELP,
+  run: runVerifyCommand,
 };
+
+async function runVerifyCommand(args: string[], io: CliIO): Promise<number> {
+  const options = parseOptions(args);
+  if ('error' in options) {
+    io.stderr.write(`probe-fleet verify: ${options.error}\nRun 'probe-fleet verify --help' for the options.\n`);
+    return EXIT_USAGE;
+  }
+  const setup = await prepareRun(io, { config: options.config, env: options.env, baseUrl: options.baseUrl, requestLog: options.requestLog });
+  if (!setup.ok) return setup.exitCode;
+
+  let output: { stream: WriteStream; close(): Promise<void> } | undefined;
+  try {
+    const plans = planVerify(setup.fleet, setup.environments, options.tags, options.expectVersion);
+    const planned = plans.flatMap((p) => p.planned);
+    const fail = (message: string): number => {
+      io.stderr.write(setup.redactor.redact(`probe-fleet verify: ${message}\n`));
+      return EXIT_USAGE;
+    };
+    const empty = plans.filter((p) => p.planned.length === 0).map((p) => p.environment);
+    if (empty.length > 0) {
+      const selection = options.tags ? `tags ${options.tags.join(', ')}` : 'the critical path (tag smoke or severity critical)';
+      return fail(`no check of fleet ${setup.fleet.name} matches ${selection} in environment ${empty.join(', ')}: expected at least one, received none; nothing ran`);
+    }
+    if (options.expectVersion !== undefined && plans.some((p) => p.versionProbes.length === 0)) {
+      const services = [...new Set(planned.map((p) => p.check.service))];
+      return fail(
+        `--expect-version needs a version source: expected fleet.versions to name one of the verified services (${services.join(', ')}) as { path, jsonPath }, received ${JSON.stringify(Object.keys(setup.fleet.versions ?? {}))}; nothing ran`,
+      );
+    }
+    if (options.output !== undefined) {
+      const opened = await openOutput(resolve(io.cwd, options.output));
+      if ('error' in opened) return fail(`${usageError('--output', 'a file that can be written', options.output)} (${opened.error})`);
+      output = opened;
+    }
+    const machineOnStdout = options.reporter !== 'list' && output === undefined;
+    const reporter = buildReporter(options, io, setup.redactor, output?.stream);
+    const byKey = new Map<string, PlannedCheck>(planned.map((p) => [planKey(p.check.id, p.environment), p]));
+
+    const startedAt = new Date();
+    const started = performance.now();
+    const deadline = Date.now() + options.deadlineMs;
+    const stop = new AbortController();
+    let deadlinePassed = false;
+    const timer = setTimeout(() => {
+      deadlinePassed = true;
+      stop.abort(new Error('deadline'));
+    }, options.deadlineMs);
+    const onInterrupt = (): void => stop.abort(io.signal.reason);
+    if (io.signal.aborted) onInterrupt();
+    else io.signal.addEventListener('abort', onInterrupt, { once: true });
+
+    reporter.onBegin({ fleet: setup.fleet, runId: setup.runId, planned });
+    let outcomes;
+    try {
+      outcomes = await runVerify(plans, {
+        fleet: setup.fleet,
+        runId: setup.runId,
+        location: 'local',
+        secrets: setup.secrets,
+        redactor: setup.redactor,
+        requestLog: setup.requestLog,
+        deadline,
+        signal: stop.signal,
+        ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+        ...(options.expectVersion === undefined ? {} : { expectedVersion: options.expectVersion }),
+        onCheckEnd: (result) => {
+          const plan = byKey.get(planKey(result.checkId, result.environment));
+          if (plan) reporter.onCheckEnd(result, plan);
+        },
+      });
+    } finally {
+      clearTimeout(timer);
+      io.signal.removeEventListener('abort', onInterrupt);
+    }
+
+    const results: CheckResult[] = outcomes.flatMap((o) => o.results);
+    await reporter.onEnd(summarize(results, performance.now() - started), results);
+    const summaries = outcomes.map((o, i) => summarizeEnvironment(o, plans[i]!));
+    const interrupted = io.signal.aborted;
+    const healthy = !interrupted && !deadlinePassed && summaries.every((s) => s.healthy);
+    const sectionOut = machineOnStdout ? io.stderr : io.stdout;
+    sectionOut.write(
+      setup.redactor.redact(
+        environmentSection(summaries, options.expectVersion, healthy, palette(!machineOnStdout && shouldColor(io.stdout, io.env)), {
+          interrupted,
+          deadlinePassed,
+          deadlineMs: options.deadlineMs,
+        }),
+      ),
+    );
+    const exitCode = healthy ? EXIT_OK : EXIT_FAILED;
+
+    if (options.record !== undefined) {
+      const record = buildAuditRecord({
+        runId: setup.runId,
+        fleet: setup.fleet.name,
+        environments: setup.environments,
+        expectedVersion: options.expectVersion ?? null,
+        startedAt,
+        endedAt: new Date(),
+        exitCode,
+        env: io.env,
+        results,
+      });
+      try {
+        await appendAuditRecord(resolve(io.cwd, options.record), record, setup.redactor);
+      } catch (error) {
+        // The gate's verdict stands; a lost audit line is reported, loudly, but does not flip it.
+        io.stderr.write(`probe-fleet verify: could not append the audit record to ${options.record}/verify.jsonl: ${error instanceof Error ? error.message : String(error)}\n`);
+      }
+    }
+    return exitCode;
+  } finally {
+    await output?.close();
+    await setup.close();
+  }
+}
+
+function environmentSection(
+  summaries: EnvironmentSummary[],
+  expected: string | undefined,
+  healthy: boolean,
+  colors: ReturnType<typeof palette>,
+  run: { interrupted: boolean; deadlinePassed: boolean; deadlineMs: number },
+): string {
+  const width = Math.max(...summaries.map((s) => s.environment.length));
+  const lines = ['', colors.bold('Per environment')];
+  for (const s of summaries) {
+    const mark = s.healthy ? colors.green('✓') : colors.red('✗');
+    const counts = [`${s.passed} passed`, `${s.failed} failed`, `${s.flaky} flaky`, ...(s.skipped > 0 ? [`${s.skipped} skipped`] : [])].join(', ');
+    const versions = Object.entries(s.versions).map(([service, version]) => {
+      if (version === null) return `${service} version unknown`;
+      return expected === undefined || version === expected ? `${service} ${version}` : `${service} ${version} (expected ${expected})`;
+    });
+    lines.push(`  ${mark} ${s.environment.padEnd(width)}  ${counts}${versions.length > 0 ? ` — ${versions.join(', ')}` : ''}`);
+  }
+  const bad = summaries.filter((s) => !s.healthy).length;
+  let verdict: string;
+  if (run.interrupted) verdict = colors.red('interrupted: the gate did not finish; treat the release as unverified');
+  else if (run.deadlinePassed) verdict = colors.red(`roll back: the gate exceeded its deadline of ${run.deadlineMs / 1000}s`);
+  else if (healthy) verdict = colors.green(`healthy: ${summaries.length} of ${summaries.length} environment${summaries.length === 1 ? '' : 's'} passed`);
+  else verdict = colors.red(`roll back: ${bad} of ${summaries.length} environment${summaries.length === 1 ? '' : 's'} failed`);
+  lines.push('', `Verdict: ${verdict}`, '');
+  return lines.join('\n');
+}
+
+function buildReporter(options: VerifyOptions, io: CliIO, redactor: Redactor, file: OutputStream | undefined): Reporter {
+  const list = (): Reporter => createReporter('list', io.stdout, { redactor, color: shouldColor(io.stdout, io.env) });
+  if (file === undefined) return options.reporter === 'list' ? list() : createReporter(options.reporter, io.stdout, { redactor });
+  return fanOut([list(), createReporter(options.reporter, file, { redactor, color: false })]);
+}
+
+function parseOptions(args: string[]): VerifyOptions | { error: string } {
+  const parsed = parseFlags(args, FLAGS);
+  if (!parsed.ok) return { error: parsed.error };
+  const v = parsed.values;
+  if (parsed.positionals.length > 0) return { error: usageError('argument', 'options only (see --help)', parsed.positionals.join(' ')) };
+  const reporter = v.reporter ?? 'list';
+  if (!isReporterName(reporter)) return { error: usageError('--reporter', REPORTER_NAMES.join(' | '), reporter) };
+  let deadlineMs = DEFAULT_VERIFY_DEADLINE_MS;
+  if (v.deadline !== undefined) {
+    const ms = parseDuration(v.deadline);
+    if (ms === null) return { error: usageError('--deadline', 'a positive duration such as 90s, 2m or 1500ms', v.deadline) };
+    deadlineMs = ms;
+  }
+  let concurrency: number | undefined;
+  if (v.concurrency !== undefined) {
+    concurrency = Number(v.concurrency);
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1000) return { error: usageError('--concurrency', 'a whole number from 1 to 1000', v.concurrency) };
+  }
+  let tags: string[] | undefined;
+  if (v.tags !== undefined) {
+    tags = v.tags.flatMap((t) => t.split(',')).map((t) => t.trim()).filter((t) => t !== '');
+    if (tags.length === 0) return { error: usageError('--tags', 'one or more tag names', v.tags.join(',')) };
+  }
+  if (v.env !== undefined && v.env.trim() === '') return { error: usageError('--env', 'an environment name or all', v.env) };
+  if (v['expect-version'] !== undefined && v['expect-version'].trim() === '') return { error: usageError('--expect-version', 'a version such as 1.5.0 or a commit id', v['expect-version']) };
+  if (v.record !== undefined && v.record.trim() === '') return { error: usageError('--record', 'a directory', v.record) };
+  const options: VerifyOptions = { reporter, deadlineMs };
+  if (v.config !== undefined) options.config = v.config;
+  if (v.env !== undefined) options.env = v.env;
+  if (v['base-url'] !== undefined) options.baseUrl = v['base-url'];
+  if (tags) options.tags = tags;
+  if (v['expect-version'] !== undefined) options.expectVersion = v['expect-version'].trim();
+  if (v.output !== undefined) options.output = v.output;
+  if (v.record !== undefined) options.record = v.record;
+  if (concurrency !== undefined) options.concurrency = concurrency;
+  if (v['request-log'] !== undefined) options.requestLog = v['request-log'];
+  return options;
+}
+
+async function openOutput(path: string): Promise<{ stream: WriteStream; close(): Promise<void> } | { error: string }> {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    const stream = createWriteStream(path);
+    await new Promise<void>((ready, fail) => {
+      stream.once('open', () => ready());
+      stream.once('error', fail);
+    });
+    return { stream, close: () => new Promise<void>((done) => stream.end(() => done())) };
+  } catch (error) {
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
+}

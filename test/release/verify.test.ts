@@ -1,0 +1,182 @@
+// `probe-fleet verify` in process against real regression services on 127.0.0.1: the gate
+// passes a healthy release and fails on each regression it owns.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { verifyCommand } from '../../lib/cli/commands/verify.js';
+import type { AuditRecord } from '../../lib/release/auditRecord.js';
+import type { JsonReport } from '../../lib/reporters/json.js';
+import type { RegressionService } from '../support/regressionService.js';
+import { startRegressionService } from '../support/regressionService.js';
+import { captureIO, check, fleet, tempDir, writeFleet } from './helpers.js';
+
+let staging: RegressionService;
+let production: RegressionService;
+let tmp: ReturnType<typeof tempDir>;
+let config: string;
+
+const CHECKS = [
+  check('products', { assertions: [{ type: 'status', equals: 200 }, { type: 'responseTime', lessThanMs: 250 }] }),
+  check('products-one', { url: '/products?limit=1', severity: 'warning', tags: ['smoke'] }),
+  // Neither smoke nor critical: not part of the gate unless asked for by tag.
+  check('catalogue-deep', { url: '/products?limit=50', severity: 'warning', tags: ['nightly'] }),
+];
+
+beforeAll(async () => {
+  tmp = tempDir();
+  staging = await startRegressionService();
+  production = await startRegressionService();
+  config = writeFleet(tmp.dir, fleet({ staging: staging.url, production: production.url }, CHECKS));
+});
+
+afterAll(async () => {
+  await staging.close();
+  await production.close();
+  tmp.remove();
+});
+
+beforeEach(() => {
+  staging.deploy({});
+  production.deploy({});
+  staging.requests.length = 0;
+  production.requests.length = 0;
+});
+
+async function verify(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
+  const io = captureIO(tmp.dir, env);
+  const code = await verifyCommand.run(['--config', config, '--request-log', join(tmp.dir, 'requests.jsonl'), ...args], io);
+  return { code, out: io.out(), err: io.err() };
+}
+
+function report(out: string): JsonReport {
+  return JSON.parse(out) as JsonReport;
+}
+
+describe('verify', () => {
+  it('passes a healthy release: the critical path only, the version read once, synthetic headers on the wire', async () => {
+    const run = await verify(['--env', 'staging', '--expect-version', '1.4.0']);
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    const paths = staging.requests.map((r) => r.path).sort();
+    expect(paths).toEqual(['/health', '/products?limit=1', '/products?limit=2']);
+    expect(production.requests).toHaveLength(0);
+    for (const r of staging.requests) expect(r.headers['x-synthetic-request']).toBe('true');
+    expect(run.out).toMatch(/✓ staging\s+3 passed, 0 failed, 0 flaky — shop 1\.4\.0/);
+    expect(run.out).toContain('Verdict: healthy');
+  });
+
+  const regressions: { name: string; regression: Parameters<RegressionService['deploy']>[0]; failing: string; kind: string; also?: RegExp }[] = [
+    { name: 'a wrong version', regression: { version: '1.3.9' }, failing: 'version-shop', kind: 'version_mismatch', also: /expected version "1\.4\.0", received "1\.3\.9"/ },
+    { name: '+300 ms latency', regression: { extraLatencyMs: 300 }, failing: 'products', kind: 'assertion', also: /response ?time|responseTime/i },
+    { name: 'a service answering 500', regression: { errorRate: 1 }, failing: 'products', kind: 'assertion', also: /500/ },
+  ];
+  for (const row of regressions) {
+    it(`fails on ${row.name} with kind ${row.kind}, naming owner and rollback note`, async () => {
+      staging.deploy(row.regression);
+      const run = await verify(['--env', 'staging', '--expect-version', '1.4.0', '--reporter', 'json']);
+      expect(run.code).toBe(1);
+      const parsed = report(run.out);
+      const failed = parsed.results.find((r) => r.checkId === row.failing)!;
+      expect(failed.ok).toBe(false);
+      expect(failed.failure?.kind).toBe(row.kind);
+      // A failed request is retried once; a wrong version was read fine and asking again cannot cure it.
+      expect(failed.attempts).toBe(row.kind === 'version_mismatch' ? 1 : 2);
+      if (row.kind === 'version_mismatch') {
+        expect(failed.version).toBe('1.3.9');
+        expect(failed.failure?.retryable).toBe(false);
+      }
+      expect(JSON.stringify(failed)).toMatch(row.also!);
+      // The per-environment section goes to stderr when stdout carries the JSON report.
+      expect(run.err).toMatch(/✗ staging/);
+      expect(run.err).toContain('Verdict: roll back');
+    });
+  }
+
+  it('the list report names the check, its owner, the resolved assertion and the rollback note', async () => {
+    staging.deploy({ extraLatencyMs: 300 });
+    const run = await verify(['--env', 'staging']);
+    expect(run.code).toBe(1);
+    expect(run.out).toContain('products');
+    expect(run.out).toContain('team-shop');
+    expect(run.out).toContain('roll back shop (products)');
+    expect(run.out).toMatch(/expected < ?250/);
+  });
+
+  it('a 5% error rate: the failure passes on its retry and is reported flaky, not hidden', async () => {
+    staging.deploy({ errorRate: 0.05 });
+    const run = await verify(['--env', 'staging', '--reporter', 'json']);
+    expect(run.code).toBe(0);
+    const parsed = report(run.out);
+    expect(parsed.summary.flaky).toBe(1);
+    const flaky = parsed.results.find((r) => r.flaky)!;
+    expect(flaky.attempts).toBe(2);
+    expect(run.err).toMatch(/✓ staging\s+2 passed, 0 failed, 1 flaky/);
+    // What the service saw: the first request failed (500), so one check was asked twice.
+    expect(staging.requests).toHaveLength(3);
+  });
+
+  it('--env all runs every environment in parallel and reports each', async () => {
+    production.deploy({ version: '1.3.9' });
+    const run = await verify(['--env', 'all', '--expect-version', '1.4.0']);
+    expect(run.code).toBe(1);
+    expect(staging.requests.length).toBe(3);
+    expect(production.requests.length).toBe(3);
+    expect(run.out).toMatch(/✓ staging\s+3 passed.*shop 1\.4\.0/);
+    expect(run.out).toMatch(/✗ production\s+2 passed, 1 failed.*shop 1\.3\.9 \(expected 1\.4\.0\)/);
+    expect(run.out).toContain('Verdict: roll back: 1 of 2 environments failed');
+  });
+
+  it('--tags replaces the critical-path selection', async () => {
+    const run = await verify(['--env', 'staging', '--tags', 'nightly']);
+    expect(run.code).toBe(0);
+    expect(staging.requests.map((r) => r.path)).toEqual(['/products?limit=50']);
+  });
+
+  it('--record appends one audit line per run: who, what, when, each result', async () => {
+    const dir = join(tmp.dir, 'audit');
+    const ci = { GITHUB_ACTIONS: 'true', GITHUB_ACTOR: 'release-bot', GITHUB_RUN_ID: '4242', GITHUB_SHA: 'abc123', USER: 'someone-else' };
+    await verify(['--env', 'staging', '--expect-version', '1.4.0', '--record', dir], ci);
+    production.deploy({ version: '1.3.9' });
+    await verify(['--env', 'production', '--expect-version', '1.4.0', '--record', dir], { USER: 'alice' });
+    const lines = readFileSync(join(dir, 'verify.jsonl'), 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(2);
+    const [first, second] = lines.map((l) => JSON.parse(l) as AuditRecord);
+    expect(first).toMatchObject({
+      kind: 'verify',
+      fleet: 'release-test',
+      environments: ['staging'],
+      expectedVersion: '1.4.0',
+      exitCode: 0,
+      actor: { user: 'release-bot', ci: 'github-actions', pipelineId: '4242', commit: 'abc123' },
+    });
+    expect(first!.checks.map((c) => c.checkId).sort()).toEqual(['products', 'products-one', 'version-shop']);
+    expect(first!.checks.every((c) => c.ok && typeof c.durationMs === 'number')).toBe(true);
+    expect(Date.parse(first!.endedAt)).toBeGreaterThanOrEqual(Date.parse(first!.startedAt));
+    expect(second).toMatchObject({ environments: ['production'], exitCode: 1, actor: { user: 'alice', ci: null } });
+    expect(second!.checks.find((c) => c.checkId === 'version-shop')).toMatchObject({ ok: false, failureKind: 'version_mismatch', version: '1.3.9' });
+  });
+
+  const usage: { name: string; args: string[]; fleetExtra?: Record<string, unknown>; message: RegExp }[] = [
+    { name: 'an unknown environment', args: ['--env', 'nowhere'], message: /invalid --env/ },
+    { name: 'an unreadable deadline', args: ['--env', 'staging', '--deadline', 'soon'], message: /invalid --deadline: expected a positive duration/ },
+    { name: 'an unknown reporter', args: ['--env', 'staging', '--reporter', 'tap'], message: /invalid --reporter/ },
+    { name: 'a selection that matches nothing', args: ['--env', 'staging', '--tags', 'none-such'], message: /expected at least one, received none/ },
+  ];
+  for (const row of usage) {
+    it(`exits 2 on ${row.name}, and nothing reaches the service`, async () => {
+      const run = await verify(row.args);
+      expect(run.code).toBe(2);
+      expect(run.err).toMatch(row.message);
+      expect(staging.requests).toHaveLength(0);
+    });
+  }
+
+  it('exits 2 when --expect-version has no version source to read', async () => {
+    const bare = writeFleet(tmp.dir, fleet({ staging: staging.url }, CHECKS, { versions: {} }), 'bare.json');
+    const io = captureIO(tmp.dir);
+    const code = await verifyCommand.run(['--config', bare, '--env', 'staging', '--expect-version', '2.0.0', '--request-log', '-'], io);
+    expect(code).toBe(2);
+    expect(io.err()).toMatch(/--expect-version needs a version source: expected fleet.versions to name one of the verified services \(shop\)/);
+    expect(staging.requests).toHaveLength(0);
+  });
+});
