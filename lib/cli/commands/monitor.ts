@@ -1,13 +1,180 @@
-import type { Command } from '../command.js';
-import { EXIT_USAGE } from '../command.js';
+// `probe-fleet monitor`: the fleet on one machine, with alarms, notifications and a live
+// status page. Wiring only: scheduling and alarms live in lib/monitor, formatting in lib/notify.
+import { isAbsolute, resolve } from 'node:path';
+import { Monitor, LOCAL_LOCATION } from '../../monitor/monitor.js';
+import type { Notifier } from '../../monitor/notifier.js';
+import { consoleNotifier, hasWebhookDestinations, monitorNotifyConfig, webhookNotifier } from '../../monitor/notifier.js';
+import { startStatusServer } from '../../monitor/server.js';
+import type { StatusServer } from '../../monitor/server.js';
+import { ResultStore } from '../../monitor/store.js';
+import { parseDuration, parseFlags, usageError } from '../args.js';
+import type { CliIO, Command } from '../command.js';
+import { EXIT_OK, EXIT_USAGE } from '../command.js';
+import { DEFAULT_REQUEST_LOG, prepareRun } from '../runSetup.js';
 
-// Placeholder until this command lands; it says so rather than pretending to work.
+export const DEFAULT_MONITOR_PORT = 8787;
+export const DEFAULT_DATA_DIR = '.probe-fleet/data';
+
+const FLAGS = {
+  config: { type: 'string', short: 'c' },
+  env: { type: 'string', short: 'e' },
+  port: { type: 'string', short: 'p' },
+  host: { type: 'string' },
+  data: { type: 'string' },
+  notify: { type: 'string' },
+  period: { type: 'string' },
+  'request-log': { type: 'string' },
+} as const;
+
+const HELP = `Usage: probe-fleet monitor [options]
+
+Runs every check on its schedule, evaluates alarms with the same policy as the
+CloudWatch alarms, notifies on alarm and recovery, keeps results under --data,
+and serves a live status page. Stop it with Ctrl-C (SIGINT) or SIGTERM: running
+checks finish (or stop at their deadline) and the store is left consistent.
+
+Options:
+  -c, --config FILE      fleet definition (default: probes.config.ts in the current directory)
+  -e, --env NAME         environment(s) to monitor: a name, a,b, or all (default: all)
+  -p, --port N           status page port (default: ${DEFAULT_MONITOR_PORT}; 0 picks a free one)
+      --host ADDR        status page address (default: 127.0.0.1)
+      --data DIR         result store directory (default: ${DEFAULT_DATA_DIR})
+      --notify WHERE     console | webhooks (default: console). webhooks delivers to the
+                         fleet's alerting webhooks and PagerDuty key, secrets from
+                         PROBE_SECRET_<NAME> environment variables
+      --period TIME      rehearsals and tests only: run every check and evaluate every
+                         alarm period on this interval (e.g. 2s) instead of the schedules
+      --request-log FILE one JSON line per request made (default: ${DEFAULT_REQUEST_LOG})
+  -h, --help             show this help
+
+Status page: / (HTML), /api/status, /api/checks/<id>/history?hours=24, /api/events (SSE).
+`;
+
 export const monitorCommand: Command = {
   name: 'monitor',
-  summary: '(not yet implemented)',
-  help: 'probe-fleet monitor: not yet implemented\n',
-  run(_args, io) {
-    io.stderr.write('probe-fleet monitor: not yet implemented\n');
-    return Promise.resolve(EXIT_USAGE);
+  summary: 'Run the fleet continuously on this machine, with alarms and a live status page',
+  help: HELP,
+  async run(args: string[], io: CliIO): Promise<number> {
+    const parsed = parseFlags(args, FLAGS);
+    if (!parsed.ok) {
+      io.stderr.write(`probe-fleet monitor: ${parsed.error}\n\n${HELP}`);
+      return EXIT_USAGE;
+    }
+    const flags = parsed.values;
+    if (parsed.positionals.length > 0) {
+      io.stderr.write(`probe-fleet monitor: ${usageError('arguments', 'none (only options)', parsed.positionals.join(' '))}\n`);
+      return EXIT_USAGE;
+    }
+    const port = flags.port === undefined ? DEFAULT_MONITOR_PORT : Number(flags.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      io.stderr.write(`probe-fleet monitor: ${usageError('--port', 'an integer from 0 to 65535', flags.port ?? '')}\n`);
+      return EXIT_USAGE;
+    }
+    const notify = flags.notify ?? 'console';
+    if (notify !== 'console' && notify !== 'webhooks') {
+      io.stderr.write(`probe-fleet monitor: ${usageError('--notify', 'console or webhooks', notify)}\n`);
+      return EXIT_USAGE;
+    }
+    let periodMs: number | undefined;
+    if (flags.period !== undefined) {
+      const value = parseDuration(flags.period);
+      if (value === null || value < 100) {
+        io.stderr.write(`probe-fleet monitor: ${usageError('--period', 'a duration of at least 100ms, e.g. 2s', flags.period)}\n`);
+        return EXIT_USAGE;
+      }
+      periodMs = value;
+    }
+    const host = flags.host ?? '127.0.0.1';
+
+    const setup = await prepareRun(io, {
+      ...(flags.config !== undefined ? { config: flags.config } : {}),
+      ...(flags.env !== undefined ? { env: flags.env } : {}),
+      ...(flags['request-log'] !== undefined ? { requestLog: flags['request-log'] } : {}),
+    });
+    if (!setup.ok) return setup.exitCode;
+
+    const dataDir = flags.data === undefined ? resolve(io.cwd, DEFAULT_DATA_DIR) : isAbsolute(flags.data) ? flags.data : resolve(io.cwd, flags.data);
+    const write = (line: string): void => {
+      io.stdout.write(`${setup.redactor.redact(line)}\n`);
+    };
+    const notifyConfig = monitorNotifyConfig(setup.fleet, `http://${host}:${port}/`);
+
+    let notifier: Notifier;
+    if (notify === 'webhooks') {
+      if (!hasWebhookDestinations(notifyConfig)) {
+        io.stderr.write(`probe-fleet monitor: ${usageError('--notify', 'webhooks or a PagerDuty routing key under alerting.pager / alerting.chat in the fleet', 'webhooks')}\n`);
+        await setup.close();
+        return EXIT_USAGE;
+      }
+      // A destination whose secret is missing would lose every alert: refuse to start instead.
+      const names = (['pager', 'chat'] as const).flatMap((r) => [...notifyConfig.routes[r].webhooks.map((w) => w.secretName), ...(notifyConfig.routes[r].pagerDutyRoutingKeySecret === null ? [] : [notifyConfig.routes[r].pagerDutyRoutingKeySecret])]);
+      for (const name of new Set(names)) {
+        try {
+          await setup.secrets.resolve(name);
+        } catch (error) {
+          io.stderr.write(`probe-fleet monitor: ${setup.redactor.redact(error instanceof Error ? error.message : String(error))}\n`);
+          await setup.close();
+          return EXIT_USAGE;
+        }
+      }
+      notifier = webhookNotifier({
+        config: notifyConfig,
+        secrets: setup.secrets,
+        redactor: setup.redactor,
+        ...(io.env.PAGERDUTY_EVENTS_URL ? { pagerDutyUrl: io.env.PAGERDUTY_EVENTS_URL } : {}),
+        onError: (message) => io.stderr.write(`probe-fleet monitor: notification failed: ${message}\n`),
+        onDelivered: (event, outcomes) => write(`notified ${event.alarmName} ${event.state}: ${outcomes.map((o) => o.destination).join(', ')}`),
+      });
+    } else {
+      notifier = consoleNotifier((text) => io.stdout.write(setup.redactor.redact(text)), io.stdout.isTTY === true && !io.env.NO_COLOR);
+    }
+
+    let opened: ReturnType<typeof ResultStore.open>;
+    try {
+      opened = ResultStore.open(dataDir);
+    } catch (error) {
+      io.stderr.write(`probe-fleet monitor: ${usageError('--data', 'a directory the store can be written to', dataDir)} (${(error as Error).message})\n`);
+      await setup.close();
+      return EXIT_USAGE;
+    }
+    const { store, results, report } = opened;
+    if (report.tornBytes > 0 || report.corruptLines > 0 || report.duplicates > 0) {
+      write(`store ${store.file}: recovered (cut a torn last line of ${report.tornBytes} bytes, skipped ${report.corruptLines} damaged line(s), dropped ${report.duplicates} duplicate(s))`);
+    }
+
+    const monitor = new Monitor({
+      fleet: setup.fleet,
+      environments: setup.environments,
+      secrets: setup.secrets,
+      redactor: setup.redactor,
+      requestLog: setup.requestLog,
+      store,
+      stored: results,
+      notifier,
+      notifyConfig,
+      log: write,
+      ...(periodMs !== undefined ? { periodMsOverride: periodMs } : {}),
+    });
+
+    let server: StatusServer;
+    try {
+      server = await startStatusServer({ monitor, fleet: setup.fleet, environments: setup.environments, location: LOCAL_LOCATION, host, port });
+    } catch (error) {
+      io.stderr.write(`probe-fleet monitor: ${usageError('--port', `a free port on ${host}`, String(port))} (${(error as Error).message})\n`);
+      store.close();
+      await setup.close();
+      return EXIT_USAGE;
+    }
+    notifyConfig.dashboardUrl = `${server.url}/`;
+    write(`probe-fleet monitor: ${monitor.targets.length} check(s) of fleet ${setup.fleet.name}, ${results.length} stored result(s) in ${store.file}`);
+    write(`status page: ${server.url}/`);
+
+    await monitor.run(io.signal);
+
+    await server.close();
+    store.close();
+    await setup.close();
+    write(`probe-fleet monitor: stopped cleanly; ${store.size} result(s) in the store`);
+    return EXIT_OK;
   },
 };

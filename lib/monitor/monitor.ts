@@ -1,0 +1,252 @@
+// The fleet on one machine: every check × environment on its own drift-free schedule, one
+// run of it at a time, all sharing one rate-limiter registry (as one Lambda shard does);
+// each result stored (synced) before it is reported, fed to the alarm trackers, and
+// alarm changes handed to the notifier.
+import type { AlarmTracker, AlarmTransition } from '../alerting/evaluate.js';
+import { trackersFor } from '../alerting/evaluate.js';
+import { checkTarget } from '../alerting/naming.js';
+import { alarmPolicyFor } from '../alerting/policy.js';
+import { resolveSettings } from '../config/resolve.js';
+import type { Fleet, Schedule } from '../model/fleet.js';
+import type { CheckResult } from '../model/result.js';
+import type { PlannedCheck, RateLimiterRegistry, RequestLogSink } from '../runner/api.js';
+import { runCheck } from '../runner/runCheck.js';
+import { selectChecks } from '../runner/runPlan.js';
+import { createRateLimiterRegistry } from '../runner/tokenBucket.js';
+import type { Redactor, SecretProvider } from '../secrets/secrets.js';
+import type { NotifyConfig } from '../notify/notifyConfig.js';
+import type { MonitorClock } from './clock.js';
+import { systemClock } from './clock.js';
+import { TargetHistory } from './history.js';
+import type { Notifier } from './notifier.js';
+import { shouldNotify, toAlarmEvent } from './notifier.js';
+import { nextSlot } from './slots.js';
+import type { ResultStore, StoredResult } from './store.js';
+import { DEFAULT_RETENTION_MS, resultId } from './store.js';
+
+export const LOCAL_LOCATION = 'local';
+const COMPACT_EVERY_MS = 3600_000;
+
+export interface MonitorOptions {
+  fleet: Fleet;
+  environments: string[];
+  secrets: SecretProvider;
+  redactor: Redactor;
+  requestLog: RequestLogSink;
+  store: ResultStore;
+  /** What the store held at start: replayed into the status and the alarm state, silently. */
+  stored: StoredResult[];
+  notifier: Notifier;
+  notifyConfig: NotifyConfig;
+  /** One line per result and per alarm change. */
+  log: (line: string) => void;
+  clock?: MonitorClock;
+  location?: string;
+  /** Test and rehearsal only: every schedule and alarm period becomes this long. */
+  periodMsOverride?: number;
+  retentionMs?: number;
+}
+
+export interface TargetState {
+  planned: PlannedCheck;
+  target: string;
+  schedule: Schedule;
+  history: TargetHistory;
+  trackers: AlarmTracker[];
+  running: boolean;
+  nextAt: number | null;
+  skippedSlots: number;
+}
+
+export type MonitorEvent = { type: 'result'; target: string; result: CheckResult; id: string } | { type: 'alarm'; transition: AlarmTransition };
+
+export class Monitor {
+  readonly targets: TargetState[];
+  readonly startedAt: number;
+  private readonly clock: MonitorClock;
+  private readonly location: string;
+  private readonly limiter: RateLimiterRegistry;
+  private readonly listeners = new Set<(event: MonitorEvent) => void>();
+  private readonly pendingNotifications = new Set<Promise<void>>();
+  private lastCompaction: number;
+  private runSeq = 0;
+
+  constructor(private readonly options: MonitorOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.location = options.location ?? LOCAL_LOCATION;
+    this.startedAt = this.clock.now();
+    this.lastCompaction = this.startedAt;
+    // One registry for the whole monitor: every check and retry against an origin shares its budget.
+    this.limiter = createRateLimiterRegistry(options.fleet);
+    const planned = selectChecks(options.fleet, { environments: options.environments });
+    const envCount = new Map<string, number>();
+    for (const check of options.fleet.checks) envCount.set(check.id, resolveSettings(options.fleet, check).environments.length);
+    this.targets = planned.map((p) => {
+      const count = envCount.get(p.check.id) ?? 1;
+      return {
+        planned: p,
+        target: checkTarget(p.check.id, p.environment, count),
+        schedule: resolveSettings(options.fleet, p.check).schedule,
+        history: new TargetHistory(),
+        trackers: trackersFor(options.fleet, p.check, p.environment, count, {
+          locations: [this.location],
+          startMs: this.startedAt,
+          ...(options.periodMsOverride !== undefined ? { periodMsOverride: options.periodMsOverride } : {}),
+        }),
+        running: false,
+        nextAt: null,
+        skippedSlots: 0,
+      };
+    });
+    this.replay(options.stored);
+  }
+
+  /** Rebuilds history and alarm state from the store; no notification for what was already true. */
+  private replay(stored: readonly StoredResult[]): void {
+    const byKey = new Map(this.targets.map((t) => [`${t.planned.check.id}\u0000${t.planned.environment}`, t]));
+    for (const { result } of stored) {
+      const target = byKey.get(`${result.checkId}\u0000${result.environment}`);
+      if (!target) continue;
+      target.history.add(result);
+      for (const tracker of target.trackers) tracker.observe(result);
+    }
+    const now = this.clock.now();
+    for (const target of this.targets) for (const tracker of target.trackers) tracker.evaluate(now);
+  }
+
+  onEvent(listener: (event: MonitorEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: MonitorEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A status-page client's problem must not stop the monitor.
+      }
+    }
+  }
+
+  /** Runs until the signal aborts; then lets in-flight checks finish (or hit their deadline) and returns. */
+  async run(signal: AbortSignal): Promise<void> {
+    const loops = this.targets.map((t) => this.loop(t, signal));
+    const ticker = this.evaluateLoop(signal);
+    await Promise.all([...loops, ticker]);
+    // Last word on alarms with everything that finished, then wait for deliveries.
+    this.evaluateAll();
+    await Promise.allSettled([...this.pendingNotifications]);
+  }
+
+  private periodMsOf(target: TargetState): number {
+    if (this.options.periodMsOverride !== undefined) return this.options.periodMsOverride;
+    const now = this.clock.now();
+    const a = nextSlot(target.schedule, now);
+    return nextSlot(target.schedule, a) - a;
+  }
+
+  private async loop(target: TargetState, signal: AbortSignal): Promise<void> {
+    let slot = nextSlot(target.schedule, this.clock.now(), this.options.periodMsOverride);
+    for (;;) {
+      target.nextAt = slot;
+      if (!(await this.clock.sleepUntil(slot, signal))) return;
+      const periodMs = this.periodMsOf(target);
+      target.running = true;
+      try {
+        await this.runOnce(target, slot, periodMs);
+      } finally {
+        target.running = false;
+      }
+      // The next slot follows the schedule from this slot, not from when the run ended.
+      let next = nextSlot(target.schedule, slot, this.options.periodMsOverride);
+      const now = this.clock.now();
+      if (next <= now) {
+        // The run outlasted its period: those slots are skipped, never run late or doubled.
+        const caughtUp = nextSlot(target.schedule, now, this.options.periodMsOverride);
+        let missed = 0;
+        for (let s = next; s < caughtUp && missed < 10_000; s = nextSlot(target.schedule, s, this.options.periodMsOverride)) missed++;
+        target.skippedSlots += missed;
+        this.options.log(`${new Date(now).toISOString()}  ! ${target.target}: run of ${new Date(slot).toISOString()} outlasted its period; ${missed} slot(s) skipped`);
+        next = caughtUp;
+      }
+      slot = next;
+    }
+  }
+
+  private async runOnce(target: TargetState, slot: number, periodMs: number): Promise<void> {
+    const id = resultId(target.target, this.location, new Date(slot));
+    if (this.options.store.has(id)) return;
+    const runId = `${new Date(slot).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z')}-${(++this.runSeq).toString(36)}`;
+    const result = await runCheck(target.planned, {
+      fleet: this.options.fleet,
+      runId,
+      location: this.location,
+      secrets: this.options.secrets,
+      redactor: this.options.redactor,
+      requestLog: this.options.requestLog,
+      // A run must end before the next slot of the same check begins.
+      deadline: slot + periodMs,
+      rateLimiters: this.limiter,
+    });
+    this.record(target, id, result);
+  }
+
+  private record(target: TargetState, id: string, result: CheckResult): void {
+    if (!this.options.store.append({ id, result })) return;
+    target.history.add(result);
+    for (const tracker of target.trackers) tracker.observe(result);
+    const mark = result.skipped ? 'SKIP' : !result.ok ? 'FAIL' : result.degraded ? 'SLOW' : 'PASS';
+    const detail = result.failure ? `  ${result.failure.message}` : '';
+    this.options.log(`${result.startedAt}  ${mark} ${target.target} ${Math.round(result.durationMs)}ms #${id}${detail}`);
+    this.emit({ type: 'result', target: target.target, result, id });
+    this.evaluateAll();
+    this.maybeCompact();
+  }
+
+  private async evaluateLoop(signal: AbortSignal): Promise<void> {
+    // Alarm periods end whether or not a result arrives (silence is data too).
+    const every = Math.min(1000, Math.max(50, Math.floor((this.options.periodMsOverride ?? 4000) / 4)));
+    for (;;) {
+      const next = (Math.floor(this.clock.now() / every) + 1) * every;
+      if (!(await this.clock.sleepUntil(next, signal))) return;
+      this.evaluateAll();
+    }
+  }
+
+  private evaluateAll(): void {
+    const now = this.clock.now();
+    for (const target of this.targets) {
+      for (const tracker of target.trackers) {
+        const transition = tracker.evaluate(now);
+        if (transition) this.onTransition(target, transition);
+      }
+    }
+  }
+
+  private onTransition(target: TargetState, transition: AlarmTransition): void {
+    this.options.log(`${transition.at}  ALARM-STATE ${transition.alarmName}: ${transition.from} -> ${transition.to} (${transition.reason})`);
+    this.emit({ type: 'alarm', transition });
+    if (!shouldNotify(transition)) return;
+    const route = alarmPolicyFor(this.options.fleet, target.planned.check).route;
+    const event = toAlarmEvent(transition, this.options.notifyConfig, route, this.location);
+    const delivery = this.options.notifier.notify(event).catch((error: unknown) => {
+      this.options.log(`notification for ${transition.alarmName} failed: ${this.options.redactor.redact(String(error))}`);
+    });
+    this.pendingNotifications.add(delivery);
+    void delivery.finally(() => this.pendingNotifications.delete(delivery));
+  }
+
+  private maybeCompact(): void {
+    const now = this.clock.now();
+    if (now - this.lastCompaction < COMPACT_EVERY_MS) return;
+    this.lastCompaction = now;
+    const retention = this.options.retentionMs ?? DEFAULT_RETENTION_MS;
+    this.options.store.compact(now);
+    for (const target of this.targets) target.history.prune(now - retention);
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+}

@@ -1,0 +1,86 @@
+// Where the monitor's alarm state changes go: the console, or the fleet's own chat webhooks and
+// PagerDuty through the same formatters the notify Lambda uses. Only a new alarm and a
+// recovery notify; every other transition is logged by the monitor and nothing more.
+import type { AlarmTransition } from '../alerting/evaluate.js';
+import type { Fleet } from '../model/fleet.js';
+import type { AlarmEvent } from '../notify/alarmEvent.js';
+import { buildAlarmEvent } from '../notify/alarmEvent.js';
+import { formatConsole } from '../notify/console.js';
+import type { DispatchOutcome } from '../notify/dispatch.js';
+import { dispatch } from '../notify/dispatch.js';
+import type { NotifyConfig, RouteName } from '../notify/notifyConfig.js';
+import { buildNotifyConfig } from '../notify/notifyConfig.js';
+import type { Redactor, SecretProvider } from '../secrets/secrets.js';
+
+export interface Notifier {
+  notify(event: AlarmEvent): Promise<void>;
+}
+
+export function shouldNotify(transition: Pick<AlarmTransition, 'from' | 'to'>): boolean {
+  return transition.to === 'ALARM' || (transition.from === 'ALARM' && transition.to === 'OK');
+}
+
+export function monitorNotifyConfig(fleet: Fleet, statusUrl: string): NotifyConfig {
+  return buildNotifyConfig(fleet, { dashboardUrl: statusUrl });
+}
+
+export function toAlarmEvent(transition: AlarmTransition, config: NotifyConfig, route: RouteName, location: string): AlarmEvent {
+  return buildAlarmEvent({
+    config,
+    route,
+    alarmName: transition.alarmName,
+    state: transition.to,
+    previousState: transition.from,
+    reason: transition.reason,
+    changedAt: transition.at,
+    downSince: transition.alarmSince,
+    alarmRegion: location,
+    metricRegions: [location],
+    description: '',
+    alarmArn: null,
+  });
+}
+
+export function consoleNotifier(write: (text: string) => void, colour = false): Notifier {
+  return {
+    notify(event) {
+      write(formatConsole(event, colour));
+      return Promise.resolve();
+    },
+  };
+}
+
+export interface WebhookNotifierOptions {
+  config: NotifyConfig;
+  secrets: SecretProvider;
+  redactor: Redactor;
+  pagerDutyUrl?: string;
+  /** Delivery problems: the monitor keeps running and says so. */
+  onError: (message: string) => void;
+  onDelivered?: (event: AlarmEvent, outcomes: DispatchOutcome[]) => void;
+}
+
+/** Routes by severity as the CDK alarms do: critical checks page, the rest go to chat. */
+export function webhookNotifier(options: WebhookNotifierOptions): Notifier {
+  return {
+    async notify(event) {
+      const route: RouteName = event.severity === 'critical' ? 'pager' : 'chat';
+      const chosen = options.config.routes[route];
+      try {
+        const outcomes = await dispatch(event, chosen, {
+          secrets: options.secrets,
+          deliver: { redactor: options.redactor },
+          ...(options.pagerDutyUrl ? { pagerDutyUrl: options.pagerDutyUrl } : {}),
+        });
+        options.onDelivered?.(event, outcomes);
+      } catch (error) {
+        options.onError(options.redactor.redact(error instanceof Error ? error.message : String(error)));
+      }
+    },
+  };
+}
+
+/** Whether the fleet names any webhook or PagerDuty key the monitor could deliver to. */
+export function hasWebhookDestinations(config: NotifyConfig): boolean {
+  return (['pager', 'chat'] as const).some((r) => config.routes[r].webhooks.length > 0 || config.routes[r].pagerDutyRoutingKeySecret !== null);
+}

@@ -1,0 +1,208 @@
+// The status page: server-rendered HTML (readable without JavaScript), refreshed live by a
+// few lines of script that listen to Server-Sent Events and swap only the cards that changed.
+// No external assets: styles, script and charts are inline.
+import { resolveSettings } from '../config/resolve.js';
+import type { Fleet } from '../model/fleet.js';
+import { escapeHtml, latencyChartSvg } from './chart.js';
+import type { CheckState, CheckStatus, StatusSnapshot } from './status.js';
+
+const STATE_LABEL: Record<CheckState, string> = { passing: 'Passing', degraded: 'Slow', failing: 'Failing', pending: 'Waiting for first run' };
+const ALARM_LABEL: Record<string, string> = { OK: 'Alarm OK', ALARM: 'In alarm', INSUFFICIENT_DATA: 'Alarm: not enough data' };
+
+function pct(value: number | null): string {
+  if (value === null) return '—';
+  const p = value * 100;
+  return `${p === 100 ? '100' : p >= 99.95 ? '99.9' : p.toFixed(1)}%`;
+}
+
+function ago(iso: string, now: number): string {
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (s < 60) return `${s}s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h ago`;
+  return `${Math.floor(s / 86400)}d ago`;
+}
+
+function certClass(days: number | null): string {
+  if (days === null) return '';
+  return days < 7 ? 'bad' : days < 21 ? 'warn' : 'good';
+}
+
+function checkCard(c: CheckStatus, now: number, maxMs: number | null): string {
+  const failures = c.recentFailures.length
+    ? `<details id="failures-${escapeHtml(c.target)}"><summary>Recent failures (${c.recentFailures.length})</summary><ol class="failures">${c.recentFailures
+        .map((f) => `<li><time datetime="${f.at}">${escapeHtml(f.at.replace('T', ' ').slice(0, 19))}</time> <code>${escapeHtml(f.kind)}</code>${f.step ? ` step “${escapeHtml(f.step)}”` : ''}<p>${escapeHtml(f.message)}</p></li>`)
+        .join('')}</ol></details>`
+    : '<p class="muted">No failures recorded.</p>';
+  const last = c.lastRun
+    ? `<time datetime="${c.lastRun.at}">${ago(c.lastRun.at, now)}</time>, ${c.lastRun.durationMs} ms${c.lastRun.status !== null ? `, HTTP ${c.lastRun.status}` : ''}`
+    : 'not yet';
+  return `<article class="card state-${c.state}" id="check-${escapeHtml(c.target)}" data-target="${escapeHtml(c.target)}" aria-labelledby="title-${escapeHtml(c.target)}">
+<header class="card-head">
+<h3 id="title-${escapeHtml(c.target)}">${escapeHtml(c.name)}</h3>
+<span class="badge badge-${c.state}"><span class="dot" aria-hidden="true"></span>${STATE_LABEL[c.state]}</span>
+</header>
+<p class="meta"><code>${escapeHtml(c.target)}</code> · ${escapeHtml(c.kind)} · ${escapeHtml(c.environment)} · every ${escapeHtml(c.schedule)} · <span class="alarm alarm-${c.alarm}">${ALARM_LABEL[c.alarm] ?? c.alarm}</span></p>
+${c.state === 'failing' && c.lastRun?.message ? `<p class="reason" role="note">${escapeHtml(c.lastRun.message)}</p>` : ''}
+<dl class="stats">
+<div><dt>Uptime 24 h</dt><dd>${pct(c.uptime24h)}</dd></div>
+<div><dt>Uptime 7 d</dt><dd>${pct(c.uptime7d)}</dd></div>
+<div><dt>p50 / p95</dt><dd>${c.latency24h ? `${c.latency24h.p50} / ${c.latency24h.p95} ms` : '—'}</dd></div>
+<div><dt>Certificate</dt><dd class="${certClass(c.certDaysRemaining)}">${c.certDaysRemaining === null ? '—' : `${c.certDaysRemaining} days left`}</dd></div>
+</dl>
+<figure class="chart-wrap">${latencyChartSvg(c.chart, { label: `${c.name} latency`, thresholdMs: maxMs })}<figcaption><span class="key key-p50" aria-hidden="true"></span>p50 <span class="key key-p95" aria-hidden="true"></span>p95${maxMs ? ' <span class="key key-max" aria-hidden="true"></span>maxMs' : ''}</figcaption></figure>
+<p class="last">Last run: ${last}. Owner: ${escapeHtml(c.owner)}. <a href="${escapeHtml(c.runbook)}">Runbook<span class="visually-hidden"> for ${escapeHtml(c.name)}</span></a> · <a href="/api/checks/${encodeURIComponent(c.target)}/history">History JSON<span class="visually-hidden"> for ${escapeHtml(c.name)}</span></a></p>
+<p class="expect"><strong>Expected:</strong> ${escapeHtml(c.expect)}</p>
+${failures}
+</article>`;
+}
+
+function summaryLine(s: StatusSnapshot): string {
+  const { summary } = s;
+  if (summary.checks === 0) return 'No checks selected.';
+  if (summary.failing > 0) return `${summary.failing} of ${summary.checks} checks failing${summary.alarms ? `, ${summary.alarms} in alarm` : ''}`;
+  if (summary.pending === summary.checks) return 'Waiting for the first runs…';
+  if (summary.degraded > 0) return `All checks passing, ${summary.degraded} slow`;
+  return `All ${summary.checks} checks passing`;
+}
+
+export function overallState(s: StatusSnapshot): CheckState {
+  if (s.summary.failing > 0) return 'failing';
+  if (s.summary.degraded > 0) return 'degraded';
+  if (s.summary.pending === s.summary.checks) return 'pending';
+  return 'passing';
+}
+
+/** The part of the page that updates live. */
+export function renderMain(s: StatusSnapshot, fleet: Fleet): string {
+  const now = Date.parse(s.generatedAt);
+  const maxMsOf = (checkId: string): number | null => {
+    const check = fleet.checks.find((c) => c.id === checkId);
+    return check ? resolveSettings(fleet, check).maxMs : null;
+  };
+  const services = s.services
+    .map(
+      (svc) => `<section class="service" aria-labelledby="svc-${escapeHtml(svc.name)}" data-service="${escapeHtml(svc.name)}">
+<h2 id="svc-${escapeHtml(svc.name)}"><span class="dot dot-${svc.state}" aria-hidden="true"></span>${escapeHtml(svc.name)} <span class="count">${svc.checks.length} check${svc.checks.length === 1 ? '' : 's'}</span></h2>
+<div class="grid">${svc.checks.map((c) => checkCard(c, now, maxMsOf(c.checkId))).join('\n')}</div>
+</section>`,
+    )
+    .join('\n');
+  return `<div id="overall" class="overall state-${overallState(s)}" data-state="${overallState(s)}"><span class="dot" aria-hidden="true"></span><strong>${escapeHtml(summaryLine(s))}</strong> <span class="muted">updated <time datetime="${s.generatedAt}">${s.generatedAt.slice(11, 19)} UTC</time></span></div>
+${services}`;
+}
+
+const STYLE = `
+:root{color-scheme:light dark;--bg:#f6f7f9;--fg:#1b1f24;--muted:#5b6470;--card:#fff;--line:#d9dde3;--ok:#1a7f37;--warn:#9a6700;--bad:#cf222e;--pend:#6e7781;--p50:#0969da;--p95:#8250df;--focus:#0969da;--code:#eef1f4}
+@media (prefers-color-scheme:dark){:root{--bg:#0d1117;--fg:#e6edf3;--muted:#9da7b3;--card:#161b22;--line:#30363d;--ok:#3fb950;--warn:#d29922;--bad:#f85149;--pend:#8b949e;--p50:#58a6ff;--p95:#bc8cff;--focus:#58a6ff;--code:#1f2630}}
+*{box-sizing:border-box}
+body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:var(--bg);color:var(--fg)}
+a{color:var(--p50)}
+a:focus-visible,summary:focus-visible,button:focus-visible,[tabindex]:focus-visible{outline:3px solid var(--focus);outline-offset:2px;border-radius:4px}
+.skip{position:absolute;left:-999px;top:0;background:var(--card);padding:.5rem 1rem;z-index:10}
+.skip:focus{left:1rem;top:1rem}
+.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+.top{padding:1rem clamp(1rem,4vw,2.5rem);border-bottom:1px solid var(--line);background:var(--card)}
+.top h1{margin:0;font-size:1.35rem}
+.top p{margin:.15rem 0 0;color:var(--muted);font-size:.9rem}
+main{padding:1rem clamp(1rem,4vw,2.5rem) 3rem;max-width:1400px;margin:0 auto}
+.overall{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;padding:.9rem 1rem;border-radius:10px;background:var(--card);border:1px solid var(--line);border-left:6px solid var(--pend);margin:0 0 1.25rem}
+.overall.state-passing{border-left-color:var(--ok)}.overall.state-failing{border-left-color:var(--bad)}.overall.state-degraded{border-left-color:var(--warn)}
+.service h2{font-size:1.1rem;display:flex;align-items:center;gap:.5rem;margin:1.5rem 0 .75rem}
+.count{color:var(--muted);font-weight:400;font-size:.9rem}
+.grid{display:grid;gap:1rem;grid-template-columns:repeat(auto-fill,minmax(min(100%,340px),1fr))}
+.card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:1rem;border-top:4px solid var(--pend);min-width:0}
+.card.state-passing{border-top-color:var(--ok)}.card.state-failing{border-top-color:var(--bad)}.card.state-degraded{border-top-color:var(--warn)}
+.card-head{display:flex;justify-content:space-between;align-items:flex-start;gap:.5rem}
+.card h3{margin:0;font-size:1rem;line-height:1.3}
+.badge{display:inline-flex;align-items:center;gap:.35rem;white-space:nowrap;font-size:.8rem;font-weight:600;padding:.15rem .55rem;border-radius:999px;border:1px solid currentColor}
+.badge-passing{color:var(--ok)}.badge-failing{color:var(--bad)}.badge-degraded{color:var(--warn)}.badge-pending{color:var(--pend)}
+.dot{display:inline-block;width:.6rem;height:.6rem;border-radius:50%;background:currentColor}
+.overall .dot,.dot-pending{background:var(--pend)}.state-passing .dot,.dot-passing{background:var(--ok)}.state-failing .dot,.dot-failing{background:var(--bad)}.state-degraded .dot,.dot-degraded{background:var(--warn)}
+.badge .dot{background:currentColor}
+.meta{color:var(--muted);font-size:.82rem;margin:.35rem 0 .5rem;overflow-wrap:anywhere}
+code{background:var(--code);padding:0 .3rem;border-radius:4px;font-size:.85em}
+.alarm-ALARM{color:var(--bad);font-weight:600}.alarm-OK{color:var(--ok)}
+.reason{margin:.25rem 0 .5rem;padding:.5rem .7rem;border-radius:6px;background:color-mix(in srgb,var(--bad) 12%,transparent);font-size:.88rem;overflow-wrap:anywhere}
+.stats{display:grid;grid-template-columns:repeat(4,1fr);gap:.5rem;margin:.5rem 0}
+@media (max-width:420px){.stats{grid-template-columns:repeat(2,1fr)}}
+.stats div{background:var(--bg);border-radius:6px;padding:.35rem .5rem}
+.stats dt{font-size:.72rem;color:var(--muted)}
+.stats dd{margin:0;font-weight:600;font-variant-numeric:tabular-nums;font-size:.92rem}
+dd.good{color:var(--ok)}dd.warn{color:var(--warn)}dd.bad{color:var(--bad)}
+.chart-wrap{margin:.5rem 0}
+.chart{width:100%;height:auto;display:block}
+.chart-grid{stroke:var(--line);stroke-width:1}
+.chart-axis{fill:var(--muted);font-size:9px}
+.chart-p50{stroke:var(--p50);stroke-width:2;stroke-linejoin:round;stroke-linecap:round}
+.chart-p95{stroke:var(--p95);stroke-width:2;stroke-linejoin:round;stroke-linecap:round}
+.chart-threshold{stroke:var(--bad);stroke-width:1;stroke-dasharray:4 3}
+.chart-empty{fill:var(--muted);font-size:11px}
+figcaption{font-size:.75rem;color:var(--muted);display:flex;gap:.35rem;align-items:center}
+.key{display:inline-block;width:.9rem;height:3px;border-radius:2px}.key-p50{background:var(--p50)}.key-p95{background:var(--p95);margin-left:.5rem}.key-max{background:var(--bad);margin-left:.5rem}
+.last,.expect{font-size:.85rem;margin:.35rem 0}
+.muted{color:var(--muted)}
+details{margin-top:.5rem;font-size:.85rem}
+summary{cursor:pointer;font-weight:600}
+.failures{padding-left:1.2rem;margin:.4rem 0}
+.failures li{margin:.35rem 0}.failures p{margin:.1rem 0;overflow-wrap:anywhere}
+footer{color:var(--muted);font-size:.8rem;text-align:center;padding:1rem}
+@media (prefers-reduced-motion:no-preference){.card{transition:border-color .3s}}
+`;
+
+// Live updates: an EventSource says something changed; the page fetches the fresh HTML and
+// swaps only the cards whose content differs, keeping open <details> and keyboard focus.
+const SCRIPT = `
+(function(){
+  var main=document.getElementById('main');var live=document.getElementById('live');var pending=false;var last={};
+  document.querySelectorAll('[data-target]').forEach(function(el){last[el.dataset.target]=el.querySelector('.badge').textContent;});
+  function refresh(){if(pending)return;pending=true;setTimeout(function(){pending=false;
+    fetch('/fragment',{cache:'no-store'}).then(function(r){return r.text();}).then(function(html){
+      var tpl=document.createElement('template');tpl.innerHTML=html;
+      var focusedId=document.activeElement&&document.activeElement.closest('[id]')?document.activeElement.closest('[id]').id:null;
+      var changes=[];
+      var next=tpl.content.querySelector('#overall');var cur=document.getElementById('overall');
+      if(next&&cur&&next.outerHTML!==cur.outerHTML)cur.replaceWith(next);
+      tpl.content.querySelectorAll('[data-target]').forEach(function(card){
+        var old=document.getElementById(card.id);
+        var openIds=old?Array.prototype.map.call(old.querySelectorAll('details[open]'),function(d){return d.id;}):[];
+        openIds.forEach(function(id){var d=card.querySelector('#'+CSS.escape(id));if(d)d.open=true;});
+        if(!old){main.innerHTML=html;return;}
+        if(old.innerHTML!==card.innerHTML){old.replaceWith(card);}
+        var label=card.querySelector('.badge').textContent;
+        if(last[card.dataset.target]&&last[card.dataset.target]!==label)changes.push(card.querySelector('h3').textContent+' is now '+label.toLowerCase());
+        last[card.dataset.target]=label;
+      });
+      if(changes.length)live.textContent=changes.join('. ')+'.';
+      if(focusedId){var f=document.getElementById(focusedId);if(f&&document.activeElement===document.body){var t=f.querySelector('summary,a')||f;t.focus({preventScroll:true});}}
+    }).catch(function(){});},250);}
+  if('EventSource' in window){var es=new EventSource('/api/events');es.addEventListener('update',refresh);es.onerror=function(){};}
+  else setInterval(refresh,15000);
+})();
+`;
+
+export function renderPage(s: StatusSnapshot, fleet: Fleet, environments: readonly string[]): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<title>${escapeHtml(fleet.name)} · probe-fleet status</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<a class="skip" href="#main">Skip to checks</a>
+<header class="top" role="banner">
+<h1>${escapeHtml(fleet.name)} status</h1>
+<p>probe-fleet monitor · location <code>${escapeHtml(s.location)}</code> · environment${environments.length === 1 ? '' : 's'} ${environments.map((e) => `<code>${escapeHtml(e)}</code>`).join(' ')} · running since <time datetime="${s.startedAt}">${s.startedAt.replace('T', ' ').slice(0, 16)} UTC</time></p>
+</header>
+<main id="main" tabindex="-1">
+${renderMain(s, fleet)}
+</main>
+<div id="live" class="visually-hidden" aria-live="polite" role="status"></div>
+<footer>Live: updates arrive as checks finish. JSON: <a href="/api/status">/api/status</a></footer>
+<script>${SCRIPT}</script>
+</body>
+</html>`;
+}

@@ -1,0 +1,116 @@
+// The status page's HTTP server: the page, its live fragment, a small JSON API and a
+// Server-Sent Events stream. Listens on 127.0.0.1 unless told otherwise.
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Fleet } from '../model/fleet.js';
+import type { Monitor, MonitorEvent } from './monitor.js';
+import { renderMain, renderPage } from './page.js';
+import { checkHistory, statusSnapshot } from './status.js';
+
+export interface StatusServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export interface StatusServerOptions {
+  monitor: Monitor;
+  fleet: Fleet;
+  environments: string[];
+  location: string;
+  host: string;
+  port: number;
+}
+
+const SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  // Everything is inline and same-origin; nothing may load from elsewhere.
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'",
+};
+
+function send(res: http.ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', ...SECURITY_HEADERS });
+  res.end(body);
+}
+
+function json(res: http.ServerResponse, status: number, value: unknown): void {
+  send(res, status, 'application/json; charset=utf-8', `${JSON.stringify(value)}\n`);
+}
+
+export function startStatusServer(options: StatusServerOptions): Promise<StatusServer> {
+  const { monitor, fleet } = options;
+  const streams = new Set<http.ServerResponse>();
+  const snapshot = () => statusSnapshot(monitor, fleet.name, options.location);
+
+  const unsubscribe = monitor.onEvent((event: MonitorEvent) => {
+    const data = event.type === 'result' ? { type: 'result', target: event.target, ok: event.result.ok, at: event.result.startedAt } : { type: 'alarm', alarm: event.transition.alarmName, state: event.transition.to };
+    for (const res of streams) res.write(`event: update\ndata: ${JSON.stringify(data)}\n\n`);
+  });
+  const heartbeat = setInterval(() => {
+    for (const res of streams) res.write(': keep-alive\n\n');
+  }, 15_000);
+  heartbeat.unref();
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('allow', 'GET, HEAD');
+      json(res, 405, { error: 'method_not_allowed', message: `expected GET or HEAD, received ${req.method ?? ''}` });
+      return;
+    }
+    const path = url.pathname;
+    if (path === '/') {
+      send(res, 200, 'text/html; charset=utf-8', renderPage(snapshot(), fleet, options.environments));
+    } else if (path === '/fragment') {
+      send(res, 200, 'text/html; charset=utf-8', renderMain(snapshot(), fleet));
+    } else if (path === '/api/status') {
+      json(res, 200, snapshot());
+    } else if (path.startsWith('/api/checks/') && path.endsWith('/history')) {
+      const id = decodeURIComponent(path.slice('/api/checks/'.length, -'/history'.length));
+      const hoursText = url.searchParams.get('hours') ?? '24';
+      const hours = Number(hoursText);
+      if (!Number.isFinite(hours) || hours <= 0 || hours > 24 * 7) {
+        json(res, 400, { error: 'invalid_hours', message: `hours: expected a number in (0, 168], received ${JSON.stringify(hoursText)}` });
+        return;
+      }
+      const history = checkHistory(monitor, id, hours);
+      if (!history) {
+        json(res, 404, { error: 'unknown_check', message: `check '${id}': expected one of ${monitor.targets.map((t) => t.target).join(', ')}` });
+        return;
+      }
+      json(res, 200, history);
+    } else if (path === '/api/events') {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', ...SECURITY_HEADERS });
+      res.write('retry: 2000\n\n');
+      streams.add(res);
+      req.on('close', () => streams.delete(res));
+    } else if (path === '/healthz') {
+      json(res, 200, { status: 'ok' });
+    } else {
+      json(res, 404, { error: 'not_found', message: `no page at ${path}; try / or /api/status` });
+    }
+  });
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      const { port } = server.address() as AddressInfo;
+      const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+      resolve({
+        url: `http://${host}:${port}`,
+        port,
+        close: () =>
+          new Promise<void>((done) => {
+            unsubscribe();
+            clearInterval(heartbeat);
+            for (const res of streams) res.end();
+            streams.clear();
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}
