@@ -68,6 +68,22 @@ export function connectTcp(address: string, port: number, signal: AbortSignal): 
   });
 }
 
+// Building a secure context from the system roots plus extra CAs costs tens of
+// milliseconds of CPU; doing it per connection would show up in every tls phase.
+const contexts = new Map<string, tls.SecureContext>();
+const MAX_CONTEXTS = 32;
+
+function secureContextFor(ca: string[], minVersion: tls.SecureVersion | undefined): tls.SecureContext {
+  const key = `${minVersion ?? ''}\n${ca.join('\n')}`;
+  let context = contexts.get(key);
+  if (!context) {
+    if (contexts.size >= MAX_CONTEXTS) contexts.clear();
+    context = tls.createSecureContext({ ca, ...(minVersion ? { minVersion } : {}) });
+    contexts.set(key, context);
+  }
+  return context;
+}
+
 export function handshake(socket: net.Socket, hostname: string, signal: AbortSignal, ca: string[] | undefined, minVersion?: tls.SecureVersion, alpn?: string[]): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
     const servername = serverName(hostname);
@@ -78,7 +94,7 @@ export function handshake(socket: net.Socket, hostname: string, signal: AbortSig
       // node would otherwise check the name against the socket's host ('localhost' for a
       // wrapped socket) and report it as a chain error; judgePeer checks the real name.
       checkServerIdentity: () => undefined,
-      ...(ca ? { ca } : {}),
+      ...(ca ? { secureContext: secureContextFor(ca, minVersion) } : {}),
       ...(minVersion ? { minVersion } : {}),
       ...(alpn ? { ALPNProtocols: alpn } : {}),
     });
