@@ -85,7 +85,8 @@ describe('verify', () => {
         expect(failed.version).toBe('1.3.9');
         expect(failed.failure?.retryable).toBe(false);
       }
-      expect(JSON.stringify(failed)).toMatch(row.also!);
+      const said = [failed.failure?.message ?? '', ...failed.assertions.filter((a) => !a.ok).map((a) => `${a.description}: expected ${a.expected}, got ${a.actual}`)].join('\n');
+      expect(said).toMatch(row.also!);
       // The per-environment section goes to stderr when stdout carries the JSON report.
       expect(run.err).toMatch(/✗ staging/);
       expect(run.err).toContain('Verdict: roll back');
