@@ -25,8 +25,10 @@ export function outcomeOf(result: CheckResult): Outcome {
 /** One line saying why a check did not pass; empty when it passed. */
 export function failureReason(result: CheckResult): string {
   if (result.ok && result.skipped !== true) return '';
-  const step = result.failure?.step === undefined ? '' : `step "${result.failure.step}": `;
   const assertions = failingAssertions(result);
+  const stepName = result.failure?.step;
+  // Flow assertions usually name their step already (`get token › status`); say it once.
+  const step = stepName === undefined || assertions.some((a) => a.startsWith(stepName)) ? '' : `step "${stepName}": `;
   if (result.failure?.kind === 'assertion' && assertions.length > 0) return step + assertions.join('; ');
   if (result.failure) return `${step}${result.failure.kind}: ${result.failure.message}`;
   if (result.skipped === true) return 'skipped: not started before the run ended';
