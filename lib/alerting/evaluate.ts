@@ -170,7 +170,8 @@ export class AlarmTracker {
     const { periodMs, evaluationPeriods } = this.options.rule;
     const current = Math.floor(nowMs / periodMs);
     const last = this.complete(current, current) ? current : current - 1;
-    const firstObserved = Math.floor(this.options.startMs / periodMs);
+    // The period the monitor started in has no slot of its own (the first run is at the next boundary).
+    const firstObserved = Math.ceil(this.options.startMs / periodMs);
     const values: DatapointValue[] = [];
     for (let p = last - evaluationPeriods + 1; p <= last; p++) {
       const results = this.periods.get(p);

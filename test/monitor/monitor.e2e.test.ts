@@ -1,0 +1,117 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- the test reads webhook bodies as untyped JSON, as a receiver would */
+// `probe-fleet monitor` against the demo service switched down and up: each alarm notifies
+// once when it fires and once when it recovers, through the real webhook and PagerDuty formats.
+import { readFileSync, rmSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startDemoService } from '../../demo/server.js';
+import type { DemoService } from '../../demo/server.js';
+import { secret } from '../../lib/model/defineFleet.js';
+import type { Fleet } from '../../lib/model/fleet.js';
+import { startHttpServer } from '../support/servers.js';
+import type { StartedHttpServer } from '../support/servers.js';
+import { TEAM, monitorInProcess, reportedIds, tempDir, waitFor, writeFleet } from './support.js';
+
+interface Arrival {
+  path: string;
+  body: Record<string, any>;
+}
+
+describe('monitor: demo service down and up', () => {
+  const cleanup: (() => Promise<void> | void)[] = [];
+  afterAll(async () => {
+    for (const fn of cleanup.reverse()) await fn();
+  });
+
+  it('exactly one alarm and one recovery notification per alarm, results stored as reported', async () => {
+    const arrivals: Arrival[] = [];
+    const hooks: StartedHttpServer = await startHttpServer((req: IncomingMessage, res: ServerResponse) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        arrivals.push({ path: req.url ?? '/', body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, any> });
+        res.writeHead(202, { 'content-type': 'application/json' });
+        res.end('{"status":"success"}');
+      });
+    });
+    cleanup.push(() => hooks.close());
+    let demo: DemoService = await startDemoService();
+    const port = Number(new URL(demo.baseUrl).port);
+    cleanup.push(() => demo.close());
+
+    const dir = tempDir('probe-fleet-monitor-');
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const fleet: Fleet = {
+      name: 'demo',
+      homeRegion: 'eu-west-1',
+      regions: ['eu-west-1'],
+      defaults: { timeoutMs: 400, retries: { count: 0 }, rateLimit: { requestsPerSecond: 50, burst: 10 } },
+      environments: { local: { baseUrl: demo.baseUrl } },
+      alerting: {
+        pager: { pagerDutyRoutingKey: secret('pd-key') },
+        chat: { webhooks: [{ kind: 'slack', url: secret('slack-url') }] },
+      },
+      checks: [
+        { kind: 'http', id: 'health', name: 'Health endpoint reports ok', service: 'demo-shop', ...TEAM, runbook: 'https://runbooks.example.com/health', expect: 'GET /health answers 200.', severity: 'critical', url: '/health', assertions: [{ type: 'status', equals: 200 }] },
+        { kind: 'http', id: 'products', name: 'Product listing returns JSON', service: 'demo-shop', ...TEAM, runbook: 'https://runbooks.example.com/products', expect: 'GET /products answers 200.', severity: 'warning', url: '/products', query: { limit: 1 } },
+      ],
+    };
+    const config = writeFleet(dir, fleet);
+    const env = {
+      PROBE_SECRET_PD_KEY: 'R0UT1NGK3Y0000000000000000000000',
+      PROBE_SECRET_SLACK_URL: `${hooks.url}/slack/T0/B0/SLACKSECRET`,
+      PAGERDUTY_EVENTS_URL: `${hooks.url}/pagerduty/v2/enqueue`,
+    };
+    const monitor = monitorInProcess(
+      ['--config', config, '--data', join(dir, 'data'), '--port', '0', '--period', '700ms', '--notify', 'webhooks', '--request-log', join(dir, 'requests.jsonl')],
+      env,
+      dir,
+    );
+    let stopped = false;
+    cleanup.push(async () => {
+      if (!stopped) await monitor.stop();
+    });
+    await monitor.url;
+    const passes = (): number => (monitor.output().match(/PASS health /g) ?? []).length;
+    await waitFor('three passing runs of health', () => passes() >= 3);
+
+    await demo.close();
+    await waitFor('the pager alarm to be delivered', () => arrivals.some((a) => a.body.event_action === 'trigger'));
+    await waitFor('the chat alarm to be delivered', () => arrivals.some((a) => a.path.startsWith('/slack')));
+    // Stay down a while: an alarm that stays in ALARM must not notify again.
+    const failuresAtAlarm = (monitor.output().match(/FAIL health /g) ?? []).length;
+    await waitFor('more failing runs while in alarm', () => (monitor.output().match(/FAIL health /g) ?? []).length >= failuresAtAlarm + 3);
+
+    demo = await startDemoService({ port });
+    await waitFor('the pager recovery', () => arrivals.some((a) => a.body.event_action === 'resolve'));
+    await waitFor('the chat recovery', () => arrivals.filter((a) => a.path.startsWith('/slack')).length >= 2);
+    const passesAfter = passes();
+    await waitFor('more passing runs after recovery', () => passes() >= passesAfter + 3);
+
+    expect(await monitor.stop()).toBe(0);
+    stopped = true;
+
+    const pager = arrivals.filter((a) => a.path === '/pagerduty/v2/enqueue');
+    expect(pager.map((a) => [a.body.event_action, a.body.dedup_key])).toEqual([
+      ['trigger', 'probe-fleet/demo/availability/health'],
+      ['resolve', 'probe-fleet/demo/availability/health'],
+    ]);
+    expect(pager[0]!.body.payload.summary).toBe('[ALARM] Health endpoint reports ok (demo-shop, local) failing in local');
+    expect(pager[0]!.body.payload.custom_details.Reason).toMatch(/connect_refused|refused/i);
+    const slack = arrivals.filter((a) => a.path.startsWith('/slack'));
+    expect(slack.map((a) => (a.body.text as string).split('\n')[0])).toEqual([
+      '[ALARM] Product listing returns JSON (demo-shop, local) failing in local',
+      expect.stringMatching(/^\[RESOLVED\] Product listing returns JSON \(demo-shop, local\) recovered after \d+(\.\d+)?s$/),
+    ]);
+    expect(JSON.stringify(slack[1]!.body)).toContain('Down for');
+
+    // Every result the monitor reported is in the store, once.
+    const stored = readFileSync(join(dir, 'data', 'results.jsonl'), 'utf8').trimEnd().split('\n').map((l) => (JSON.parse(l) as { id: string }).id);
+    const reported = reportedIds(monitor.output());
+    expect(new Set(stored).size).toBe(stored.length);
+    expect([...stored].sort()).toEqual([...reported].sort());
+    expect(monitor.output()).toContain('stopped cleanly');
+    expect(monitor.output()).not.toContain('SLACKSECRET');
+  });
+});
