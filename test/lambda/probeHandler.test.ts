@@ -1,0 +1,233 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import type { IncomingMessage } from 'node:http';
+import { createProbeHandler } from '../../lib/lambda/probeHandler.js';
+import { freezeFleet } from '../../lib/lambda/frozenFleet.js';
+import { planShards } from '../../lib/lambda/shards.js';
+import { startFakeAws } from '../support/fakeAws.js';
+import type { FakeAws } from '../support/fakeAws.js';
+import { startHttpServer } from '../support/servers.js';
+import type { StartedHttpServer } from '../support/servers.js';
+import { context, httpCheck, scheduledEvent, secret, SECRET_VALUE, testFleet } from './fixtures.js';
+
+interface Seen {
+  path: string;
+  headers: IncomingMessage['headers'];
+}
+
+let target: StartedHttpServer;
+let aws: FakeAws;
+const seen: Seen[] = [];
+const savedEnv = { ...process.env };
+
+beforeAll(async () => {
+  target = await startHttpServer((req, res) => {
+    seen.push({ path: req.url ?? '', headers: req.headers });
+    if (req.url === '/health') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"status":"ok"}');
+    } else if (req.url === '/me') {
+      const ok = req.headers.authorization === `Bearer ${SECRET_VALUE}`;
+      res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
+      res.end(ok ? '{"user":"probe"}' : '{"error":"unauthorized"}');
+    } else if (req.url?.startsWith('/slow')) {
+      setTimeout(() => {
+        res.writeHead(200);
+        res.end('late');
+      }, 300);
+    } else {
+      res.writeHead(500);
+      res.end('broken');
+    }
+  });
+  aws = await startFakeAws({ secrets: { 'api-token': SECRET_VALUE } });
+  // The default clients take credentials from the environment, as they do in Lambda.
+  process.env.AWS_ACCESS_KEY_ID = 'AKIDEXAMPLE';
+  process.env.AWS_SECRET_ACCESS_KEY = 'x';
+});
+
+afterAll(async () => {
+  process.env = savedEnv;
+  await target.close();
+  await aws.close();
+});
+
+function parse(lines: string[]): Record<string, unknown>[] {
+  return lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+describe('probe handler', () => {
+  it('runs a shard from a scheduled event, logs every result, publishes to the home region, caches secrets', async () => {
+    const fleet = testFleet(target.url, [
+      httpCheck('health', '/health', { detailedTimings: true, assertions: [{ type: 'json', path: '$.status', equals: 'ok' }] }),
+      httpCheck('me', '/me', { auth: { bearer: secret('api-token') } }),
+      httpCheck('orders', '/orders'),
+    ]);
+    const shards = planShards(fleet);
+    expect(shards.map((s) => s.id)).toEqual(['eu-west-1-5m-0']);
+    const lines: string[] = [];
+    const handler = createProbeHandler({
+      fleet: freezeFleet(fleet, 'eu-west-1', shards),
+      log: (line) => lines.push(line),
+      env: { AWS_REGION: 'eu-west-1', PROBE_CLOUDWATCH_ENDPOINT: aws.endpoint, PROBE_SECRETS_ENDPOINT: aws.endpoint },
+    });
+    const before = aws.requests.length;
+
+    const summary = await handler(scheduledEvent('eu-west-1-5m-0'), context(60_000));
+
+    expect(summary).toMatchObject({ ok: false, shard: 'eu-west-1-5m-0', region: 'eu-west-1', runId: 'req-1', checks: 3, passed: 2, failed: 1, skipped: 0, error: null });
+    expect(summary.publish).toMatchObject({ ok: true, calls: 1, attempts: 1, fallbackDatums: 0, emfLines: 0, error: null });
+
+    // Logs: one line per result, one for the invocation, request lines for the audit trail.
+    const logged = parse(lines);
+    const results = logged.filter((l) => l.event === 'check_result');
+    expect(results.map((r) => [r.checkId, r.environment, r.ok, r.location]).sort()).toEqual([
+      ['health', 'prod', true, 'eu-west-1'],
+      ['me', 'prod', true, 'eu-west-1'],
+      ['orders', 'prod', false, 'eu-west-1'],
+    ]);
+    expect(results.every((r) => r.shard === 'eu-west-1-5m-0' && r.runId === 'req-1')).toBe(true);
+    const invocation = logged.filter((l) => l.event === 'invocation');
+    expect(invocation).toHaveLength(1);
+    expect(invocation[0]).toMatchObject({ shard: 'eu-west-1-5m-0', region: 'eu-west-1', checks: 3, passed: 2, failed: 1, skipped: 0, source: 'scheduled-event', scheduledTime: '2026-11-22T00:05:00Z' });
+    expect(typeof invocation[0]!.durationMs).toBe('number');
+    expect(logged.filter((l) => l.event === 'request').length).toBeGreaterThanOrEqual(3);
+    expect(lines.join('\n')).not.toContain(SECRET_VALUE);
+
+    // The target saw synthetic traffic, with the secret in the header.
+    const me = seen.find((s) => s.path === '/me');
+    expect(me?.headers.authorization).toBe(`Bearer ${SECRET_VALUE}`);
+    expect(me?.headers['x-synthetic-request']).toBe('true');
+
+    // The wire: one GetSecretValue in the probe's region, one PutMetricData in the home region.
+    const calls = aws.requests.slice(before);
+    expect(calls.map((r) => [r.operation, r.region, r.service])).toEqual([
+      ['GetSecretValue', 'eu-west-1', 'secretsmanager'],
+      ['PutMetricData', 'us-east-1', 'monitoring'],
+    ]);
+    expect(calls[0]!.body).toEqual({ SecretId: 'api-token' });
+    const put = calls[1]!.body as { Namespace: string; MetricData: { MetricName: string; Dimensions: { Name: string; Value: string }[]; Unit: string; Values: number[]; Counts: number[]; Timestamp: number }[] };
+    expect(put.Namespace).toBe('ProbeFleet');
+    const durationOf = (id: string) => results.find((r) => r.checkId === id)!.durationMs as number;
+    const phasesOf = (id: string) => results.find((r) => r.checkId === id)!.phases as Record<string, number>;
+    const dims = (check: string) => [{ Name: 'Fleet', Value: 'shop' }, { Name: 'Check', Value: check }, { Name: 'Region', Value: 'eu-west-1' }];
+    const fleetDims = [{ Name: 'Fleet', Value: 'shop' }, { Name: 'Region', Value: 'eu-west-1' }];
+    expect(put.MetricData.map(({ Timestamp: _t, ...rest }) => rest)).toEqual([
+      { MetricName: 'Success', Dimensions: dims('health'), Unit: 'Count', Values: [1], Counts: [1] },
+      { MetricName: 'Duration', Dimensions: dims('health'), Unit: 'Milliseconds', Values: [durationOf('health')], Counts: [1] },
+      { MetricName: 'Degraded', Dimensions: dims('health'), Unit: 'Count', Values: [0], Counts: [1] },
+      { MetricName: 'DnsMs', Dimensions: dims('health'), Unit: 'Milliseconds', Values: [phasesOf('health').dnsMs], Counts: [1] },
+      { MetricName: 'ConnectMs', Dimensions: dims('health'), Unit: 'Milliseconds', Values: [phasesOf('health').connectMs], Counts: [1] },
+      { MetricName: 'TlsMs', Dimensions: dims('health'), Unit: 'Milliseconds', Values: [phasesOf('health').tlsMs], Counts: [1] },
+      { MetricName: 'TtfbMs', Dimensions: dims('health'), Unit: 'Milliseconds', Values: [phasesOf('health').ttfbMs], Counts: [1] },
+      { MetricName: 'TransferMs', Dimensions: dims('health'), Unit: 'Milliseconds', Values: [phasesOf('health').transferMs], Counts: [1] },
+      { MetricName: 'Success', Dimensions: dims('me'), Unit: 'Count', Values: [1], Counts: [1] },
+      { MetricName: 'Duration', Dimensions: dims('me'), Unit: 'Milliseconds', Values: [durationOf('me')], Counts: [1] },
+      { MetricName: 'Degraded', Dimensions: dims('me'), Unit: 'Count', Values: [0], Counts: [1] },
+      { MetricName: 'Success', Dimensions: dims('orders'), Unit: 'Count', Values: [0], Counts: [1] },
+      { MetricName: 'Duration', Dimensions: dims('orders'), Unit: 'Milliseconds', Values: [durationOf('orders')], Counts: [1] },
+      { MetricName: 'Degraded', Dimensions: dims('orders'), Unit: 'Count', Values: [0], Counts: [1] },
+      { MetricName: 'ChecksRun', Dimensions: fleetDims, Unit: 'Count', Values: [3], Counts: [1] },
+      { MetricName: 'ChecksSkipped', Dimensions: fleetDims, Unit: 'Count', Values: [0], Counts: [1] },
+    ]);
+    // One timestamp for the invocation, in whole seconds.
+    expect(new Set(put.MetricData.map((d) => d.Timestamp)).size).toBe(1);
+    expect(Number.isInteger(put.MetricData[0]!.Timestamp)).toBe(true);
+
+    // A second invocation of the same container (custom input shape) reuses the cached secret.
+    const second = await handler({ shard: 'eu-west-1-5m-0' }, context(60_000, 'req-2'));
+    expect(second).toMatchObject({ checks: 3, passed: 2, runId: 'req-2' });
+    expect(aws.requests.slice(before).filter((r) => r.operation === 'GetSecretValue')).toHaveLength(1);
+    expect(aws.requests.slice(before).filter((r) => r.operation === 'PutMetricData')).toHaveLength(2);
+    expect(lines.join('\n')).not.toContain(SECRET_VALUE);
+  });
+
+  it('a shard larger than the deadline allows: skipped checks are logged and counted, the invocation returns in time', async () => {
+    const checks = Array.from({ length: 30 }, (_, i) => httpCheck(`slow-${i}`, `/slow/${i}`));
+    const fleet = testFleet(target.url, checks, {
+      defaults: { schedule: '1m', concurrency: 2, rateLimit: { requestsPerSecond: 1000, burst: 1000 }, timeoutMs: 5000 },
+    });
+    const shards = planShards(fleet, { maxChecksPerShard: 50 });
+    const lines: string[] = [];
+    const handler = createProbeHandler({
+      fleet: freezeFleet(fleet, 'eu-west-1', shards),
+      log: (line) => lines.push(line),
+      env: { AWS_REGION: 'eu-west-1', PROBE_CLOUDWATCH_ENDPOINT: aws.endpoint },
+      marginMs: 1_000,
+    });
+    const before = aws.requests.length;
+    const started = Date.now();
+    // 2 s left: checks may start for 1 s (2 at a time, 300 ms each), then publishing has 1 s.
+    const summary = await handler(scheduledEvent(shards[0]!.id), context(2_000));
+    expect(Date.now() - started).toBeLessThan(2_000);
+
+    expect(summary.checks).toBe(30);
+    expect(summary.skipped).toBeGreaterThan(0);
+    expect(summary.passed + summary.failed + summary.skipped).toBe(30);
+    expect(summary.ok).toBe(false);
+    const logged = parse(lines);
+    const skippedLines = logged.filter((l) => l.event === 'check_skipped');
+    expect(skippedLines).toHaveLength(summary.skipped);
+    expect(skippedLines.every((l) => l.skipped === true)).toBe(true);
+    expect(logged.filter((l) => l.event === 'check_result')).toHaveLength(30 - summary.skipped);
+
+    const put = aws.requests.slice(before).find((r) => r.operation === 'PutMetricData')!.body as { MetricData: { MetricName: string; Values: number[] }[] };
+    expect(put.MetricData.find((d) => d.MetricName === 'ChecksSkipped')?.Values).toEqual([summary.skipped]);
+    expect(put.MetricData.find((d) => d.MetricName === 'ChecksRun')?.Values).toEqual([30 - summary.skipped]);
+    // Skipped checks publish no Success=0: they did not run.
+    expect(put.MetricData.filter((d) => d.MetricName === 'Success')).toHaveLength(30 - summary.skipped);
+  });
+
+  it('publication that keeps failing ends in EMF on the log, and the invocation still returns', async () => {
+    const failing = await startFakeAws({ respond: (req) => (req.operation === 'PutMetricData' ? { error: { status: 500, code: 'InternalServiceFault', queryCode: 'InternalServiceError' } } : undefined) });
+    try {
+      const fleet = testFleet(target.url, [httpCheck('health', '/health')]);
+      const shards = planShards(fleet);
+      const lines: string[] = [];
+      const handler = createProbeHandler({
+        fleet: freezeFleet(fleet, 'eu-west-1', shards),
+        log: (line) => lines.push(line),
+        env: { AWS_REGION: 'eu-west-1', PROBE_CLOUDWATCH_ENDPOINT: failing.endpoint },
+        marginMs: 800,
+        publishRetry: { baseDelayMs: 10, maxDelayMs: 50, minAttemptMs: 50 },
+      });
+      const summary = await handler({ shard: shards[0]!.id }, context(1_500));
+      expect(summary.publish).toMatchObject({ ok: false, calls: 0 });
+      expect(summary.publish!.attempts).toBeGreaterThan(1);
+      const logged = parse(lines);
+      expect(logged.find((l) => l.event === 'metrics_publish_failed')).toMatchObject({ kind: 'server_error', unpublishedDatums: 5 });
+      const emf = logged.filter((l) => l._aws !== undefined);
+      const names = emf.flatMap((doc) => (doc._aws as { CloudWatchMetrics: { Metrics: { Name: string }[] }[] }).CloudWatchMetrics[0]!.Metrics.map((m) => m.Name)).sort();
+      expect(names).toEqual(['ChecksRun', 'ChecksSkipped', 'Degraded', 'Duration', 'PublishFailures', 'Success']);
+      expect(logged.at(-1)).toMatchObject({ event: 'invocation', publish: { ok: false } });
+    } finally {
+      await failing.close();
+    }
+  });
+
+  const badEvents: { name: string; event: unknown; kind: string }[] = [
+    { name: 'null', event: null, kind: 'invalid_event' },
+    { name: 'a string', event: 'eu-west-1-5m-0', kind: 'invalid_event' },
+    { name: 'an empty object', event: {}, kind: 'invalid_event' },
+    { name: 'a malformed shard id', event: { shard: 'EU WEST' }, kind: 'invalid_event' },
+    { name: 'another EventBridge event', event: { ...scheduledEvent('eu-west-1-5m-0'), 'detail-type': 'EC2 Instance State-change Notification', source: 'aws.ec2' }, kind: 'invalid_event' },
+    { name: 'a scheduled event without a shard', event: { ...scheduledEvent('x'), detail: {} }, kind: 'invalid_event' },
+    { name: 'a shard this bundle does not have', event: { shard: 'us-west-2-5m-0' }, kind: 'unknown_shard' },
+  ];
+  for (const scenario of badEvents) {
+    it(`rejects ${scenario.name} with an error line and an error summary, publishing nothing`, async () => {
+      const fleet = testFleet(target.url, [httpCheck('health', '/health')]);
+      const lines: string[] = [];
+      const handler = createProbeHandler({
+        fleet: freezeFleet(fleet, 'eu-west-1', planShards(fleet)),
+        log: (line) => lines.push(line),
+        env: { AWS_REGION: 'eu-west-1', PROBE_CLOUDWATCH_ENDPOINT: aws.endpoint },
+      });
+      const before = aws.requests.length;
+      const summary = await handler(scenario.event, context(10_000));
+      expect(summary).toMatchObject({ ok: false, checks: 0, publish: null, error: { kind: scenario.kind } });
+      expect(summary.error!.message).toMatch(/expected/);
+      expect(parse(lines)).toEqual([expect.objectContaining({ level: 'error', event: 'invocation', error: expect.objectContaining({ kind: scenario.kind }) })]);
+      expect(aws.requests.length).toBe(before);
+    });
+  }
+});
