@@ -4,7 +4,7 @@ import type { ForbiddenPathRule } from './forbiddenPaths.js';
 import { pathIsForbidden, requestPath } from './forbiddenPaths.js';
 import { at, describeReceived, isRecord } from './collector.js';
 import type { Collector } from './collector.js';
-import { withStandIns } from './placeholders.js';
+import { scanPlaceholders, withStandIns } from './placeholders.js';
 import { LITERAL, isLiteralSecret, isSecretName } from './secretRules.js';
 import { validateAssertion } from './validateAssertion.js';
 import type { PlaceholderScope } from './validateValues.js';
@@ -181,7 +181,7 @@ function validateBody(c: Collector, path: string, value: unknown, scope: Request
   }
 }
 
-function validateAuth(c: Collector, path: string, value: unknown, scope: RequestScope): void {
+function validateAuth(c: Collector, path: string, value: unknown): void {
   if (value === undefined) return;
   const auth = c.object(path, value, ['bearer', 'basic'], "{ bearer: secret('name') } or { basic: { username, password: secret('name') } }");
   if (!auth) return;
@@ -196,7 +196,10 @@ function validateAuth(c: Collector, path: string, value: unknown, scope: Request
     if (!basic) return;
     if (c.present(at(basicPath, 'username'), basic.username, "a string or secret('name')", true)) {
       const username = validateStringOrSecret(c, at(basicPath, 'username'), basic.username, undefined);
-      if (username !== undefined) validatePlaceholders(c, at(basicPath, 'username'), username, scope);
+      // The runner sends the user name as written: a placeholder here would reach the service verbatim.
+      if (username !== undefined && scanPlaceholders(username).names.length > 0) {
+        c.report(at(basicPath, 'username'), "a literal user name or secret('name')", describeReceived(username), 'placeholders are not filled in auth.basic.username');
+      }
     }
     validateSecretRef(c, at(basicPath, 'password'), basic.password, true);
   }
@@ -210,7 +213,7 @@ export function validateRequest(c: Collector, path: string, record: Record<strin
   validateHeaders(c, at(path, 'headers'), record.headers, (headerPath, text) => validatePlaceholders(c, headerPath, text, scope));
   validateQuery(c, at(path, 'query'), record.query, scope);
   validateBody(c, at(path, 'body'), record.body, scope);
-  validateAuth(c, at(path, 'auth'), record.auth, scope);
+  validateAuth(c, at(path, 'auth'), record.auth);
   c.number(at(path, 'followRedirects'), record.followRedirects, false, { integer: true, min: 0, max: 20 });
   const assertions = c.array(at(path, 'assertions'), record.assertions, false, 'an array of assertions');
   assertions?.forEach((assertion, i) => validateAssertion(c, at(at(path, 'assertions'), i), assertion));

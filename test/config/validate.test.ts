@@ -131,6 +131,7 @@ const cases: Case[] = [
   // Requests.
   { name: 'body with json and text', mutate: (f) => { f.checks[1].body.text = 'x'; }, path: 'checks[1].body', message: /expected exactly one of json, text, form, received json and text/ },
   { name: 'invalid header name', mutate: (f) => { f.checks[0].headers = { 'X Team': 'a' }; }, path: 'checks[0].headers["X Team"]', message: /expected a header name/ },
+  { name: 'placeholder in a basic user name', mutate: (f) => { f.checks[3].auth.basic.username = '{{user}}'; }, path: 'checks[3].auth.basic.username', message: /placeholders are not filled in auth.basic.username/ },
   { name: 'too many redirects', mutate: (f) => { f.checks[0].followRedirects = 50; }, path: 'checks[0].followRedirects', message: /from 0 to 20, received 50/ },
 
   // Flows and placeholders.
