@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- the test reads webhook bodies as untyped JSON, as a receiver would */
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return -- the test reads webhook bodies as untyped JSON, as a receiver would */
 // `probe-fleet monitor` against the demo service switched down and up: each alarm notifies
 // once when it fires and once when it recovers, through the real webhook and PagerDuty formats.
 import { readFileSync, rmSync } from 'node:fs';
