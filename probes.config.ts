@@ -16,9 +16,13 @@ export default defineFleet({
     degradedMs: 800,
   },
   environments: {
-    production: { baseUrl: 'https://shop.example.com' },
+    production: {
+      baseUrl: 'https://shop.example.com',
+      variables: { wrongPassword: secret('probe-fleet/wrong-password') },
+    },
     staging: {
       baseUrl: 'https://staging.shop.example.com',
+      variables: { wrongPassword: secret('probe-fleet/wrong-password') },
       rateLimit: { requestsPerSecond: 1, burst: 2 },
     },
   },
@@ -92,7 +96,8 @@ export default defineFleet({
       method: 'POST',
       url: '/auth/token',
       sideEffects: { kind: 'none', reason: 'a failed login writes nothing the service keeps' },
-      body: { json: { username: 'synthetic-probe@example.com', password: 'deliberately-wrong' } },
+      // Even a deliberately wrong password is a secret reference: literals never sit in config.
+      body: { json: { username: 'synthetic-probe@example.com', password: '{{wrongPassword}}' } },
       assertions: [{ type: 'status', equals: 401 }],
     },
     {

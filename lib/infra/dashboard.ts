@@ -33,7 +33,8 @@ interface DashboardCommon {
 
 export interface OverviewInput extends DashboardCommon {
   services: { service: string; alarm: IAlarm; availabilityAlarmNames: string[] }[];
-  heartbeats: IAlarm[];
+  /** Names, not alarm objects: the heartbeats live in the home stack and a name needs no export. */
+  heartbeatAlarmNames: string[];
 }
 
 export interface ChecksPageInput extends DashboardCommon {
@@ -69,7 +70,7 @@ export function overviewDashboard(scope: Construct, input: OverviewInput): Dashb
       new GraphWidget({ title: 'Publish failures (EMF, probe region)', left: perRegion('PublishFailures', 'Sum'), width: 8 }),
     ],
   ];
-  const top = [...input.services.map((s) => s.alarm), ...input.heartbeats];
+  const top = [...input.services.map((s) => s.alarm), ...alarmRefs(scope, input.heartbeatAlarmNames)];
   chunk(top, ALARMS_PER_STATUS_WIDGET).forEach((alarms, i) =>
     rows.push([new AlarmStatusWidget({ title: i === 0 ? 'Services and heartbeats' : `Services and heartbeats (${i + 1})`, alarms, width: 24, height: 4 })]),
   );

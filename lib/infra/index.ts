@@ -3,5 +3,6 @@
 export { ProbeFleet, type ProbeFleetProps, DEFAULT_MAX_ALARMS_PER_STACK, MAX_SHARDS_PER_PROBE_STACK } from './probeFleet.js';
 export { ProbeStack, type ProbeStackProps } from './probeStack.js';
 export { applyNagPacks } from './nag.js';
+export { runCdkApp, CONFIG_CONTEXT_KEY } from './cdkApp.js';
 export type { BundlingMode } from './lambdaCode.js';
 export { planTargets, type TargetPlan, MAX_RESOURCES_PER_STACK } from './plan.js';

@@ -12,7 +12,9 @@ import type { IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { alarmName } from '../alerting/naming.js';
 import { namespaceOf } from '../config/resolve.js';
+import { parseSchedule } from '../config/schedule.js';
 import { freezeFleet, FROZEN_FLEET_FILE, serializeFrozenFleet } from '../lambda/frozenFleet.js';
 import { planShards, type Shard } from '../lambda/shards.js';
 import type { Fleet } from '../model/fleet.js';
@@ -65,8 +67,14 @@ export interface ProbeFleetProps {
   /** `esbuild` bundles the Lambda code (default); `skip` synthesizes placeholders for measuring templates — never deploy those. */
   bundling?: BundlingMode;
   maxAlarmsPerStack?: number;
-  /** Period of a cron schedule in seconds; without it a cron schedule counts as hourly. */
+  /** Period of a cron schedule in seconds (default: the shortest gap between its firings). */
   cronPeriod?: (expression: string) => number;
+}
+
+/** Shortest gap between a cron expression's firings (lib/config/schedule.ts); hourly if unparseable. */
+function cronPeriodSeconds(expression: string): number {
+  const parsed = parseSchedule(expression);
+  return parsed.ok ? parsed.schedule.periodSeconds : 3600;
 }
 
 export class ProbeFleet extends Construct {
@@ -96,7 +104,7 @@ export class ProbeFleet extends Construct {
     const metrics = { namespace, fleet: fleet.name };
     this.shards = planShards(fleet, {
       ...(props.maxChecksPerShard !== undefined ? { maxChecksPerShard: props.maxChecksPerShard } : {}),
-      ...(props.cronPeriod ? { cronPeriod: props.cronPeriod } : {}),
+      cronPeriod: props.cronPeriod ?? cronPeriodSeconds,
     });
 
     // Regional probe stacks.
@@ -131,9 +139,8 @@ export class ProbeFleet extends Construct {
     this.topics = fleetTopics(this.homeStack, fleet, prefix);
     const homeRoutes: AlarmRoutes = { pager: new SnsAction(this.topics.pager), chat: new SnsAction(this.topics.chat) };
     const homeCtx: AlarmContext = { scope: this.homeStack, metrics, fleet: fleet.name, routes: homeRoutes };
-    const heartbeats = fleet.regions
-      .filter((region) => this.shards.some((s) => s.region === region))
-      .map((region) => heartbeatAlarm(homeCtx, region, this.shards.filter((s) => s.region === region), overviewUrl));
+    const heartbeatRegions = fleet.regions.filter((region) => this.shards.some((s) => s.region === region));
+    for (const region of heartbeatRegions) heartbeatAlarm(homeCtx, region, this.shards.filter((s) => s.region === region), overviewUrl);
     this.notify = needsNotifyFunction(fleet)
       ? notifyFunction(this.homeStack, {
           fleet,
@@ -187,7 +194,7 @@ export class ProbeFleet extends Construct {
       this.serviceAlarms[service] = alarm;
       return { service, alarm, availabilityAlarmNames: availabilityNames(fleet.name, own) };
     });
-    overviewDashboard(this.servicesStack, { fleet, prefix, metrics, pageCount, services, heartbeats });
+    overviewDashboard(this.servicesStack, { fleet, prefix, metrics, pageCount, services, heartbeatAlarmNames: heartbeatRegions.map((region) => alarmName({ fleet: fleet.name, kind: 'heartbeat', subject: region })) });
 
     this.stacks.push(...this.probeStacks, this.homeStack, ...this.alarmStacks, this.servicesStack);
   }

@@ -6,15 +6,13 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import type { Shard } from '../lambda/shards.js';
 import { idOf } from './alarmContext.js';
+import { parseSchedule, ScheduleError } from '../config/schedule.js';
 
-/** The EventBridge schedule expression of a fleet schedule. */
+/** The EventBridge schedule expression of a fleet schedule (`rate(5 minutes)`, `cron(...)`). */
 export function scheduleExpression(schedule: Shard['schedule']): string {
-  if (schedule.startsWith('cron(')) return schedule;
-  const match = /^(\d+)([mh])$/.exec(schedule);
-  if (!match) throw new Error(`schedule: expected 1m…1h or cron(...), received ${JSON.stringify(schedule)}; fix the fleet definition`);
-  const value = Number(match[1]);
-  const unit = match[2] === 'h' ? 'hour' : 'minute';
-  return `rate(${value} ${unit}${value === 1 ? '' : 's'})`;
+  const parsed = parseSchedule(schedule);
+  if (!parsed.ok) throw new ScheduleError(schedule, parsed.reason);
+  return parsed.schedule.expression;
 }
 
 export function shardSchedule(scope: Construct, shard: Shard, fn: IFunction): Rule {

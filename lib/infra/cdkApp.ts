@@ -1,0 +1,37 @@
+// The CDK app behind `cdk synth` / `cdk deploy`: load and validate the fleet definition
+// (all problems at once, before anything is synthesized), build the stacks, run cdk-nag.
+// bin/app.ts only calls this and exits with its code.
+import { App } from 'aws-cdk-lib';
+import { isConfigError } from '../config/errors.js';
+import { loadFleet, resolveConfigPath } from '../config/loadFleet.js';
+import { applyNagPacks } from './nag.js';
+import { ProbeFleet } from './probeFleet.js';
+
+/** CDK context key naming the fleet definition file: `cdk deploy -c probe-fleet:config=fleets/eu.ts`. */
+export const CONFIG_CONTEXT_KEY = 'probe-fleet:config';
+
+export interface CdkAppOptions {
+  app?: App;
+  cwd?: string;
+  stderr?: (text: string) => void;
+}
+
+/** 0 when the app was synthesized; 1 when the fleet definition is invalid (nothing synthesized). */
+export async function runCdkApp(options: CdkAppOptions = {}): Promise<number> {
+  const app = options.app ?? new App();
+  const stderr = options.stderr ?? ((text: string) => process.stderr.write(text));
+  const flag: unknown = app.node.tryGetContext(CONFIG_CONTEXT_KEY);
+  const file = resolveConfigPath(options.cwd ?? process.cwd(), typeof flag === 'string' ? flag : undefined);
+  let fleet;
+  try {
+    fleet = await loadFleet(file);
+  } catch (error) {
+    if (!isConfigError(error)) throw error;
+    stderr(`${error.message}\n`);
+    return 1;
+  }
+  new ProbeFleet(app, 'ProbeFleet', { fleet });
+  applyNagPacks(app);
+  app.synth();
+  return 0;
+}
