@@ -1,0 +1,97 @@
+// Kill the monitor (SIGKILL, no chance to clean up) in the middle of a run and start it
+// again on the same data directory: every result it reported is stored, none twice.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { appendFileSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDemoService } from '../../demo/server.js';
+import type { DemoService } from '../../demo/server.js';
+import type { Fleet } from '../../lib/model/fleet.js';
+import { TEAM, bundleCli, reportedIds, tempDir, waitFor, writeFleet } from './support.js';
+
+interface Child {
+  process: ChildProcess;
+  out: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function start(cli: string, args: string[]): Child {
+  const child = spawn(process.execPath, [cli, 'monitor', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString('utf8')));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  return { process: child, out: () => out, exited };
+}
+
+describe('monitor: SIGKILL and restart', () => {
+  let demo: DemoService;
+  let cli: string;
+  let dir: string;
+  const children: Child[] = [];
+
+  beforeAll(async () => {
+    demo = await startDemoService();
+    cli = await bundleCli();
+    dir = tempDir('probe-fleet-restart-');
+  });
+  afterAll(async () => {
+    for (const c of children) if (c.process.exitCode === null && c.process.signalCode === null) c.process.kill('SIGKILL');
+    await demo.close();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(join(cli, '..'), { recursive: true, force: true });
+  });
+
+  it('loses and duplicates no result, and recovers a torn last line', async () => {
+    const fleet: Fleet = {
+      name: 'demo',
+      homeRegion: 'eu-west-1',
+      regions: ['eu-west-1'],
+      defaults: { timeoutMs: 400, rateLimit: { requestsPerSecond: 50, burst: 10 } },
+      environments: { local: { baseUrl: demo.baseUrl } },
+      checks: ['health', 'products', 'version'].map((id) => ({
+        kind: 'http' as const,
+        id,
+        name: `GET /${id}`,
+        service: 'demo-shop',
+        ...TEAM,
+        runbook: `https://runbooks.example.com/${id}`,
+        expect: `GET /${id === 'version' ? 'health' : id} answers.`,
+        severity: 'critical' as const,
+        url: id === 'version' ? '/health' : `/${id}`,
+      })),
+    };
+    const config = writeFleet(dir, fleet);
+    const data = join(dir, 'data');
+    const args = ['--config', config, '--data', data, '--port', '0', '--period', '500ms', '--request-log', join(dir, 'requests.jsonl')];
+
+    const first = start(cli, args);
+    children.push(first);
+    await waitFor('nine results from the first monitor', () => reportedIds(first.out()).length >= 9, 30_000);
+    // Kill between slots, while the process is alive and idle or mid-run: it gets no warning.
+    first.process.kill('SIGKILL');
+    expect((await first.exited).signal).toBe('SIGKILL');
+    const reportedBefore = reportedIds(first.out());
+
+    // A write torn by a crash: the next start must cut it off, not choke on it.
+    appendFileSync(join(data, 'results.jsonl'), '{"id":"health@local@2026-11-22T00:00:00.000Z","result":{"checkId":"hea');
+
+    const second = start(cli, args);
+    children.push(second);
+    await waitFor('the second monitor to report results', () => reportedIds(second.out()).length >= 9, 30_000);
+    second.process.kill('SIGTERM');
+    expect((await second.exited).code).toBe(0);
+    expect(second.out()).toMatch(/store .*results\.jsonl: recovered \(cut a torn last line of \d+ bytes/);
+    expect(second.out()).toMatch(new RegExp(`${reportedBefore.length} stored result\\(s\\)`));
+    expect(second.out()).toContain('stopped cleanly');
+
+    const lines = readFileSync(join(data, 'results.jsonl'), 'utf8').trimEnd().split('\n');
+    const stored = lines.map((l) => (JSON.parse(l) as { id: string }).id);
+    const reported = [...reportedBefore, ...reportedIds(second.out())];
+    expect(new Set(stored).size).toBe(stored.length);
+    expect(new Set(reported).size).toBe(reported.length);
+    expect(stored.length).toBe(reported.length);
+    expect([...stored].sort()).toEqual([...reported].sort());
+  });
+});
