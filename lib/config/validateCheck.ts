@@ -90,6 +90,7 @@ function validateResolver(c: Collector, path: string, value: unknown): void {
 
 function foreignKey(kind: string | undefined): (key: string) => string | undefined {
   return (key) => {
+    if (kind === 'flow' && (REQUEST_KEYS as readonly string[]).includes(key)) return `key "${key}" belongs on each step of a flow (steps[].${key})`;
     const owner = KINDS.find((k) => k !== kind && KIND_KEYS[k]?.includes(key));
     if (owner === undefined) return undefined;
     return kind === undefined ? `key "${key}" belongs to ${owner} checks` : `key "${key}" belongs to ${owner} checks, not ${kind} checks`;

@@ -31,6 +31,7 @@ const cases: Case[] = [
   { name: 'singular assertions', mutate: (f) => { f.checks[0].assertion = []; }, path: 'checks[0].assertion', message: /did you mean "assertions"\?/ },
   { name: 'unknown key with nothing close', mutate: (f) => { f.checks[0].colour = 'red'; }, path: 'checks[0].colour', message: /^unknown key "colour": expected one of kind, id, name/ },
   { name: 'key of another check kind', mutate: (f) => { f.checks[0].steps = []; }, path: 'checks[0].steps', message: /key "steps" belongs to flow checks, not http checks/ },
+  { name: 'request key on a flow instead of its step', mutate: (f) => { f.checks[2].sideEffects = { kind: 'none', reason: 'x' }; }, path: 'checks[2].sideEffects', message: /key "sideEffects" belongs on each step of a flow \(steps\[\]\.sideEffects\)/ },
   { name: 'typo in an environment key', mutate: (f) => { f.environments.prod.sandBox = true; }, path: 'environments.prod.sandBox', message: /did you mean "sandbox"\?/ },
   { name: 'typo in an assertion key', mutate: (f) => { f.checks[0].assertions[0] = { type: 'status', equal: 200 }; }, path: 'checks[0].assertions[0].equal', message: /did you mean "equals"\?/, count: 2 },
   { name: 'typo in defaults.rateLimit', mutate: (f) => { f.defaults.rateLimit.bursts = 3; }, path: 'defaults.rateLimit.bursts', message: /did you mean "burst"\?/ },
