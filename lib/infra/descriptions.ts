@@ -39,7 +39,7 @@ export function alarmDescription(facts: DescriptionFacts): string {
   fixed.push(`Dashboard: ${facts.dashboardUrl}`);
   for (const line of facts.details ?? []) flexible.push({ label: '', text: line });
 
-  const head = clip(facts.summary, 200);
+  const head = clip(facts.summary, 400);
   const fixedText = fixed.map((line) => clip(line, 300));
   let used = head.length + fixedText.reduce((n, line) => n + line.length + 1, 0);
   const flexText: string[] = [];

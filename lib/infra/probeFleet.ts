@@ -112,7 +112,8 @@ export class ProbeFleet extends Construct {
       const regionShards = this.shards.filter((s) => s.region === region);
       if (regionShards.length === 0) continue;
       const frozen = freezeFleet(fleet, region, regionShards);
-      const code = lambdaCodeProps(bundling, 'lambdas/probe.ts', { [FROZEN_FLEET_FILE]: serializeFrozenFleet(frozen) });
+      const files = { [FROZEN_FLEET_FILE]: serializeFrozenFleet(frozen) };
+      const code = () => lambdaCodeProps(bundling, 'lambdas/probe.ts', files);
       const secretNames = secretNamesIn(frozen.fleet.checks, frozen.fleet.environments, frozen.fleet.defaults);
       const parts = chunk(regionShards, MAX_SHARDS_PER_PROBE_STACK);
       parts.forEach((shards, i) => {

@@ -21,7 +21,8 @@ export interface ProbeStackProps extends StackProps {
   shards: Shard[];
   /** Secret names the region's checks and environments reference. */
   secretNames: string[];
-  code: ProbeFunctionProps['code'];
+  /** Called once per stack: a Code asset belongs to one stack. */
+  code: () => ProbeFunctionProps['code'];
   logRetention: RetentionDays;
   functionPrefix: string;
 }
@@ -71,8 +72,9 @@ export class ProbeStack extends Stack {
       reason: PUT_METRIC_REASON,
     });
     acknowledge(this.role, { id: 'Serverless::Serverless-LambdaStarPermissions', reason: PUT_METRIC_REASON });
+    const code = props.code();
     for (const shard of props.shards) {
-      const fn = probeFunction(this, { shard, role: this.role, code: props.code, logRetention: props.logRetention, functionPrefix: props.functionPrefix });
+      const fn = probeFunction(this, { shard, role: this.role, code, logRetention: props.logRetention, functionPrefix: props.functionPrefix });
       acknowledgeRuntime(fn);
       acknowledge(
         fn,

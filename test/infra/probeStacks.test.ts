@@ -1,0 +1,110 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { planShards } from '../../lib/lambda/shards.js';
+import { MAX_SHARDS_PER_PROBE_STACK } from '../../lib/infra/index.js';
+import { shardSizing } from '../../lib/infra/probeFunction.js';
+import { generatedFleet } from '../../bench/generatedFleet.js';
+import { httpCheck, iamStatements, smallFleet, synth } from './synth.js';
+
+const fleet = smallFleet();
+const synthesized = synth(fleet);
+const euStack = synthesized.fleet.probeStacks.find((s) => s.region === 'eu-west-1')!;
+const usStack = synthesized.fleet.probeStacks.find((s) => s.region === 'us-east-1')!;
+const eu = synthesized.template(euStack);
+const us = synthesized.template(usStack);
+const shards = planShards(fleet);
+
+describe('regional probe stacks', () => {
+  it('makes one stack per region, named by region only (no account)', () => {
+    expect(synthesized.fleet.probeStacks.map((s) => [s.stackName, s.region])).toEqual([
+      ['probe-fleet-shop-probes-eu-west-1', 'eu-west-1'],
+      ['probe-fleet-shop-probes-us-east-1', 'us-east-1'],
+      ['probe-fleet-shop-probes-ap-southeast-1', 'ap-southeast-1'],
+    ]);
+    for (const stack of synthesized.fleet.stacks) expect(stack.account).toMatch(/^\$\{Token/);
+  });
+
+  it('schedules every shard once with the shard id as the only input', () => {
+    const euShards = shards.filter((s) => s.region === 'eu-west-1');
+    eu.resourceCountIs('AWS::Events::Rule', euShards.length);
+    const expressions: Record<string, string> = { '1m': 'rate(1 minute)', '5m': 'rate(5 minutes)', '10m': 'rate(10 minutes)' };
+    for (const shard of euShards) {
+      eu.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: expressions[shard.schedule],
+        Targets: [Match.objectLike({ Input: JSON.stringify({ shard: shard.id }), RetryPolicy: { MaximumRetryAttempts: 0 } })],
+      });
+    }
+    // The tcp check runs only in eu-west-1: it is in the eu 5m shard and in no us shard.
+    us.resourceCountIs('AWS::Events::Rule', shards.filter((s) => s.region === 'us-east-1').length);
+    const ids = (region: string) => shards.filter((s) => s.region === region).flatMap((s) => s.targets.map((t) => t.checkId));
+    expect(ids('eu-west-1')).toContain('db-port');
+    expect(ids('us-east-1')).not.toContain('db-port');
+  });
+
+  it('runs each shard in its own function: nodejs22.x on arm64, no retries, reserved concurrency 1, sized from the shard', () => {
+    for (const shard of shards.filter((s) => s.region === 'eu-west-1')) {
+      const sizing = shardSizing(shard);
+      eu.hasResourceProperties('AWS::Lambda::Function', {
+        FunctionName: `probe-fleet-shop-${shard.id}`,
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        ReservedConcurrentExecutions: 1,
+        MemorySize: sizing.memoryMb,
+        Timeout: sizing.timeoutSeconds,
+        LoggingConfig: { LogGroup: Match.anyValue() },
+      });
+      eu.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: `/aws/lambda/probe-fleet-shop-${shard.id}`, RetentionInDays: 30 });
+    }
+    eu.allResourcesProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 0 });
+    expect(shardSizing({ periodSeconds: 60, targets: [] })).toEqual({ memoryMb: 256, timeoutSeconds: 60, maxEventAgeSeconds: 60 });
+    expect(shardSizing({ periodSeconds: 3600, targets: Array.from({ length: 200 }, () => ({ checkId: 'x', environment: 'p' })) })).toEqual({
+      memoryMb: 1769,
+      timeoutSeconds: 900,
+      maxEventAgeSeconds: 3600,
+    });
+  });
+
+  it('grants PutMetricData only within the fleet namespace', () => {
+    const statements = iamStatements(eu).filter((s) => s.Action === 'cloudwatch:PutMetricData');
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).toMatchObject({ Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': 'ProbeFleet' } } });
+  });
+
+  it('grants GetSecretValue on exactly the referenced secrets, suffix wildcard on the resource only', () => {
+    const statement = iamStatements(eu).find((s) => s.Action === 'secretsmanager:GetSecretValue');
+    const resources = JSON.stringify(statement?.Resource);
+    // environment header + the catalog check's bearer token; alerting secrets are not the probes' business.
+    expect(resources.match(/secret:[^"]+/g)).toEqual(['secret:catalog/token-??????', 'secret:shop/api-key-??????']);
+    expect(resources).not.toContain('pd/routing-key');
+  });
+
+  it('has no wildcard action in any statement of any stack', () => {
+    let count = 0;
+    for (const [, template] of synthesized.templates()) {
+      for (const statement of iamStatements(template)) {
+        const actions = Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+        for (const action of actions) {
+          count++;
+          expect(action, JSON.stringify(statement)).not.toContain('*');
+        }
+      }
+    }
+    expect(count).toBeGreaterThan(5);
+  });
+
+  it('splits a region with very many shards over several stacks', () => {
+    const big = synth(generatedFleet(MAX_SHARDS_PER_PROBE_STACK + 5, ['eu-west-1']), { maxChecksPerShard: 1 });
+    const names = big.fleet.probeStacks.map((s) => s.stackName);
+    expect(names).toEqual(['probe-fleet-bench85-probes-eu-west-1-1', 'probe-fleet-bench85-probes-eu-west-1-2']);
+    big.template(big.fleet.probeStacks[0]!).resourceCountIs('AWS::Lambda::Function', MAX_SHARDS_PER_PROBE_STACK);
+    big.template(big.fleet.probeStacks[1]!).resourceCountIs('AWS::Lambda::Function', 5);
+  });
+
+  it('uses the shard size from maxChecksPerShard', () => {
+    const many = synth({ ...smallFleet(), regions: ['eu-west-1'], checks: Array.from({ length: 7 }, (_, i) => httpCheck(`c${i}`, { schedule: '5m' })) }, { maxChecksPerShard: 3 });
+    const template = many.template(many.fleet.probeStacks[0]!);
+    template.resourceCountIs('AWS::Lambda::Function', 3);
+    template.hasResourceProperties('AWS::Events::Rule', { Targets: [Match.objectLike({ Input: '{"shard":"eu-west-1-5m-2"}' })] });
+  });
+});
