@@ -3,14 +3,16 @@
 import { hasPlaceholder } from './placeholders.js';
 
 const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'x-api-key', 'api-key', 'apikey', 'x-auth-token', 'x-csrf-token']);
-const SECRET_NAME = /password|passwd|passphrase|^pass$|^pwd$|secret|token|api[-_]?key|private[-_]?key|access[-_]?key|credential|session|cookie/i;
+// Names that end in the credential noun (`accessToken`, `client_secret`, `x-api-key`) or name a
+// password anywhere; `tokenType` or `token_type_hint` are ordinary fields and stay literal.
+const SECRET_NAME = /password|passwd|passphrase|^(pass|pwd|authorization)$|(secret|secrets|token|tokens|credentials?|cookie|session|session[-_]?id)$|(api|private|access|secret|signing|client)[-_]?key$|^apikey$/i;
 
 /** Header names whose values are credentials. */
 export function isSecretHeader(name: string): boolean {
   return SECRET_HEADERS.has(name.toLowerCase()) || SECRET_NAME.test(name);
 }
 
-/** Variable and body field names that hold credentials (password, secret, token, apiKey …). */
+/** Variable, query and body field names that hold credentials (password, secret, token, apiKey …). */
 export function isSecretName(name: string): boolean {
   return SECRET_NAME.test(name);
 }
