@@ -12,11 +12,11 @@ import { alarmDescription } from './descriptions.js';
  * `notify-dead-letters`): the naming module has no kind for it, and a delivery failure is
  * exactly "the fleet cannot tell anyone".
  */
-export function deadLetterAlarm(ctx: AlarmContext, queue: Queue, subject: string, what: string, dashboardUrl: string): Alarm {
+export function deadLetterAlarm(ctx: AlarmContext, queue: Queue, queueName: string, subject: string, what: string, dashboardUrl: string): Alarm {
   const alarm = new Alarm(ctx.scope, idOf('DeadLetterAlarm', subject), {
     alarmName: alarmName({ fleet: ctx.fleet, kind: 'heartbeat', subject }),
     alarmDescription: alarmDescription({
-      summary: `${what} failed after retries and wait in the SQS queue ${queue.queueName}: alerts did not reach their destination. Read them from the queue, fix the endpoint or its secret, then redrive.`,
+      summary: `${what} failed after retries and wait in the SQS queue ${queueName}: alerts did not reach their destination. Read them from the queue, fix the endpoint or its secret, then redrive.`,
       dashboardUrl,
     }),
     metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),

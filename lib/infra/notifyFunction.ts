@@ -60,8 +60,9 @@ export function notifyFunction(scope: Construct, props: NotifyFunctionProps): No
   const { fleet, prefix } = props;
   const name = `${prefix}-notify`.slice(0, 64);
   const stack = Stack.of(scope);
+  const deadLettersName = `${prefix}-notify-dead-letters`.slice(0, 80);
   const deadLetters = new Queue(scope, 'NotifyDeadLetters', {
-    queueName: `${prefix}-notify-dead-letters`.slice(0, 80),
+    queueName: deadLettersName,
     encryption: QueueEncryption.SQS_MANAGED,
     enforceSSL: true,
     retentionPeriod: Duration.days(14),
@@ -123,6 +124,7 @@ export function notifyFunction(scope: Construct, props: NotifyFunctionProps): No
   const depthAlarm = deadLetterAlarm(
     { scope, metrics: { namespace: '', fleet: fleet.name }, fleet: fleet.name, routes: props.routes },
     deadLetters,
+    deadLettersName,
     DEAD_LETTER_SUBJECT,
     `Notifications for ${fleet.name} (chat webhooks, PagerDuty events)`,
     props.dashboardUrl,

@@ -43,7 +43,7 @@ import {
 import { ProbeStack } from './probeStack.js';
 import { secretNamesIn } from './secretArns.js';
 import { serviceAlarm } from './serviceAlarms.js';
-import { fleetTopics, topicArnIn, type FleetTopics } from './topics.js';
+import { fleetTopics, subscriptionDeadLettersName, topicArnIn, type FleetTopics } from './topics.js';
 
 /** 5 resources per shard (function, log group, rule, permission, invoke config): 80 shards stay under 450. */
 export const MAX_SHARDS_PER_PROBE_STACK = 80;
@@ -154,7 +154,7 @@ export class ProbeFleet extends Construct {
           subscriptionDeadLetters: this.topics.deadLetters,
         })
       : undefined;
-    deadLetterAlarm(homeCtx, this.topics.deadLetters, 'subscription-dead-letters', `Deliveries from the ${fleet.name} alarm topics to their subscribers`, overviewUrl);
+    deadLetterAlarm(homeCtx, this.topics.deadLetters, subscriptionDeadLettersName(prefix), 'subscription-dead-letters', `Deliveries from the ${fleet.name} alarm topics to their subscribers`, overviewUrl);
 
     // Per-target alarms, packed into as many stacks as needed; each stack also carries the
     // dashboard pages of its targets, so no single template grows with the fleet.

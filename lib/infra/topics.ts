@@ -25,6 +25,10 @@ export function topicArnIn(scope: Construct, prefix: string, route: RouteName): 
   return Stack.of(scope).formatArn({ service: 'sns', resource: topicName(prefix, route) });
 }
 
+export function subscriptionDeadLettersName(prefix: string): string {
+  return `${prefix}-subscription-dead-letters`.slice(0, 80);
+}
+
 export interface FleetTopics {
   key: Key;
   pager: Topic;
@@ -66,7 +70,7 @@ export function fleetTopics(scope: Construct, fleet: Fleet, prefix: string): Fle
       enforceSSL: true,
     });
   const deadLetters = new Queue(scope, 'SubscriptionDeadLetters', {
-    queueName: `${prefix}-subscription-dead-letters`.slice(0, 80),
+    queueName: subscriptionDeadLettersName(prefix),
     encryption: QueueEncryption.SQS_MANAGED,
     enforceSSL: true,
     retentionPeriod: Duration.days(14),

@@ -1,0 +1,219 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { alarmName } from '../../lib/alerting/naming.js';
+import { failingRegionsExpression } from '../../lib/infra/availabilityAlarm.js';
+import { MAX_DESCRIPTION_CHARS } from '../../lib/infra/descriptions.js';
+import { httpCheck, smallFleet, synth } from './synth.js';
+
+const fleet = smallFleet();
+const s = synth(fleet);
+const alarms = s.template(s.fleet.alarmStacks[0]!);
+const home = s.template(s.fleet.homeStack);
+const services = s.template(s.fleet.servicesStack);
+const chatArn = Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([':probe-fleet-shop-chat'])] });
+const pagerArn = Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([':probe-fleet-shop-pager'])] });
+
+/** The topics an action list names: ['chat'], ['pager'], … */
+function routes(actions: unknown): string[] {
+  return [...JSON.stringify(actions ?? []).matchAll(/:probe-fleet-shop-(pager|chat)"/g)].map((m) => m[1]!);
+}
+
+function alarmProps(template: Template, name: string): Record<string, unknown> {
+  const found = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: name } }));
+  expect(found, name).toHaveLength(1);
+  return (found[0] as { Properties: Record<string, unknown> }).Properties;
+}
+
+describe('availability alarms', () => {
+  it('count failing regions with missing data as failing, and fire at the quorum for 2 of 3 periods', () => {
+    const props = alarmProps(alarms, alarmName({ fleet: 'shop', kind: 'availability', subject: 'checkout-health' }));
+    expect(props).toMatchObject({
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: 2,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+      TreatMissingData: 'breaching',
+    });
+    const metrics = props.Metrics as { Id: string; Expression?: string; MetricStat?: { Metric: { Dimensions: unknown[]; MetricName: string; Namespace: string }; Period: number; Stat: string } }[];
+    expect(metrics[0]?.Expression).toBe('3 - (FILL(m0, 0) + FILL(m1, 0) + FILL(m2, 0))');
+    expect(metrics.slice(1).map((m) => [m.Id, m.MetricStat?.Metric.MetricName, m.MetricStat?.Stat, m.MetricStat?.Period])).toEqual([
+      ['m0', 'Success', 'Minimum', 60],
+      ['m1', 'Success', 'Minimum', 60],
+      ['m2', 'Success', 'Minimum', 60],
+    ]);
+    expect(metrics[1]?.MetricStat?.Metric.Dimensions).toEqual([
+      { Name: 'Check', Value: 'checkout-health' },
+      { Name: 'Fleet', Value: 'shop' },
+      { Name: 'Region', Value: 'eu-west-1' },
+    ]);
+    expect(routes(props.AlarmActions)).toEqual(['chat']);
+    expect(routes(props.OKActions)).toEqual(['chat']);
+  });
+
+  it.each([
+    { regions: 1, expected: '1 - (FILL(m0, 0))' },
+    { regions: 2, expected: '2 - (FILL(m0, 0) + FILL(m1, 0))' },
+  ])('expression for $regions region(s)', ({ regions, expected }) => {
+    expect(failingRegionsExpression(regions)).toBe(expected);
+  });
+
+  it('uses quorum 1 for a single-region check and the configured quorum otherwise', () => {
+    const single = alarmProps(alarms, alarmName({ fleet: 'shop', kind: 'availability', subject: 'db-port' }));
+    expect(single.Threshold).toBe(1);
+    const custom = synth(smallFleet({ alerting: { policy: { quorum: 3, evaluationPeriods: 5, datapointsToAlarm: 4 } } }));
+    const props = alarmProps(custom.template(custom.fleet.alarmStacks[0]!), alarmName({ fleet: 'shop', kind: 'availability', subject: 'cart-page' }));
+    expect(props).toMatchObject({ Threshold: 3, EvaluationPeriods: 5, DatapointsToAlarm: 4 });
+  });
+
+  it('splits more than 10 regions into groups under a composite that ORs every way to reach the quorum', () => {
+    const regions = Array.from({ length: 12 }, (_, i) => `region-${i + 1}`);
+    const wide = synth({ ...smallFleet(), regions, homeRegion: 'region-1', checks: [httpCheck('wide')] });
+    const template = wide.template(wide.fleet.alarmStacks[0]!);
+    const name = alarmName({ fleet: 'shop', kind: 'availability', subject: 'wide' });
+    // groups of 6 + 6; children "at least k of group g" for k = 1, 2
+    const children = template.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: Match.stringLikeRegexp('^probe-fleet/shop/availability/wide_g') } });
+    expect(Object.values(children).map((c) => (c as { Properties: { AlarmName: string; Threshold: number } }).Properties.AlarmName).sort()).toEqual([
+      `${name}_g1k1`,
+      `${name}_g1k2`,
+      `${name}_g2k1`,
+      `${name}_g2k2`,
+    ]);
+    for (const child of Object.values(children)) {
+      const props = (child as { Properties: { Metrics: { Expression?: string }[]; AlarmActions?: unknown } }).Properties;
+      expect(props.Metrics.filter((m) => !m.Expression)).toHaveLength(6);
+      expect(props.AlarmActions).toBeUndefined();
+    }
+    const composite = Object.values(template.findResources('AWS::CloudWatch::CompositeAlarm'))[0] as { Properties: { AlarmName: string; AlarmRule: unknown } };
+    expect(composite.Properties.AlarmName).toBe(name);
+    const rule = JSON.stringify(composite.Properties.AlarmRule);
+    // (g1 ≥ 2) OR (g1 ≥ 1 AND g2 ≥ 1) OR (g2 ≥ 2)
+    expect(rule.match(/\(/g)?.length).toBeGreaterThanOrEqual(3);
+    for (const child of ['g1k2', 'g2k2', 'g1k1', 'g2k1']) expect(rule).toContain(`Availabilitywideg${child[1]}k${child[3]}`);
+  });
+});
+
+describe('latency and certificate alarms', () => {
+  it('latency: slowest region p95 over the policy window above maxMs, missing data not breaching', () => {
+    const props = alarmProps(alarms, alarmName({ fleet: 'shop', kind: 'latency', subject: 'checkout-health' }));
+    expect(props).toMatchObject({ ComparisonOperator: 'GreaterThanThreshold', Threshold: 1500, EvaluationPeriods: 2, DatapointsToAlarm: 2, TreatMissingData: 'notBreaching' });
+    const metrics = props.Metrics as { Expression?: string; MetricStat?: { Stat: string; Period: number; Metric: { MetricName: string } } }[];
+    expect(metrics[0]?.Expression).toBe('MAX([d0, d1, d2])');
+    expect(metrics.slice(1).map((m) => [m.MetricStat?.Metric.MetricName, m.MetricStat?.Stat, m.MetricStat?.Period])).toEqual(Array(3).fill(['Duration', 'p95', 900]));
+    expect(props.AlarmDescription).toContain('about 15 sample(s) per region per window, fewer than the 20 a p95 needs');
+    // No maxMs, no latency alarm.
+    alarms.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmName: alarmName({ fleet: 'shop', kind: 'latency', subject: 'cart-page' }) }, 0);
+  });
+
+  it('latency: says when the window holds too few samples for the percentile', () => {
+    const slow = synth(smallFleet({ checks: [httpCheck('slow', { schedule: '10m', maxMs: 900 })], alerting: { policy: { latencyStatistic: 'p99' } } }));
+    const props = alarmProps(slow.template(slow.fleet.alarmStacks[0]!), alarmName({ fleet: 'shop', kind: 'latency', subject: 'slow' }));
+    expect(props.AlarmDescription).toContain('fewer than the 100 a p99 needs');
+  });
+
+  it.each([
+    { kind: 'cert-chat' as const, days: 21, route: 'chat' },
+    { kind: 'cert-pager' as const, days: 7, route: 'pager' },
+  ])('$kind: minimum days remaining across regions below $days', ({ kind, days, route }) => {
+    const props = alarmProps(alarms, alarmName({ fleet: 'shop', kind, subject: 'checkout-health' }));
+    expect(props).toMatchObject({ ComparisonOperator: 'LessThanThreshold', Threshold: days, EvaluationPeriods: 1, DatapointsToAlarm: 1, TreatMissingData: 'ignore' });
+    expect((props.Metrics as { Expression?: string }[])[0]?.Expression).toBe('MIN([c0, c1, c2])');
+    expect(routes(props.AlarmActions)).toEqual([route]);
+    expect(routes(props.OKActions)).toEqual(['chat']);
+  });
+
+  it('no certificate alarms for a tcp check', () => {
+    alarms.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmName: alarmName({ fleet: 'shop', kind: 'cert-chat', subject: 'db-port' }) }, 0);
+  });
+
+  it('configurable certificate thresholds', () => {
+    const custom = synth(smallFleet({ alerting: { policy: { certificateDays: { chat: 30, pager: 10 } } } }));
+    const t = custom.template(custom.fleet.alarmStacks[0]!);
+    expect(alarmProps(t, alarmName({ fleet: 'shop', kind: 'cert-chat', subject: 'cart-page' })).Threshold).toBe(30);
+    expect(alarmProps(t, alarmName({ fleet: 'shop', kind: 'cert-pager', subject: 'cart-page' })).Threshold).toBe(10);
+  });
+});
+
+describe('heartbeats, service composites, descriptions', () => {
+  it('heartbeat per region: ChecksRun below half of what the schedules imply, 2 periods, missing data breaching', () => {
+    // eu-west-1 per 10 min: checkout 1m ×10, cart 5m ×2, db-port 5m ×2, catalog 10m ×1 = 15
+    const eu = alarmProps(home, alarmName({ fleet: 'shop', kind: 'heartbeat', subject: 'eu-west-1' }));
+    expect(eu).toMatchObject({
+      MetricName: 'ChecksRun',
+      Statistic: 'Sum',
+      Period: 600,
+      Dimensions: [
+        { Name: 'Fleet', Value: 'shop' },
+        { Name: 'Region', Value: 'eu-west-1' },
+      ],
+      Threshold: 7,
+      ComparisonOperator: 'LessThanThreshold',
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+      TreatMissingData: 'breaching',
+    });
+    expect(alarmProps(home, alarmName({ fleet: 'shop', kind: 'heartbeat', subject: 'us-east-1' })).Threshold).toBe(6);
+  });
+
+  it('service composite pages on any critical availability alarm; a service without critical checks warns in chat', () => {
+    services.hasResourceProperties('AWS::CloudWatch::CompositeAlarm', {
+      AlarmName: 'probe-fleet/shop/service/checkout',
+      AlarmRule: 'ALARM("probe-fleet/shop/availability/checkout-health")',
+      AlarmActions: [pagerArn],
+      OKActions: [chatArn],
+    });
+    services.hasResourceProperties('AWS::CloudWatch::CompositeAlarm', {
+      AlarmName: 'probe-fleet/shop/service/catalog',
+      AlarmRule: 'ALARM("probe-fleet/shop/availability/catalog-search") OR ALARM("probe-fleet/shop/availability/db-port")',
+      AlarmActions: [chatArn],
+    });
+    expect(Object.keys(s.fleet.serviceAlarms).sort()).toEqual(['catalog', 'checkout']);
+    expect(() => s.fleet.serviceAlarm('payments')).toThrow(/expected one of the fleet's services \(checkout, catalog\), received 'payments'/);
+  });
+
+  it('nests service composites beyond 100 member alarms', () => {
+    const checks = Array.from({ length: 150 }, (_, i) => httpCheck(`c${i}`));
+    const big = synth({ ...smallFleet(), regions: ['eu-west-1'], checks });
+    const t = big.template(big.fleet.servicesStack);
+    t.resourceCountIs('AWS::CloudWatch::CompositeAlarm', 3);
+    const top = Object.values(t.findResources('AWS::CloudWatch::CompositeAlarm', { Properties: { AlarmName: 'probe-fleet/shop/service/checkout' } }))[0] as { Properties: { AlarmRule: unknown } };
+    expect(JSON.stringify(top.Properties.AlarmRule)).toContain('Servicecheckoutpart2');
+  });
+
+  it('every alarm has an explicit treatMissingData and datapointsToAlarm, a naming-function name, and a description ≤ 1024 characters with owner, runbook and dashboard', () => {
+    let count = 0;
+    for (const [, template] of s.templates()) {
+      for (const resource of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
+        const props = (resource as { Properties: Record<string, string | number> }).Properties;
+        count++;
+        expect(props.TreatMissingData, String(props.AlarmName)).toBeDefined();
+        expect(props.DatapointsToAlarm, String(props.AlarmName)).toBeDefined();
+        expect(String(props.AlarmName)).toMatch(/^probe-fleet\/shop\/(availability|latency|cert-chat|cert-pager|heartbeat)\//);
+        const description = String(props.AlarmDescription);
+        expect(description.length).toBeLessThanOrEqual(MAX_DESCRIPTION_CHARS);
+        expect(description).toContain('Dashboard: https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/probe-fleet-shop');
+        if (/availability|latency|cert/.test(String(props.AlarmName))) expect(description).toMatch(/Owner: team-[a-z]+\nRunbook: https:\/\/wiki\.example\.com\/runbooks\//);
+      }
+    }
+    expect(count).toBeGreaterThan(15);
+  });
+
+  it('truncates long descriptions but keeps the owner, runbook and dashboard link', () => {
+    const long = synth(smallFleet({ checks: [httpCheck('long', { expect: 'x'.repeat(900), rollbackNote: 'y'.repeat(900) })] }));
+    const props = alarmProps(long.template(long.fleet.alarmStacks[0]!), alarmName({ fleet: 'shop', kind: 'availability', subject: 'long' }));
+    const description = String(props.AlarmDescription);
+    expect(description.length).toBeLessThanOrEqual(1024);
+    expect(description).toContain('Runbook: https://wiki.example.com/runbooks/long');
+    expect(description).toContain('Owner: team-checkout');
+    expect(description).toMatch(/Expected: x+…/);
+    expect(description.endsWith('#dashboards/dashboard/probe-fleet-shop-checks-1')).toBe(true);
+  });
+
+  it('names per-environment targets <check>.<environment> in dimensions and alarm names', () => {
+    const two = synth(smallFleet({ environments: { production: { baseUrl: 'https://a.example.com' }, staging: { baseUrl: 'https://b.example.com' } }, checks: [httpCheck('h')] }));
+    const t = two.template(two.fleet.alarmStacks[0]!);
+    for (const env of ['production', 'staging']) {
+      const props = alarmProps(t, alarmName({ fleet: 'shop', kind: 'availability', subject: `h.${env}` }));
+      expect(JSON.stringify(props.Metrics)).toContain(`{"Name":"Check","Value":"h.${env}"}`);
+    }
+  });
+});
