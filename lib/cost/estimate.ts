@@ -1,8 +1,8 @@
 // The monthly cost of a fleet as deployed by the CDK app, line by line, beside the same checks
 // run as CloudWatch Synthetics canaries. Pure: a fleet and assumptions in, a value out.
 import type { Fleet } from '../model/fleet.js';
-import type { EnvironmentTraffic, FleetUsage, TargetUsage, UsageAssumptions } from './fleetUsage.js';
-import { DEFAULT_ASSUMPTIONS, FLEET_HEALTH_METRICS_PER_REGION, PHASE_METRICS, measureFleetUsage } from './fleetUsage.js';
+import type { EnvironmentTraffic, FleetUsage, ShardUsage, TargetUsage, UsageAssumptions } from './fleetUsage.js';
+import { DEFAULT_ASSUMPTIONS, FLEET_HEALTH_METRICS_PER_REGION, measureFleetUsage } from './fleetUsage.js';
 import type { Price } from './prices.js';
 import {
   CUSTOM_METRICS,
@@ -29,7 +29,15 @@ export interface CostEstimateOptions {
   cronPeriod?: (expression: string) => number;
 }
 
-export type CostGroup = 'Lambda' | 'EventBridge' | 'CloudWatch metrics' | 'CloudWatch alarms' | 'CloudWatch dashboards' | 'CloudWatch Logs' | 'Secrets Manager' | 'SNS';
+export type CostGroup =
+  | 'Lambda'
+  | 'EventBridge'
+  | 'CloudWatch metrics'
+  | 'CloudWatch alarms'
+  | 'CloudWatch dashboards'
+  | 'CloudWatch Logs'
+  | 'Secrets Manager'
+  | 'SNS and KMS';
 
 export interface CostLine {
   id: string;
@@ -98,6 +106,8 @@ export interface CostEstimate {
   totalUsd: number;
   perCheck: { targets: number; usd: number; typical: TypicalCheck | null };
   synthetics: SyntheticsComparison;
+  /** Each Lambda shard: its checks, memory, billed duration per invocation, invocations a month. */
+  shards: ShardUsage[];
   /** Synthetic traffic each environment receives, beside its rate limit. */
   traffic: EnvironmentTraffic[];
   warnings: string[];
@@ -170,7 +180,10 @@ function lineSpecs(usage: FleetUsage, freeTier: boolean): LineSpec[] {
   const regions = usage.regions.length;
 
   const invocations = sum(usage.shards, (s) => s.invocationsPerMonth);
-  const gbSeconds = sum(usage.shards, (s) => s.invocationsPerMonth * (s.durationMs / 1000) * (a.memoryMb / 1024));
+  const gbSeconds = sum(usage.shards, (s) => s.gbSecondsPerMonth);
+  const memories = [...new Set(usage.shards.map((s) => s.memoryMb))].sort((x, y) => x - y);
+  const memoryLabel =
+    memories.length <= 1 ? `${memories[0] ?? a.memoryMb ?? 0} MB` : `${memories[0] ?? 0}–${memories[memories.length - 1] ?? 0} MB by shard`;
   const putCalls = sum(usage.shards, (s) => s.invocationsPerMonth * s.putMetricDataPerInvocation);
   const metrics = sum(targets, (t) => t.metricsPerRegion * t.regions.length) + FLEET_HEALTH_METRICS_PER_REGION * regions;
   const logGb = sum(targets, (t) => t.logBytesPerMonth) / BYTES_PER_GB;
@@ -184,16 +197,15 @@ function lineSpecs(usage: FleetUsage, freeTier: boolean): LineSpec[] {
   const freeMetrics = Math.min(metrics, ft(FREE_TIER.customMetrics));
   const metricsUsd = tieredCost(CUSTOM_METRICS, metrics) - freeMetrics * (CUSTOM_METRICS.tiers[0]?.usd ?? 0);
 
-  // Only alarms that list one metric directly get the free alarm metrics: heartbeats and the DLQ alarm.
+  // Only alarms that list one metric directly get the free alarm metrics: heartbeats and the DLQ alarms.
   const freeAlarmMetrics = ft(FREE_TIER.alarmMetrics);
   const freeHeartbeat = Math.min(regions, freeAlarmMetrics);
-  const dlqAlarms = usage.hasNotifyFunction ? 1 : 0;
-  const freeDlq = Math.min(dlqAlarms, freeAlarmMetrics - freeHeartbeat);
+  const freeDlq = Math.min(usage.deadLetterAlarms, freeAlarmMetrics - freeHeartbeat);
+  const composites = sum(usage.services, (s) => s.compositeAlarms) + sum(targets, (t) => t.compositeAlarms);
 
-  const dashboardMetrics =
-    sum(targets, (t) => (t.metricsPerRegion - (t.detailedTimings ? PHASE_METRICS : 0)) * t.regions.length) +
-    FLEET_HEALTH_METRICS_PER_REGION * regions;
-  const freeDashboards = freeTier && dashboardMetrics <= FREE_TIER.dashboardMaxMetrics ? FREE_TIER.dashboards : 0;
+  const dashboards = usage.dashboardMetrics.length;
+  const smallDashboards = usage.dashboardMetrics.filter((m) => m <= FREE_TIER.dashboardMaxMetrics).length;
+  const freeDashboards = freeTier ? Math.min(FREE_TIER.dashboards, smallDashboards) : 0;
 
   const secretCalls =
     usage.secretNames.length * regions * ((HOURS_PER_MONTH * 60) / Math.max(1, a.secretCacheMinutes));
@@ -207,7 +219,7 @@ function lineSpecs(usage: FleetUsage, freeTier: boolean): LineSpec[] {
       line: flat(
         'lambda-compute',
         'Lambda',
-        `Lambda compute (Arm, ${a.memoryMb} MB)`,
+        `Lambda compute (Arm, ${memoryLabel})`,
         PRICES.lambdaArmGbSecond,
         gbSeconds,
         ft(FREE_TIER.lambdaGbSeconds),
@@ -263,19 +275,29 @@ function lineSpecs(usage: FleetUsage, freeTier: boolean): LineSpec[] {
       attribute: (t) => t.alarmMetrics.certificate,
     },
     { line: flat('alarms-heartbeat', 'CloudWatch alarms', 'Heartbeat alarms (one per region)', PRICES.alarmMetric, regions, freeHeartbeat) },
-    { line: flat('alarm-dlq', 'CloudWatch alarms', 'Notify dead-letter queue alarm', PRICES.alarmMetric, dlqAlarms, freeDlq) },
     {
-      line: flat('alarms-composite', 'CloudWatch alarms', 'Composite alarms (one per service with critical checks)', PRICES.compositeAlarm, usage.servicesWithCriticalChecks.length),
+      line: flat(
+        'alarms-dead-letter',
+        'CloudWatch alarms',
+        usage.hasNotifyFunction ? 'Dead-letter queue alarms (topic subscriptions, notify function)' : 'Dead-letter queue alarm (topic subscriptions)',
+        PRICES.alarmMetric,
+        usage.deadLetterAlarms,
+        freeDlq,
+      ),
+    },
+    {
+      line: flat('alarms-composite', 'CloudWatch alarms', 'Composite alarms (one per service)', PRICES.compositeAlarm, composites),
+      attribute: (t) => t.compositeAlarms,
     },
     {
       line: flat(
-        'dashboard',
+        'dashboards',
         'CloudWatch dashboards',
-        'Dashboard',
+        'Dashboards (overview + check pages)',
         PRICES.dashboard,
-        1,
+        dashboards,
         freeDashboards,
-        `graphs ~${dashboardMetrics} metrics (the free tier covers dashboards of up to ${FREE_TIER.dashboardMaxMetrics})`,
+        `metrics graphed per dashboard: ${usage.dashboardMetrics.join(', ')} (the free tier covers 3 dashboards of up to ${FREE_TIER.dashboardMaxMetrics})`,
       ),
     },
     {
@@ -306,7 +328,8 @@ function lineSpecs(usage: FleetUsage, freeTier: boolean): LineSpec[] {
         `each region's probe re-reads each secret every ${a.secretCacheMinutes} min`,
       ),
     },
-    { line: { ...flat('sns', 'SNS', 'SNS topics and notifications', PRICES.snsPublish, SNS_TOPICS), unit: 'topics', detail: PRICES.snsPublish.note } },
+    { line: flat('kms-key', 'SNS and KMS', 'KMS key encrypting the topics', PRICES.kmsKey, usage.kmsKeys, 0, PRICES.kmsKey.note) },
+    { line: { ...flat('sns', 'SNS and KMS', 'SNS topics and notifications', PRICES.snsPublish, SNS_TOPICS), unit: 'topics', detail: PRICES.snsPublish.note } },
   ];
   return specs;
 }
@@ -394,13 +417,14 @@ export function estimateFleetCost(fleet: Fleet, options: CostEstimateOptions = {
         lines.filter((l) => l.group === 'CloudWatch alarms' && l.id !== 'alarms-composite'),
         (l) => l.quantity,
       ),
-      compositeAlarms: usage.servicesWithCriticalChecks.length,
+      compositeAlarms: lines.find((l) => l.id === 'alarms-composite')?.quantity ?? 0,
       logGbPerMonth,
     },
     lines,
     totalUsd,
     perCheck: { targets, usd: targets > 0 ? totalUsd / targets : 0, typical: typicalCheck(specs, usage.targets, totalUsd) },
     synthetics: syntheticsComparison(usage, lines, totalUsd, freeTier),
+    shards: usage.shards,
     traffic: usage.environments,
     warnings,
     notes: [

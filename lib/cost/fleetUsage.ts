@@ -1,19 +1,25 @@
 // What the deployed fleet does in a month, in countable units: invocations, seconds of Lambda,
 // metrics, datums, alarm metrics, log bytes, requests per environment. No prices here — the
 // estimate multiplies these by lib/cost/prices.ts.
-import { alarmPolicyFor } from '../alerting/policy.js';
-import { checkTarget } from '../alerting/naming.js';
 import { DEFAULT_CONCURRENCY, rateLimitFor, resolveSettings } from '../config/resolve.js';
 import { periodSecondsOf } from '../config/schedulePeriod.js';
+// The CDK app's pure planning (no aws-cdk-lib in it): the same targets, alarm groups and
+// dashboard pages as what `cdk deploy` creates.
+import { MAX_ALARMS_PER_COMPOSITE, TARGETS_PER_DASHBOARD_PAGE, chunk, packTargets, planTargets, regionGroups } from '../infra/plan.js';
+import type { TargetPlan } from '../infra/plan.js';
 import { planShards } from '../lambda/shards.js';
 import { isSecretRef } from '../model/defineFleet.js';
 import type { Check, Fleet, RateLimit } from '../model/fleet.js';
+import { needsNotifyFunction } from '../notify/notifyConfig.js';
 import { SECONDS_PER_MONTH } from './prices.js';
 
 /** Every assumption the estimate rests on, with its default; each one is an input. */
 export interface UsageAssumptions {
-  /** Memory of each regional probe function. */
-  memoryMb: number;
+  /**
+   * Memory of every probe function. Undefined: derived per shard exactly as the CDK app sizes
+   * it (see probeMemoryMb).
+   */
+  memoryMb?: number;
   /** Average wall time of one check, network included. */
   avgCheckMs: number;
   /** Per invocation: start-up inside the handler, publishing and logging. */
@@ -35,7 +41,6 @@ export interface UsageAssumptions {
 }
 
 export const DEFAULT_ASSUMPTIONS: UsageAssumptions = {
-  memoryMb: 256,
   avgCheckMs: 500,
   invocationOverheadMs: 200,
   resultLogBytes: 1500,
@@ -45,6 +50,19 @@ export const DEFAULT_ASSUMPTIONS: UsageAssumptions = {
   logRetentionDays: 30,
   secretCacheMinutes: 5,
 };
+
+/**
+ * The memory the CDK app gives the function of a shard of `targets` checks: 256 MB plus
+ * 16 MB a check, in 64 MB steps, at most 1769 MB (one vCPU). Mirrors shardSizing in
+ * lib/infra/probeFunction.ts, which this runtime code may not import (it loads aws-cdk-lib);
+ * test/cost/infraParity.test.ts keeps the two equal.
+ */
+export function probeMemoryMb(targets: number): number {
+  return Math.min(1769, Math.ceil((256 + 16 * targets) / 64) * 64);
+}
+
+/** Alarm packing limits of the CDK app's alarm stacks (lib/infra/probeFleet.ts), which decide the dashboard pages. */
+export const ALARM_STACK_LIMITS = { maxAlarms: 150, maxMetricRefs: 450 } as const;
 
 /** Metrics published per check result besides phases: Success, Duration, Degraded. */
 export const BASE_METRICS_PER_TARGET = 3;
@@ -63,6 +81,7 @@ export interface TargetUsage {
   checkId: string;
   environment: string;
   service: string;
+  critical: boolean;
   regions: string[];
   periodSeconds: number;
   /** Runs per month in one region. */
@@ -73,8 +92,10 @@ export interface TargetUsage {
   metricsPerRegion: number;
   seesCertificate: boolean;
   detailedTimings: boolean;
-  /** Metrics referenced by this target's alarms. */
+  /** Metrics referenced by this target's metric alarms (each costs one alarm metric). */
   alarmMetrics: { availability: number; latency: number; certificate: number };
+  /** Composite alarms of its own: one when its regions exceed one metric-math alarm (10). */
+  compositeAlarms: number;
   logBytesPerMonth: number;
   /** Filled from the shard it runs in: its share of invocations, GB-seconds and PutMetricData calls. */
   shareOfInvocations: number;
@@ -87,6 +108,7 @@ export interface ShardUsage {
   region: string;
   periodSeconds: number;
   targets: number;
+  memoryMb: number;
   invocationsPerMonth: number;
   /** Billed duration of one invocation. */
   durationMs: number;
@@ -97,6 +119,7 @@ export interface ShardUsage {
   /** The checks need longer than the period: some would be skipped every run. */
   overrunsPeriod: boolean;
   putMetricDataPerInvocation: number;
+  gbSecondsPerMonth: number;
 }
 
 export interface EnvironmentTraffic {
@@ -110,16 +133,22 @@ export interface EnvironmentTraffic {
 
 export interface FleetUsage {
   assumptions: UsageAssumptions;
+  /** Regions that run at least one shard: each has a heartbeat alarm. */
   regions: string[];
   concurrency: number;
   targets: TargetUsage[];
   shards: ShardUsage[];
   environments: EnvironmentTraffic[];
-  /** Services with at least one critical check: each gets a composite alarm. */
-  servicesWithCriticalChecks: string[];
+  /** Every service gets a composite (over its critical targets, or all of them when none is critical). */
+  services: { service: string; compositeAlarms: number }[];
+  /** Metrics each dashboard graphs: the overview first, then one page per ≤40 targets of each alarm stack. */
+  dashboardMetrics: number[];
+  /** Alarms on SQS dead-letter queues: the topics' subscription queue, and the notify function's. */
+  deadLetterAlarms: number;
+  /** The customer managed key that encrypts the topics. */
+  kmsKeys: number;
   /** Secret names referenced anywhere in the fleet. */
   secretNames: string[];
-  /** A notify function (and its dead-letter alarm) exists when webhooks or a PagerDuty key are configured. */
   hasNotifyFunction: boolean;
 }
 
@@ -146,9 +175,23 @@ function collectSecretNames(value: unknown, into: Set<string>, depth = 0): void 
   for (const child of Array.isArray(value) ? value : Object.values(value)) collectSecretNames(child, into, depth + 1);
 }
 
-function hasNotifyFunction(fleet: Fleet): boolean {
-  const routes = [fleet.alerting?.pager, fleet.alerting?.chat];
-  return routes.some((r) => (r?.webhooks?.length ?? 0) > 0 || r?.pagerDutyRoutingKey !== undefined);
+/** Alarm metrics and composites of one target, as lib/infra builds them. */
+function alarmsOf(plan: TargetPlan): Pick<TargetUsage, 'alarmMetrics' | 'compositeAlarms'> {
+  const groups = regionGroups(plan.regions);
+  const quorum = plan.policy.availability.quorum;
+  // Up to 10 regions: one metric-math alarm over one Success metric per region. Beyond: per
+  // group, one alarm per "at least k of this group fail" (k ≤ quorum), ORed by a composite.
+  const availability =
+    groups.length === 1 ? plan.regions.length : groups.reduce((n, g) => n + Math.min(g.length, quorum) * g.length, 0);
+  return {
+    alarmMetrics: {
+      availability,
+      // One MAX/MIN over the per-region series per group: every region referenced once per alarm.
+      latency: plan.policy.latency ? plan.regions.length : 0,
+      certificate: plan.policy.certificate ? 2 * plan.regions.length : 0,
+    },
+    compositeAlarms: groups.length === 1 ? 0 : 1,
+  };
 }
 
 /**
@@ -162,44 +205,38 @@ export function measureFleetUsage(
 ): FleetUsage {
   const a = assumptions;
   const concurrency = Math.max(1, fleet.defaults?.concurrency ?? DEFAULT_CONCURRENCY);
+  const checks = new Map(fleet.checks.map((c) => [c.id, c]));
+  const key = (checkId: string, environment: string): string => `${checkId}\u0000${environment}`;
+  const plans = planTargets(fleet);
   const targets = new Map<string, TargetUsage>();
-  const regionSet = new Set<string>();
 
-  for (const check of fleet.checks) {
+  for (const plan of plans) {
+    const check = plan.check;
     const settings = resolveSettings(fleet, check);
-    const policy = alarmPolicyFor(fleet, check);
-    const regions = settings.regions;
     const periodSeconds = periodSecondsOf(settings.schedule, cronPeriod);
-    for (const region of regions) regionSet.add(region);
-    for (const environment of settings.environments) {
-      const cert = seesCertificate(fleet, check, environment);
-      const detailed = check.detailedTimings === true;
-      const runsPerRegion = SECONDS_PER_MONTH / periodSeconds;
-      const perRun = requestsPerRun(check);
-      const runs = runsPerRegion * regions.length;
-      targets.set(`${check.id}\u0000${environment}`, {
-        target: checkTarget(check.id, environment, settings.environments.length),
-        checkId: check.id,
-        environment,
-        service: check.service,
-        regions,
-        periodSeconds,
-        runsPerRegion,
-        requestsPerRun: perRun,
-        metricsPerRegion: BASE_METRICS_PER_TARGET + (cert ? 1 : 0) + (detailed ? PHASE_METRICS : 0),
-        seesCertificate: cert,
-        detailedTimings: detailed,
-        alarmMetrics: {
-          availability: regions.length,
-          latency: policy.latency ? regions.length : 0,
-          certificate: policy.certificate ? 2 * regions.length : 0,
-        },
-        logBytesPerMonth: runs * (a.resultLogBytes + perRun * a.requestLogBytes),
-        shareOfInvocations: 0,
-        shareOfGbSeconds: 0,
-        shareOfPutMetricData: 0,
-      });
-    }
+    const cert = seesCertificate(fleet, check, plan.environment);
+    const detailed = check.detailedTimings === true;
+    const runsPerRegion = SECONDS_PER_MONTH / periodSeconds;
+    const perRun = requestsPerRun(check);
+    targets.set(key(check.id, plan.environment), {
+      target: plan.target,
+      checkId: check.id,
+      environment: plan.environment,
+      service: check.service,
+      critical: check.severity === 'critical',
+      regions: plan.regions,
+      periodSeconds,
+      runsPerRegion,
+      requestsPerRun: perRun,
+      metricsPerRegion: BASE_METRICS_PER_TARGET + (cert ? 1 : 0) + (detailed ? PHASE_METRICS : 0),
+      seesCertificate: cert,
+      detailedTimings: detailed,
+      ...alarmsOf(plan),
+      logBytesPerMonth: runsPerRegion * plan.regions.length * (a.resultLogBytes + perRun * a.requestLogBytes),
+      shareOfInvocations: 0,
+      shareOfGbSeconds: 0,
+      shareOfPutMetricData: 0,
+    });
   }
 
   const shards: ShardUsage[] = [];
@@ -210,16 +247,16 @@ export function measureFleetUsage(
   for (const shard of planShards(fleet, options)) {
     const invocations = SECONDS_PER_MONTH / shard.periodSeconds;
     const waves = Math.ceil(shard.targets.length / concurrency);
-    // A token bucket per environment: after the burst, requests leave at the sustained rate,
-    // so a shard that sends many requests to one origin runs at least this long.
     const requestsByEnvironment = new Map<string, number>();
     let datums = INVOCATION_DATUMS;
     for (const t of shard.targets) {
-      const usage = targets.get(`${t.checkId}\u0000${t.environment}`);
-      if (!usage) continue;
+      const usage = targets.get(key(t.checkId, t.environment));
+      if (!usage || !checks.has(t.checkId)) continue;
       requestsByEnvironment.set(t.environment, (requestsByEnvironment.get(t.environment) ?? 0) + usage.requestsPerRun);
       datums += usage.metricsPerRegion;
     }
+    // A token bucket per environment: after the burst, requests leave at the sustained rate,
+    // so a shard that sends many requests to one origin runs at least this long.
     let rateLimitFloorMs = 0;
     for (const [environment, requests] of requestsByEnvironment) {
       const limit = rateLimitFor(fleet, environment);
@@ -231,22 +268,25 @@ export function measureFleetUsage(
     // The probe stops starting checks at the period's end (they are reported skipped), so no
     // invocation is billed for longer than its period.
     const durationMs = Math.min(neededMs, shard.periodSeconds * 1000);
+    const memoryMb = a.memoryMb ?? probeMemoryMb(shard.targets.length);
     const putMetricDataPerInvocation = Math.ceil(datums / MAX_DATUMS_PER_PUT);
-    const gbSeconds = invocations * (durationMs / 1000) * (a.memoryMb / 1024);
+    const gbSeconds = invocations * (durationMs / 1000) * (memoryMb / 1024);
     shards.push({
       id: shard.id,
       region: shard.region,
       periodSeconds: shard.periodSeconds,
       targets: shard.targets.length,
+      memoryMb,
       invocationsPerMonth: invocations,
       durationMs,
       rateLimitFloorMs: Math.ceil(rateLimitFloorMs),
       rateLimited: rateLimitFloorMs > waves * a.avgCheckMs,
       overrunsPeriod: neededMs > shard.periodSeconds * 1000,
       putMetricDataPerInvocation,
+      gbSecondsPerMonth: gbSeconds,
     });
     for (const t of shard.targets) {
-      const usage = targets.get(`${t.checkId}\u0000${t.environment}`);
+      const usage = targets.get(key(t.checkId, t.environment));
       if (!usage) continue;
       // The invocation's platform and summary lines are shared by the shard's targets.
       usage.logBytesPerMonth += (invocations * (a.invocationLogBytes + a.platformLogBytes)) / shard.targets.length;
@@ -261,14 +301,33 @@ export function measureFleetUsage(
     const perMonth = t.runsPerRegion * t.regions.length * t.requestsPerRun;
     trafficByEnvironment.set(t.environment, (trafficByEnvironment.get(t.environment) ?? 0) + perMonth);
   }
+
+  const services = [...new Set(fleet.checks.map((c) => c.service))].map((service) => {
+    const own = [...targets.values()].filter((t) => t.service === service);
+    const critical = own.filter((t) => t.critical);
+    const members = (critical.length > 0 ? critical : own).length;
+    // A composite rule names at most 100 alarms: larger services get parts under the service alarm.
+    return { service, compositeAlarms: members > MAX_ALARMS_PER_COMPOSITE ? 1 + Math.ceil(members / MAX_ALARMS_PER_COMPOSITE) : 1 };
+  });
+
+  const all = [...targets.values()];
+  // A target's row graphs Success and Duration p50 and p95 per region, and CertDaysRemaining
+  // when it sees certificates; the overview graphs the fleet-health metrics of each region.
+  const rowMetrics = (plan: TargetPlan): number => plan.regions.length * (3 + (plan.policy.certificate ? 1 : 0));
+  const pages = packTargets(plans, ALARM_STACK_LIMITS).flatMap((pack) => chunk(pack, TARGETS_PER_DASHBOARD_PAGE));
+  const shardRegionCount = new Set(shards.map((s) => s.region)).size;
+  const dashboardMetrics = [FLEET_HEALTH_METRICS_PER_REGION * shardRegionCount, ...pages.map((page) => page.reduce((n, p) => n + rowMetrics(p), 0))];
+
   const secretNames = new Set<string>();
   collectSecretNames(fleet, secretNames);
+  const notify = needsNotifyFunction(fleet);
+  const shardRegions = new Set(shards.map((s) => s.region));
 
   return {
     assumptions: a,
-    regions: [...regionSet],
+    regions: fleet.regions.filter((r) => shardRegions.has(r)),
     concurrency,
-    targets: [...targets.values()],
+    targets: all,
     shards,
     environments: [...trafficByEnvironment].map(([environment, requestsPerMonth]) => ({
       environment,
@@ -276,8 +335,11 @@ export function measureFleetUsage(
       requestsPerMonth,
       requestsPerMinute: requestsPerMonth / (SECONDS_PER_MONTH / 60),
     })),
-    servicesWithCriticalChecks: [...new Set(fleet.checks.filter((c) => c.severity === 'critical').map((c) => c.service))],
+    services,
+    dashboardMetrics,
+    deadLetterAlarms: notify ? 2 : 1,
+    kmsKeys: 1,
     secretNames: [...secretNames].sort(),
-    hasNotifyFunction: hasNotifyFunction(fleet),
+    hasNotifyFunction: notify,
   };
 }

@@ -120,6 +120,15 @@ export const PRICES = {
     source: `${CLOUDWATCH}: Logs, archive storage (charged on compressed size)`,
     confirmed: false,
   },
+  kmsKey: {
+    usd: 1,
+    per: 1,
+    unit: 'key-month',
+    counts: 'keys',
+    source: 'aws.amazon.com/kms/pricing (customer managed key)',
+    confirmed: false,
+    note: 'each yearly rotation adds $1 a month for the first two rotations; requests are negligible (one per notification)',
+  },
   snsPublish: {
     usd: 0,
     per: 1,

@@ -12,8 +12,11 @@ function line(estimate: CostEstimate, id: string) {
   return found;
 }
 
-// Figures worked out by hand (730-hour month = 2,628,000 s; 256 MB; 500 ms per check;
-// 200 ms per invocation; log lines 1,500 B per result + 400 B per request + 800 B per invocation).
+// Figures worked out by hand (730-hour month = 2,628,000 s; a 1-check shard's function has
+// 256 + 16 MB rounded up to 320 MB; 500 ms per check; 200 ms per invocation; log lines 1,500 B
+// per result + 400 B per request + 800 B per invocation). Every fleet also has one composite per
+// service ($0.50), the topics' dead-letter alarm ($0.10), the topic key ($1) and two dashboards
+// (overview + one page of checks, $6).
 interface Scenario {
   name: string;
   fleet: Fleet;
@@ -30,8 +33,8 @@ const scenarios: Scenario[] = [
     quantities: {
       // 2,628,000 s ÷ 300 s
       'lambda-requests': 8760,
-      // 8,760 × 0.7 s × 0.25 GB
-      'lambda-compute': 1533,
+      // 8,760 × 0.7 s × 0.3125 GB
+      'lambda-compute': 1916.25,
       'eventbridge-rules': 1,
       // Success, Duration, Degraded + ChecksRun, ChecksSkipped, PublishFailures
       'custom-metrics': 6,
@@ -40,24 +43,29 @@ const scenarios: Scenario[] = [
       'alarms-latency': 0,
       'alarms-certificate': 0,
       'alarms-heartbeat': 1,
-      'alarms-composite': 0,
-      dashboard: 1,
+      'alarms-dead-letter': 1,
+      'alarms-composite': 1,
+      dashboards: 2,
+      'kms-key': 1,
       // 8,760 × (1,500 + 400 + 800) B
       'log-ingestion': 0.023652,
     },
     monthly: {
       'lambda-requests': 0.001752,
-      'lambda-compute': 0.0204401,
+      'lambda-compute': 0.0255501,
       'custom-metrics': 1.8,
       'put-metric-data': 0.0876,
       'alarms-availability': 0.1,
       'alarms-heartbeat': 0.1,
-      dashboard: 3,
+      'alarms-dead-letter': 0.1,
+      'alarms-composite': 0.5,
+      dashboards: 6,
+      'kms-key': 1,
       'log-ingestion': 0.011826,
       // 0.023652 GB × 30 days ÷ 30.4167 days × $0.03
       'log-storage': 0.00069983,
     },
-    total: 5.1223179,
+    total: 9.727428,
     synthetics: { canaries: 1, runs: 8760, usd: 10.512 },
   },
   {
@@ -68,7 +76,7 @@ const scenarios: Scenario[] = [
     }),
     quantities: {
       'lambda-requests': 131_400,
-      'lambda-compute': 22_995,
+      'lambda-compute': 28_743.75,
       'eventbridge-rules': 3,
       // (3 + CertDaysRemaining) × 3 regions + 3 × 3 fleet-health
       'custom-metrics': 21,
@@ -82,7 +90,7 @@ const scenarios: Scenario[] = [
     },
     monthly: {
       'lambda-requests': 0.02628,
-      'lambda-compute': 0.3066015,
+      'lambda-compute': 0.3832519,
       'custom-metrics': 6.3,
       'put-metric-data': 1.314,
       'alarms-availability': 0.3,
@@ -92,7 +100,7 @@ const scenarios: Scenario[] = [
       'alarms-composite': 0.5,
       'log-ingestion': 0.17739,
     },
-    total: 13.1347691,
+    total: 17.3114195,
     // 43,800 runs a region × 3 regions × $0.0012
     synthetics: { canaries: 3, runs: 131_400, usd: 157.68 },
   },
@@ -101,7 +109,7 @@ const scenarios: Scenario[] = [
     fleet: fleetOf([httpCheck('health', { schedule: '5m', detailedTimings: true })]),
     quantities: { 'custom-metrics': 11, 'put-metric-data': 8760 },
     monthly: { 'custom-metrics': 3.3 },
-    total: 6.6223179,
+    total: 11.227428,
     synthetics: { canaries: 1, runs: 8760, usd: 10.512 },
   },
   {
@@ -167,17 +175,25 @@ describe('free tier', () => {
     const remaining = free.lines.filter((l) => l.monthlyUsd > 0).map((l) => [l.id, l.monthlyUsd]);
     // The availability alarm is metric math: the free alarm metrics only cover alarms that
     // list a metric directly (the heartbeat here).
-    expect(remaining).toEqual([['alarms-availability', 0.1]]);
+    expect(remaining).toEqual([
+      ['alarms-availability', 0.1],
+      ['alarms-composite', 0.5],
+      ['kms-key', 1],
+    ]);
     expect(line(free, 'alarms-heartbeat').freeQuantity).toBe(1);
-    expect(line(free, 'dashboard').freeQuantity).toBe(1);
+    expect(line(free, 'alarms-dead-letter').freeQuantity).toBe(1);
+    // Both dashboards graph 3 metrics: within the free tier's 3 dashboards of up to 50.
+    expect(line(free, 'dashboards').freeQuantity).toBe(2);
   });
 
   it('takes 10 metrics off the first tier only', () => {
     const fleet = fleetOf(manyChecks(500, { schedule: '5m', detailedTimings: true }), { regions: ['us-east-1', 'eu-west-1', 'eu-central-1'] });
     const free = estimateFleetCost(fleet, { freeTier: true });
     expect(line(free, 'custom-metrics').monthlyUsd).toBeCloseTo(3200.9 - 3, 6);
-    // A dashboard graphing more than 50 metrics is outside the free tier.
-    expect(line(free, 'dashboard').monthlyUsd).toBe(3);
+    // Only the overview (9 fleet-health metrics) graphs fewer than 50 metrics; every page of
+    // 40 checks × 3 regions × 3 series is outside the free tier.
+    expect(line(free, 'dashboards').freeQuantity).toBe(1);
+    expect(line(free, 'dashboards').monthlyUsd).toBe(3 * (line(free, 'dashboards').quantity - 1));
   });
 });
 
@@ -228,7 +244,7 @@ describe('Lambda duration, shards and rate limits', () => {
   it('bills a shard at least as long as its rate limit makes it run', () => {
     // 25 checks against one environment in one shard: 5 go in the burst, 20 more at 5/s = 4 s,
     // plus the last check's 500 ms and the 200 ms invocation overhead.
-    const estimate = estimateFleetCost(fleetOf(manyChecks(25, { schedule: '1m' })), { assumptions: { maxChecksPerShard: 25 } });
+    const estimate = estimateFleetCost(fleetOf(manyChecks(25, { schedule: '1m' })), { assumptions: { maxChecksPerShard: 25, memoryMb: 256 } });
     expect(estimate.counts.shards).toBe(1);
     expect(line(estimate, 'lambda-compute').quantity).toBeCloseTo(43_800 * 4.7 * 0.25, 6);
     expect(estimate.warnings).toEqual([]);
@@ -237,14 +253,31 @@ describe('Lambda duration, shards and rate limits', () => {
   it('uses concurrency when the rate limit is not the bottleneck', () => {
     const fleet = fleetOf(manyChecks(16, { schedule: '1m' }), { defaults: { rateLimit: { requestsPerSecond: 100, burst: 100 } } });
     // ⌈16 ÷ 8⌉ waves × 500 ms + 200 ms
-    expect(line(estimateFleetCost(fleet), 'lambda-compute').quantity).toBeCloseTo(43_800 * 1.2 * 0.25, 6);
+    expect(line(estimateFleetCost(fleet, { assumptions: { memoryMb: 256 } }), 'lambda-compute').quantity).toBeCloseTo(43_800 * 1.2 * 0.25, 6);
   });
 
   it('warns when a shard cannot fit its period and bills no more than the period', () => {
     const fleet = fleetOf(manyChecks(20, { schedule: '1m' }), { defaults: { rateLimit: { requestsPerSecond: 0.1, burst: 1 } } });
-    const estimate = estimateFleetCost(fleet, { assumptions: { maxChecksPerShard: 20 } });
+    const estimate = estimateFleetCost(fleet, { assumptions: { maxChecksPerShard: 20, memoryMb: 256 } });
     expect(estimate.warnings.join('\n')).toMatch(/shard us-east-1-1m-0: 20 checks need longer than the 60 s period/);
     expect(line(estimate, 'lambda-compute').quantity).toBeCloseTo(43_800 * 60 * 0.25, 6);
+  });
+
+  it('sizes each shard function as the CDK app does unless --memory-mb is given', () => {
+    const cases: [number, number][] = [
+      // 256 + 16 × checks, rounded up to 64 MB, at most 1769 MB
+      [1, 320],
+      [8, 384],
+      [25, 704],
+      [100, 1769],
+    ];
+    for (const [checks, memoryMb] of cases) {
+      const fleet = fleetOf(manyChecks(checks, { schedule: '1h' }), { defaults: { rateLimit: { requestsPerSecond: 1000, burst: 1000 } } });
+      const estimate = estimateFleetCost(fleet, { assumptions: { maxChecksPerShard: 100 } });
+      const seconds = (200 + Math.ceil(checks / 8) * 500) / 1000;
+      expect(line(estimate, 'lambda-compute').quantity, `${checks} checks`).toBeCloseTo(730 * seconds * (memoryMb / 1024), 6);
+      expect(line(estimate, 'lambda-compute').item).toContain(`${memoryMb} MB`);
+    }
   });
 
   it('follows --memory-mb and --avg-check-ms', () => {
@@ -272,8 +305,8 @@ describe('secrets, notify and traffic', () => {
     expect(line(estimate, 'secrets').monthlyUsd).toBeCloseTo(0.8, 9);
     // 2 secrets × 2 regions × (43,800 min ÷ 5 min)
     expect(line(estimate, 'secret-api-calls').quantity).toBe(35_040);
-    // A webhook means a notify function, whose dead-letter queue has an alarm.
-    expect(line(estimate, 'alarm-dlq').quantity).toBe(1);
+    // A webhook means a notify function, whose dead-letter queue has an alarm of its own.
+    expect(line(estimate, 'alarms-dead-letter').quantity).toBe(2);
   });
 
   it('shows the synthetic traffic each environment receives beside its rate limit', () => {

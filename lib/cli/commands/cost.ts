@@ -39,7 +39,8 @@ Options:
       --json                   Print the estimate as JSON (every line, count and assumption)
       --free-tier              Apply the monthly free tiers of Lambda, CloudWatch and Synthetics
                                (off by default: an account's free tier is shared with everything else)
-      --memory-mb N            Memory of each probe function in MB, 128-10240 (default ${DEFAULT_ASSUMPTIONS.memoryMb})
+      --memory-mb N            Memory of every probe function in MB, 128-10240 (default: per shard, as the
+                               CDK app sizes it: 256 MB + 16 MB per check, in 64 MB steps, at most 1769)
       --avg-check-ms N         Average duration of one check in ms, network included (default ${DEFAULT_ASSUMPTIONS.avgCheckMs})
       --max-checks-per-shard N Checks per Lambda invocation, as given to the CDK app (default: the planner's)
       --log-retention-days N   Retention of the probe log groups in days (default ${DEFAULT_ASSUMPTIONS.logRetentionDays})
