@@ -2,8 +2,7 @@
 // metrics to the home region. Nothing is built at import time; the first invocation builds
 // the fleet, clients and secret cache, and later invocations of the container reuse them.
 import type { Context } from 'aws-lambda';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { PlannedCheck, RateLimiterRegistry, RequestLogSink, RunOptions } from '../runner/api.js';
 import type { CheckResult } from '../model/result.js';
 import { resolveSettings } from '../config/resolve.js';
@@ -89,15 +88,23 @@ export function createProbeHandler(deps: ProbeHandlerDeps = {}): (event: unknown
     const secrets =
       deps.secrets ??
       new SecretsManagerProvider({
-        // Built on the first secret lookup: shards without secrets never pay for the client.
-        client: () => new SecretsManagerClient({ region, ...(secretsEndpoint ? { endpoint: secretsEndpoint } : {}) }),
+        // Built on the first secret lookup: shards without secrets never load that SDK client.
+        client: async () => {
+          const { SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
+          return new SecretsManagerClient({ region, ...(secretsEndpoint ? { endpoint: secretsEndpoint } : {}) });
+        },
         redactor,
       });
     const cloudWatchEndpoint = env[CLOUDWATCH_ENDPOINT_ENV];
+    // The SDK loads here, on the first invocation, not at module initialisation.
     const cloudWatch =
       deps.cloudWatch ??
       // maxAttempts 1: publishMetrics owns retries, so nothing is retried behind its back.
-      new CloudWatchClient({ region: fleet.homeRegion, maxAttempts: 1, ...(cloudWatchEndpoint ? { endpoint: cloudWatchEndpoint } : {}) });
+      new (await import('@aws-sdk/client-cloudwatch')).CloudWatchClient({
+        region: fleet.homeRegion,
+        maxAttempts: 1,
+        ...(cloudWatchEndpoint ? { endpoint: cloudWatchEndpoint } : {}),
+      });
     const runPlan = deps.runPlan ?? (await import('../runner/runPlan.js')).runPlan;
     return { fleet, redactor, secrets, cloudWatch, runPlan };
   };

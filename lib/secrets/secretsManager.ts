@@ -1,6 +1,5 @@
 // Resolves `secret('name')` from AWS Secrets Manager, once per container per TTL.
 // Values go into the Redactor the moment they arrive; errors name the secret, never a value.
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretError } from './secrets.js';
 import type { Redactor, SecretProvider } from './secrets.js';
@@ -8,12 +7,14 @@ import type { Redactor, SecretProvider } from './secrets.js';
 export const DEFAULT_SECRET_TTL_MS = 5 * 60_000;
 
 export interface SecretsManagerProviderOptions {
-  /** Created on first use when it is a function: a container that needs no secret never builds a client. */
-  client: Pick<SecretsManagerClient, 'send'> | (() => Pick<SecretsManagerClient, 'send'>);
+  /** Created on first use when it is a function: a container that needs no secret never loads the SDK. */
+  client: SecretsClient | (() => SecretsClient | Promise<SecretsClient>);
   redactor?: Redactor;
   ttlMs?: number;
   now?: () => number;
 }
+
+type SecretsClient = Pick<SecretsManagerClient, 'send'>;
 
 interface CacheEntry {
   expires: number;
@@ -25,7 +26,7 @@ const RETRYABLE_CODES = new Set(['ThrottlingException', 'InternalServiceError', 
 /** `name` is a secret name or ARN, in the region of the client (the probe's own region). */
 export class SecretsManagerProvider implements SecretProvider {
   private readonly cache = new Map<string, CacheEntry>();
-  private client: Pick<SecretsManagerClient, 'send'> | null = null;
+  private client: Promise<SecretsClient> | null = null;
 
   constructor(private readonly options: SecretsManagerProviderOptions) {}
 
@@ -43,10 +44,10 @@ export class SecretsManagerProvider implements SecretProvider {
     return value;
   }
 
-  private getClient(): Pick<SecretsManagerClient, 'send'> {
+  private getClient(): Promise<SecretsClient> {
     if (!this.client) {
       const { client } = this.options;
-      this.client = typeof client === 'function' ? client() : client;
+      this.client = Promise.resolve(typeof client === 'function' ? client() : client);
     }
     return this.client;
   }
@@ -54,7 +55,8 @@ export class SecretsManagerProvider implements SecretProvider {
   private async fetch(name: string): Promise<string> {
     let text: string | undefined;
     try {
-      const answer = await this.getClient().send(new GetSecretValueCommand({ SecretId: name }));
+      const { GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+      const answer = await (await this.getClient()).send(new GetSecretValueCommand({ SecretId: name }));
       text = answer.SecretString;
     } catch (error) {
       const shape = error as { name?: string; $metadata?: { httpStatusCode?: number } };

@@ -2,7 +2,6 @@
 // only retries (the client must be built with maxAttempts: 1), so a datum is sent again
 // only after an answer that says it was not taken. Whatever is still unpublished at the
 // end is written to stdout as EMF, so CloudWatch Logs extracts it in the probe's region.
-import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { batchDatums, PUT_METRIC_DATA_LIMITS } from './batch.js';
 import type { BatchLimits } from './batch.js';
@@ -74,6 +73,8 @@ export async function publishMetrics(request: PublishRequest): Promise<PublishOu
     error: null,
   };
   const unpublished: MetricDatum[] = [];
+  // Loaded on first use, not at import: a Lambda cold start should not pay for the SDK before it needs it.
+  const { PutMetricDataCommand } = await import('@aws-sdk/client-cloudwatch');
 
   for (const batch of batches) {
     let failure: PublishError | null = null;
