@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { smallFleet, synth } from './synth.js';
+
+interface Widget {
+  type: string;
+  properties: { title?: string; markdown?: string; view?: string; region?: string; metrics?: unknown[][]; alarms?: string[]; annotations?: unknown };
+}
+
+/** The dashboard's widgets, with CloudFormation tokens (region, account) replaced by `TOKEN`. */
+function widgetsOf(template: { findResources(type: string): Record<string, unknown> }, name: string): Widget[] {
+  const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard')) as { Properties: { DashboardName: string; DashboardBody: unknown } }[];
+  const found = dashboards.find((d) => d.Properties.DashboardName === name);
+  expect(found, name).toBeDefined();
+  const body = found!.Properties.DashboardBody as string | { 'Fn::Join': [string, unknown[]] };
+  const text = typeof body === 'string' ? body : body['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : 'TOKEN')).join('');
+  return (JSON.parse(text) as { widgets: Widget[] }).widgets;
+}
+
+const byTitle = (widgets: Widget[], title: string): Widget => {
+  const widget = widgets.find((w) => w.properties.title === title);
+  expect(widget, `widget "${title}" in ${widgets.map((w) => w.properties.title).join(' | ')}`).toBeDefined();
+  return widget!;
+};
+
+describe('dashboards', () => {
+  const s = synth(smallFleet());
+
+  it('overview: fleet health row, services and heartbeats status, per-service availability alarms', () => {
+    const widgets = widgetsOf(s.template(s.fleet.servicesStack), 'probe-fleet-shop');
+    const metricNames = (w: Widget) => w.properties.metrics?.map((m) => m[1]);
+    expect(metricNames(byTitle(widgets, 'Fleet health: checks run (heartbeat)'))).toEqual(['ChecksRun', 'ChecksRun', 'ChecksRun']);
+    expect(metricNames(byTitle(widgets, 'Checks skipped (deadline)'))).toEqual(['ChecksSkipped', 'ChecksSkipped', 'ChecksSkipped']);
+    const failures = byTitle(widgets, 'Publish failures (EMF, probe region)');
+    // EMF lands in each probe's own region: the metric is read there, not at home.
+    expect(failures.properties.metrics?.map((m) => (m[m.length - 1] as { region?: string }).region)).toEqual(['eu-west-1', 'us-east-1', 'ap-southeast-1']);
+    const status = byTitle(widgets, 'Services and heartbeats');
+    expect(status.type).toBe('alarm');
+    expect(status.properties.alarms?.length).toBe(2 + 3);
+    expect(status.properties.alarms?.join(' ')).toContain('alarm:probe-fleet/shop/heartbeat/us-east-1');
+    expect(byTitle(widgets, 'checkout: availability').properties.alarms?.join(' ')).toContain('alarm:probe-fleet/shop/availability/checkout-health');
+    expect(byTitle(widgets, 'catalog: availability').properties.alarms).toHaveLength(2);
+  });
+
+  it('check pages: availability per region, duration p50/p95 per region, certificate days', () => {
+    const widgets = widgetsOf(s.template(s.fleet.alarmStacks[0]!), 'probe-fleet-shop-checks-1');
+    const availability = byTitle(widgets, 'Check checkout-health: availability');
+    expect(availability.properties.metrics?.map((m) => [m[1], m[3], m[7]])).toEqual([
+      ['Success', 'checkout-health', 'eu-west-1'],
+      ['Success', 'checkout-health', 'us-east-1'],
+      ['Success', 'checkout-health', 'ap-southeast-1'],
+    ]);
+    const duration = byTitle(widgets, 'Check checkout-health: duration p50/p95 (ms)');
+    expect(duration.properties.metrics?.map((m) => (m[8] as { stat: string }).stat)).toEqual(['p50', 'p95', 'p50', 'p95', 'p50', 'p95']);
+    expect(JSON.stringify(duration.properties.annotations)).toContain('"value":1500');
+    expect(byTitle(widgets, 'Check checkout-health: certificate days').properties.view).toBe('singleValue');
+    expect(widgets.find((w) => w.properties.title === 'DB port: certificate days')).toBeUndefined();
+  });
+});

@@ -1,0 +1,90 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { NOTIFY_RETRY_ATTEMPTS } from '../../lib/infra/notifyFunction.js';
+import { iamStatements, smallFleet, synth } from './synth.js';
+
+const s = synth(smallFleet());
+const home = s.template(s.fleet.homeStack);
+
+describe('on-call topics', () => {
+  it('encrypts both topics with a rotating customer key that CloudWatch and SNS may use', () => {
+    home.resourceCountIs('AWS::KMS::Key', 1);
+    home.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Sid: 'AllowCloudWatchAlarmsToPublish', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] }),
+          Match.objectLike({ Sid: 'AllowSnsToDeliver', Principal: { Service: 'sns.amazonaws.com' } }),
+        ]),
+      },
+    });
+    for (const route of ['pager', 'chat']) {
+      home.hasResourceProperties('AWS::SNS::Topic', { TopicName: `probe-fleet-shop-${route}`, KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TopicKey'), 'Arn'] } });
+    }
+  });
+
+  it('enforces SSL on publishing by topic policy', () => {
+    home.resourceCountIs('AWS::SNS::TopicPolicy', 2);
+    home.allResourcesProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+
+  it('subscribes email and HTTPS endpoints with a redrive queue, and Slack channels through AWS Chatbot', () => {
+    home.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'sre@example.com',
+      TopicArn: { Ref: Match.stringLikeRegexp('^ChatTopic') },
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SubscriptionDeadLetters'), 'Arn'] } },
+    });
+    home.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'https',
+      Endpoint: 'https://events.pagerduty.com/integration/abc/enqueue',
+      TopicArn: { Ref: Match.stringLikeRegexp('^PagerTopic') },
+      RedrivePolicy: Match.anyValue(),
+    });
+    home.hasResourceProperties('AWS::Chatbot::SlackChannelConfiguration', {
+      SlackWorkspaceId: 'T0001',
+      SlackChannelId: 'C0001',
+      SnsTopicArns: [{ Ref: Match.stringLikeRegexp('^ChatTopic') }],
+    });
+    home.hasResourceProperties('AWS::SQS::Queue', { QueueName: 'probe-fleet-shop-subscription-dead-letters', SqsManagedSseEnabled: true });
+    home.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'probe-fleet/shop/heartbeat/subscription-dead-letters', MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 0 });
+  });
+});
+
+describe('notify function', () => {
+  it('is subscribed to both topics, retries twice, then lands in an encrypted dead-letter queue whose depth pages', () => {
+    home.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'probe-fleet-shop-notify',
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Environment: { Variables: { PROBE_FLEET_PAGER_TOPIC_ARN: { Ref: Match.stringLikeRegexp('^PagerTopic') }, PROBE_FLEET_CHAT_TOPIC_ARN: { Ref: Match.stringLikeRegexp('^ChatTopic') } } },
+    });
+    home.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      MaximumRetryAttempts: NOTIFY_RETRY_ATTEMPTS,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^NotifyDeadLetters'), 'Arn'] } } },
+    });
+    home.hasResourceProperties('AWS::SQS::Queue', { QueueName: 'probe-fleet-shop-notify-dead-letters', SqsManagedSseEnabled: true });
+    for (const topic of ['^PagerTopic', '^ChatTopic']) {
+      home.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'lambda', TopicArn: { Ref: Match.stringLikeRegexp(topic) }, RedrivePolicy: Match.anyValue() });
+    }
+    const alarm = Object.values(home.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: 'probe-fleet/shop/heartbeat/notify-dead-letters' } }))[0] as { Properties: Record<string, unknown> };
+    expect(alarm.Properties).toMatchObject({ ComparisonOperator: 'GreaterThanThreshold', Threshold: 0, TreatMissingData: 'notBreaching', DatapointsToAlarm: 1 });
+    expect(JSON.stringify(alarm.Properties.AlarmActions)).toContain('PagerTopic');
+  });
+
+  it('reads exactly the delivery secrets', () => {
+    const statement = iamStatements(home).find((st) => st.Action === 'secretsmanager:GetSecretValue');
+    expect(JSON.stringify(statement?.Resource).match(/secret:[^"]+/g)).toEqual(['secret:pd/routing-key-??????', 'secret:teams/webhook-??????']);
+  });
+
+  it('is not deployed when no route asks for webhooks or PagerDuty', () => {
+    const plain = synth(smallFleet({ alerting: { chat: { emails: ['a@example.com'] } } }));
+    const t = plain.template(plain.fleet.homeStack);
+    t.resourcePropertiesCountIs('AWS::Lambda::Function', { FunctionName: 'probe-fleet-shop-notify' }, 0);
+    t.resourceCountIs('AWS::SNS::Subscription', 1);
+    t.resourceCountIs('AWS::Chatbot::SlackChannelConfiguration', 0);
+    expect(plain.fleet.notify).toBeUndefined();
+  });
+});
