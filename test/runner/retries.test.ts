@@ -1,5 +1,6 @@
 // Retries with backoff, `onlyOn`, attempts and flaky results.
 import { describe, it, expect, afterAll, beforeAll } from 'vitest';
+import type { HttpCheck } from '../../lib/model/fleet.js';
 import { runCheck } from '../../lib/runner/runCheck.js';
 import { startHttpServer } from '../support/servers.js';
 import type { StartedHttpServer } from '../support/servers.js';
@@ -34,7 +35,7 @@ afterAll(async () => {
   await server.close();
 });
 
-async function run(path: string, retries: Parameters<typeof httpCheck>[1]['retries'], override?: { count?: number; onlyOn?: 'network' | 'any'; backoffMs?: number }) {
+async function run(path: string, retries: HttpCheck['retries'], override?: { count?: number; onlyOn?: 'network' | 'any'; backoffMs?: number }) {
   const check = httpCheck(path, { retries, timeoutMs: 1000 });
   const fleet = fleetOf([check], { prod: { baseUrl: server.url } });
   const options = optionsFor(fleet, override ? { retriesOverride: override } : {});

@@ -9,13 +9,13 @@ export interface StartedHttpServer {
   url: string;
   port: number;
   server: http.Server;
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 export interface StartedTcpServer {
   port: number;
   server: net.Server;
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 const HOST = '127.0.0.1';
