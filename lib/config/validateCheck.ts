@@ -160,12 +160,14 @@ export function validateCheck(c: Collector, path: string, value: unknown, facts:
   validateSchedule(c, at(path, 'schedule'), check.schedule);
 
   const regions = c.array(at(path, 'regions'), check.regions, false, 'a non-empty array of regions', true);
+  const checkRegions = new Set<string>();
   regions?.forEach((region, i) => {
     const regionPath = at(at(path, 'regions'), i);
     const name = c.matching(regionPath, region, true, REGION, 'an AWS region like eu-west-1');
-    if (name !== undefined && facts.regions !== null && !facts.regions.has(name)) {
-      c.report(regionPath, `one of the fleet's regions (${[...facts.regions].join(', ')})`, describeReceived(name));
-    }
+    if (name === undefined) return;
+    if (checkRegions.has(name)) c.report(regionPath, 'each region once', describeReceived(name), 'duplicate region');
+    else if (facts.regions !== null && !facts.regions.has(name)) c.report(regionPath, `one of the fleet's regions (${[...facts.regions].join(', ')})`, describeReceived(name));
+    checkRegions.add(name);
   });
 
   const targets: TargetEnvironment[] = [];
@@ -177,7 +179,8 @@ export function validateCheck(c: Collector, path: string, value: unknown, facts:
       if (name === undefined) return;
       const target = facts.environments.get(name);
       if (target === undefined) c.report(environmentPath, `one of the fleet's environments (${[...facts.environments.keys()].join(', ') || 'none'})`, describeReceived(name));
-      else if (!targets.includes(target)) targets.push(target);
+      else if (targets.includes(target)) c.report(environmentPath, 'each environment once', describeReceived(name), 'duplicate environment');
+      else targets.push(target);
     });
   } else {
     targets.push(...facts.environments.values());
@@ -199,7 +202,7 @@ export function validateCheck(c: Collector, path: string, value: unknown, facts:
   }
   c.boolean(at(path, 'detailedTimings'), check.detailedTimings);
   validateCaCertificates(c, at(path, 'caCertificates'), check.caCertificates);
-  const regionCount = regions?.length ?? facts.regions?.size;
+  const regionCount = regions === undefined ? facts.regions?.size : checkRegions.size;
   validateAlarmPolicy(c, at(path, 'alarm'), check.alarm, regionCount, facts.policy);
 
   const scope = { environments: targets, forbidden: facts.forbidden };

@@ -112,6 +112,8 @@ const cases: Case[] = [
   // References between parts of the fleet.
   { name: 'unknown environment', mutate: (f) => { f.checks[2].environments[1] = 'staging'; }, path: 'checks[2].environments[1]', message: /expected one of the fleet's environments \(prod, prod-us, sandbox\), received "staging"/ },
   { name: 'region outside the fleet', mutate: (f) => { f.checks[2].regions[0] = 'ap-south-1'; }, path: 'checks[2].regions[0]', message: /expected one of the fleet's regions \(eu-west-1, us-east-1\), received "ap-south-1"/ },
+  { name: 'region listed twice in a check', mutate: (f) => { f.checks[2].regions.push('eu-west-1'); }, path: 'checks[2].regions[1]', message: /^duplicate region: expected each region once, received "eu-west-1"$/ },
+  { name: 'environment listed twice in a check', mutate: (f) => { f.checks[2].environments.push('prod'); }, path: 'checks[2].environments[2]', message: /^duplicate environment/ },
   { name: 'malformed region', mutate: (f) => { f.regions[1] = 'US-EAST-1'; }, path: 'regions[1]', message: /expected an AWS region like eu-west-1, received "US-EAST-1"/ },
   { name: 'malformed home region', mutate: (f) => { f.homeRegion = 'europe'; }, path: 'homeRegion', message: /AWS region/ },
   { name: 'duplicate region', mutate: (f) => { f.regions.push('eu-west-1'); }, path: 'regions[2]', message: /duplicate region/ },
