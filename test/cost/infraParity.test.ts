@@ -1,6 +1,6 @@
 // The estimate prices what `cdk deploy` creates: synthesize the CDK app for a few fleets and
 // count, in the templates, every resource the estimate charges for.
-import { App, Stack } from 'aws-cdk-lib';
+import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { ProbeFleet } from '../../lib/infra/index.js';
@@ -27,8 +27,9 @@ function countDeployed(fleet: Fleet): Counted {
   const app = new App();
   const probeFleet = new ProbeFleet(app, 'Fleet', { fleet, bundling: 'skip' });
   const counted: Counted = { alarmMetrics: 0, composites: 0, dashboards: 0, rules: 0, kmsKeys: 0, probeMemory: [] };
-  for (const stack of probeFleet.stacks as Stack[]) {
-    const resources = Object.values(Template.fromStack(stack).toJSON().Resources ?? {}) as Resource[];
+  for (const stack of probeFleet.stacks) {
+    const template = Template.fromStack(stack).toJSON() as { Resources?: Record<string, Resource> };
+    const resources = Object.values(template.Resources ?? {});
     for (const r of resources) {
       const p = r.Properties ?? {};
       if (r.Type === 'AWS::CloudWatch::Alarm') {
