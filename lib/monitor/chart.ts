@@ -10,11 +10,11 @@ export function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
-/** A round axis maximum above `value`: 1, 2, 5 × 10^n. */
+/** A round axis maximum at or above `value`: 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^n. */
 export function niceCeiling(value: number): number {
   if (value <= 0) return 1;
   const power = 10 ** Math.floor(Math.log10(value));
-  for (const step of [1, 2, 5, 10]) if (step * power >= value) return step * power;
+  for (const step of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (step * power >= value) return Math.round(step * power * 1000) / 1000;
   return 10 * power;
 }
 
@@ -26,10 +26,9 @@ export function latencyChartSvg(series: readonly LatencyBucket[], options: { lab
   const innerW = W - PAD.left - PAD.right;
   const innerH = H - PAD.top - PAD.bottom;
   if (series.length === 0) {
-    return `<svg class="chart" viewBox="0 0 ${W} ${H}" role="img" aria-label="${escapeHtml(options.label)}: no passing runs yet"><text x="${W / 2}" y="${H / 2}" text-anchor="middle" class="chart-empty">No data yet</text></svg>`;
+    return `<svg class="chart" viewBox="0 0 ${W} ${H}" role="img" aria-label="${escapeHtml(options.label)}: no passing runs yet"><text x="${W / 2}" y="${H / 2}" text-anchor="middle" class="chart-empty">No passing runs to chart yet</text></svg>`;
   }
-  const maxValue = Math.max(...series.map((b) => b.p95), options.thresholdMs ?? 0);
-  const top = niceCeiling(maxValue * 1.1);
+  const top = niceCeiling(Math.max(Math.max(...series.map((b) => b.p95)) * 1.1, (options.thresholdMs ?? 0) * 1.05));
   const t0 = series[0]!.t;
   const t1 = Math.max(series[series.length - 1]!.t, t0 + 1);
   const x = (t: number): number => PAD.left + (series.length === 1 ? innerW / 2 : ((t - t0) / (t1 - t0)) * innerW);

@@ -249,4 +249,8 @@ export class Monitor {
   now(): number {
     return this.clock.now();
   }
+
+  get periodMsOverride(): number | undefined {
+    return this.options.periodMsOverride;
+  }
 }

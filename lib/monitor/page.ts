@@ -45,8 +45,8 @@ function checkCard(c: CheckStatus, now: number, maxMs: number | null): string {
 <p class="meta"><code>${escapeHtml(c.target)}</code> · ${escapeHtml(c.kind)} · ${escapeHtml(c.environment)} · every ${escapeHtml(c.schedule)} · <span class="alarm alarm-${c.alarm}">${ALARM_LABEL[c.alarm] ?? c.alarm}</span></p>
 ${c.state === 'failing' && c.lastRun?.message ? `<p class="reason" role="note">${escapeHtml(c.lastRun.message)}</p>` : ''}
 <dl class="stats">
-<div><dt>Uptime 24 h</dt><dd>${pct(c.uptime24h)}</dd></div>
-<div><dt>Uptime 7 d</dt><dd>${pct(c.uptime7d)}</dd></div>
+<div><dt>Uptime 24&nbsp;h</dt><dd>${pct(c.uptime24h)}</dd></div>
+<div><dt>Uptime 7&nbsp;d</dt><dd>${pct(c.uptime7d)}</dd></div>
 <div><dt>p50 / p95</dt><dd>${c.latency24h ? `${c.latency24h.p50} / ${c.latency24h.p95} ms` : '—'}</dd></div>
 <div><dt>Certificate</dt><dd class="${certClass(c.certDaysRemaining)}">${c.certDaysRemaining === null ? '—' : `${c.certDaysRemaining} days left`}</dd></div>
 </dl>

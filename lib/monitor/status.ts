@@ -62,7 +62,7 @@ function stateOf(t: TargetState): CheckState {
 
 const RANK: Record<CheckState, number> = { failing: 3, degraded: 2, pending: 1, passing: 0 };
 
-export function checkStatus(t: TargetState, now: number): CheckStatus {
+export function checkStatus(t: TargetState, now: number, periodMsOverride?: number): CheckStatus {
   const { check, environment } = t.planned;
   const last = t.history.last;
   const availability = t.trackers.find((x) => x.options.kind === 'availability');
@@ -77,7 +77,7 @@ export function checkStatus(t: TargetState, now: number): CheckStatus {
     owner: check.owner,
     runbook: check.runbook,
     expect: check.expect,
-    schedule: t.schedule,
+    schedule: periodMsOverride === undefined ? t.schedule : `${periodMsOverride} ms (rehearsal)`,
     state: stateOf(t),
     alarm: availability?.state ?? 'INSUFFICIENT_DATA',
     alarms: t.trackers.map((x) => ({ kind: x.options.kind, name: x.name, state: x.state })),
@@ -98,7 +98,7 @@ export function checkStatus(t: TargetState, now: number): CheckStatus {
 
 export function statusSnapshot(monitor: Monitor, fleet: string, location: string): StatusSnapshot {
   const now = monitor.now();
-  const checks = monitor.targets.map((t) => checkStatus(t, now));
+  const checks = monitor.targets.map((t) => checkStatus(t, now, monitor.periodMsOverride));
   const services = new Map<string, CheckStatus[]>();
   for (const c of checks) {
     const list = services.get(c.service);

@@ -1,0 +1,111 @@
+// The status page in a real headless Chromium: it renders every check with its state, a
+// latency chart drawn as SVG paths, certificate days, failures with reasons; it updates live
+// and works from the keyboard. A screenshot is kept in test-artifacts/.
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDemoService } from '../../demo/server.js';
+import type { DemoService } from '../../demo/server.js';
+import type { Fleet } from '../../lib/model/fleet.js';
+import { TEAM, monitorInProcess, tempDir, waitFor, writeFleet } from './support.js';
+import type { InProcessMonitor } from './support.js';
+
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+describe('status page in Chromium', () => {
+  let demo: DemoService;
+  let dir: string;
+  let monitor: InProcessMonitor;
+  let url: string;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    demo = await startDemoService();
+    dir = tempDir('probe-fleet-status-');
+    const https = new URL(demo.httpsUrl);
+    const fleet: Fleet = {
+      name: 'demo',
+      homeRegion: 'eu-west-1',
+      regions: ['eu-west-1'],
+      defaults: { timeoutMs: 900, retries: { count: 0 }, rateLimit: { requestsPerSecond: 50, burst: 20 }, degradedMs: 400, maxMs: 1000 },
+      environments: { local: { baseUrl: demo.baseUrl, caCertificates: [{ file: demo.caFile }] } },
+      checks: [
+        { kind: 'http', id: 'health', name: 'Health endpoint reports ok', service: 'demo-shop', ...TEAM, runbook: 'https://runbooks.example.com/health', expect: 'GET /health answers 200 with {"status":"ok"}.', severity: 'critical', url: '/health', assertions: [{ type: 'status', equals: 200 }, { type: 'json', path: '$.status', equals: 'ok' }] },
+        { kind: 'http', id: 'products', name: 'Product listing returns JSON', service: 'demo-shop', ...TEAM, runbook: 'https://runbooks.example.com/products', expect: 'GET /products?limit=1 answers 200 with one product.', severity: 'critical', url: '/products', query: { limit: 1 }, assertions: [{ type: 'json', path: '$', length: 1 }] },
+        { kind: 'tls', id: 'https-certificate', name: 'HTTPS certificate is valid', service: 'demo-shop', ...TEAM, runbook: 'https://runbooks.example.com/tls', expect: 'A trusted certificate for localhost with 30+ days left.', severity: 'warning', host: https.hostname, port: Number(https.port), minDaysRemaining: 30 },
+        { kind: 'http', id: 'search', name: 'Search answers', service: 'search', owner: 'team-search', rollbackNote: 'Switch search back to the previous index.', runbook: 'https://runbooks.example.com/search', expect: 'GET /search?q=anvil answers 200.', severity: 'warning', url: '/search', query: { q: 'anvil' }, assertions: [{ type: 'status', equals: 200 }] },
+      ],
+    };
+    const config = writeFleet(dir, fleet);
+    monitor = monitorInProcess(['--config', config, '--data', join(dir, 'data'), '--port', '0', '--period', '1s', '--request-log', join(dir, 'requests.jsonl')], {}, dir);
+    url = await monitor.url;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    await waitFor('several results per check', () => (monitor.output().match(/ (PASS|FAIL|SLOW) /g) ?? []).length >= 16);
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    expect(await monitor?.stop()).toBe(0);
+    await demo?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('renders every check, its state, a chart and failure reasons', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme: 'light' });
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
+    await page.goto(`${url}/`);
+    const cards = page.locator('article.card');
+    expect(await cards.count()).toBe(4);
+    expect(await page.locator('#check-health .badge').textContent()).toContain('Passing');
+    expect(await page.locator('#check-search .badge').textContent()).toContain('Failing');
+    expect(await page.locator('#check-search .reason').textContent()).toMatch(/404/);
+    expect(await page.locator('#check-https-certificate .stats').textContent()).toMatch(/\d+ days left/);
+    // A latency chart: an svg with drawn paths for p50 and p95.
+    const d = await page.locator('#check-health svg.chart path.chart-p95').getAttribute('d');
+    expect(d).toMatch(/^M[\d.]+,[\d.]+( L[\d.]+,[\d.]+)+/);
+    expect(await page.locator('#check-health svg.chart').getAttribute('aria-label')).toMatch(/latest p50 \d+ ms, p95 \d+ ms/);
+    expect(await page.locator('h2').allTextContents()).toEqual([expect.stringContaining('demo-shop'), expect.stringContaining('search')]);
+    expect(await page.locator('#overall').textContent()).toMatch(/1 of 4 checks failing/);
+    // Nothing loaded from anywhere but the monitor itself.
+    expect(requests.every((r) => r.startsWith(url))).toBe(true);
+    await page.locator('#failures-search summary').click();
+    expect(await page.locator('#failures-search li').first().textContent()).toMatch(/assertion/);
+    mkdirSync('test-artifacts', { recursive: true });
+    await page.screenshot({ path: 'test-artifacts/status-page.png', fullPage: true });
+    await page.close();
+  });
+
+  it('updates live, announces changes politely, and works from the keyboard', async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 }, colorScheme: 'dark', isMobile: true });
+    await page.goto(`${url}/`);
+    const before = await page.locator('#overall time').getAttribute('datetime');
+    // Browser-side code is passed as text: this project's type-check has no DOM library.
+    await page.waitForFunction(`document.querySelector('#overall time')?.getAttribute('datetime') !== ${JSON.stringify(before)}`, undefined, { timeout: 10_000 });
+    expect(await page.locator('#live').getAttribute('aria-live')).toBe('polite');
+    // The first Tab reaches the skip link, which moves focus to the checks.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement?.textContent')).toBe('Skip to checks');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate('location.hash')).toBe('#main');
+    // Narrow screens: cards take the full width, nothing scrolls sideways.
+    expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
+    await page.screenshot({ path: 'test-artifacts/status-page-phone.png', fullPage: false });
+    await page.close();
+  });
+
+  it('serves the JSON API', async () => {
+    const status = (await (await fetch(`${url}/api/status`)).json()) as { summary: { checks: number; failing: number }; services: { name: string; checks: { target: string; uptime24h: number | null; state: string }[] }[] };
+    expect(status.summary.checks).toBe(4);
+    const search = status.services.find((s) => s.name === 'search')!.checks[0]!;
+    expect(search).toMatchObject({ target: 'search', state: 'failing', uptime24h: 0 });
+    const history = (await (await fetch(`${url}/api/checks/health/history?hours=1`)).json()) as { checkId: string; targets: { points: { ok: boolean }[]; series: unknown[] }[] };
+    expect(history.checkId).toBe('health');
+    expect(history.targets[0]!.points.length).toBeGreaterThan(2);
+    expect((await fetch(`${url}/api/checks/nope/history`)).status).toBe(404);
+    expect((await fetch(`${url}/api/checks/health/history?hours=abc`)).status).toBe(400);
+  });
+});
