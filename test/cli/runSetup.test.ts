@@ -1,0 +1,138 @@
+// prepareRun in-process: the setup every running command shares.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CliIO } from '../../lib/cli/command.js';
+import { newRunId, prepareRun, secretsRedactor } from '../../lib/cli/runSetup.js';
+import type { RunSetupFlags } from '../../lib/cli/runSetup.js';
+import { check, fleetFor, tempDir, writeFleet } from './helpers.js';
+
+let tmp: ReturnType<typeof tempDir>;
+let config: string;
+
+function io(env: NodeJS.ProcessEnv = {}) {
+  let out = '';
+  let err = '';
+  const value: CliIO = {
+    stdout: { write: (t: string) => (out += t) },
+    stderr: { write: (t: string) => (err += t) },
+    env,
+    cwd: tmp.dir,
+    signal: new AbortController().signal,
+  };
+  return { io: value, out: () => out, err: () => err };
+}
+
+beforeAll(() => {
+  tmp = tempDir();
+  const fleet = fleetFor('http://127.0.0.1:9', [check('only-prod', { url: '/x', environments: ['prod'] }), check('everywhere', { url: '/y' })], {
+    environments: {
+      prod: { baseUrl: 'https://prod.example', variables: { region: 'eu' } },
+      staging: { baseUrl: 'https://staging.example' },
+    },
+  });
+  config = writeFleet(tmp.dir, fleet);
+});
+
+afterAll(() => {
+  tmp.remove();
+});
+
+describe('newRunId', () => {
+  it('is the UTC time to the second and six hex digits', () => {
+    expect(newRunId(new Date('2026-11-22T00:30:05.123Z'))).toMatch(/^20261122T003005Z-[0-9a-f]{6}$/);
+    expect(newRunId()).not.toBe(newRunId());
+  });
+});
+
+describe('secretsRedactor', () => {
+  it('knows every PROBE_SECRET_* value before any check resolves it, and nothing else', () => {
+    const redactor = secretsRedactor({ PROBE_SECRET_DB: 'db-pass-1234', PROBE_SECRET_TOKEN: 'tok-5678', PATH: '/usr/bin' });
+    expect(redactor.redact('db-pass-1234 tok-5678 /usr/bin')).toBe('[REDACTED] [REDACTED] /usr/bin');
+  });
+});
+
+describe('prepareRun environments', () => {
+  const cases: { name: string; flags: RunSetupFlags; environments: string[]; baseUrls: Record<string, string> }[] = [
+    { name: 'no --env: every environment', flags: {}, environments: ['prod', 'staging'], baseUrls: { prod: 'https://prod.example', staging: 'https://staging.example' } },
+    { name: '--env all', flags: { env: 'all' }, environments: ['prod', 'staging'], baseUrls: { prod: 'https://prod.example', staging: 'https://staging.example' } },
+    { name: '--env staging', flags: { env: 'staging' }, environments: ['staging'], baseUrls: { prod: 'https://prod.example', staging: 'https://staging.example' } },
+    { name: '--env prod,staging', flags: { env: 'prod,staging' }, environments: ['prod', 'staging'], baseUrls: { prod: 'https://prod.example', staging: 'https://staging.example' } },
+    { name: '--env prod --base-url', flags: { env: 'prod', baseUrl: 'http://127.0.0.1:1234/api' }, environments: ['prod'], baseUrls: { prod: 'http://127.0.0.1:1234/api', staging: 'https://staging.example' } },
+    { name: '--base-url alone: environment custom', flags: { baseUrl: 'http://127.0.0.1:1234' }, environments: ['custom'], baseUrls: { custom: 'http://127.0.0.1:1234' } },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const t = io();
+      const setup = await prepareRun(t.io, { config, ...c.flags, requestLog: 'requests.jsonl' });
+      expect(t.err()).toBe('');
+      if (!setup.ok) throw new Error('expected a prepared run');
+      await setup.close();
+      expect(setup.environments).toEqual(c.environments);
+      expect(Object.fromEntries(Object.entries(setup.fleet.environments).map(([name, e]) => [name, e.baseUrl]))).toEqual(c.baseUrls);
+      expect(setup.configPath).toBe(config);
+    });
+  }
+
+  it('keeps the environment settings when --base-url replaces one baseUrl', async () => {
+    const setup = await prepareRun(io().io, { config, env: 'prod', baseUrl: 'http://127.0.0.1:1234', requestLog: 'requests.jsonl' });
+    if (!setup.ok) throw new Error('expected a prepared run');
+    await setup.close();
+    expect(setup.fleet.environments.prod?.variables).toEqual({ region: 'eu' });
+  });
+
+  it('drops per-check environment lists when every check runs against --base-url as custom', async () => {
+    const setup = await prepareRun(io().io, { config, baseUrl: 'http://127.0.0.1:1234', requestLog: 'requests.jsonl' });
+    if (!setup.ok) throw new Error('expected a prepared run');
+    await setup.close();
+    expect(setup.fleet.checks.map((c) => c.environments)).toEqual([undefined, undefined]);
+  });
+
+  const errors: { name: string; flags: RunSetupFlags; message: string }[] = [
+    { name: 'an unknown environment', flags: { env: 'qa' }, message: 'invalid --env: expected an environment of fleet cli-test (prod, staging, all), received "qa"' },
+    { name: '--base-url with --env all', flags: { env: 'all', baseUrl: 'http://127.0.0.1:1' }, message: 'invalid --base-url: expected one --env NAME (or none)' },
+    { name: '--base-url with two environments', flags: { env: 'prod,staging', baseUrl: 'http://127.0.0.1:1' }, message: 'invalid --base-url: expected exactly one --env NAME' },
+    { name: 'a relative --base-url', flags: { baseUrl: '/api' }, message: 'invalid --base-url: expected an absolute http:// or https:// URL, received "/api"' },
+    { name: 'a missing config', flags: { config: 'missing.ts' }, message: 'fleet definition not found' },
+  ];
+  for (const c of errors) {
+    it(`exit 2 on ${c.name}`, async () => {
+      const t = io();
+      const setup = await prepareRun(t.io, { config, ...c.flags, requestLog: 'requests.jsonl' });
+      expect(setup).toEqual({ ok: false, exitCode: 2 });
+      expect(t.err()).toContain(c.message);
+      expect(t.out()).toBe('');
+    });
+  }
+});
+
+describe('prepareRun request log', () => {
+  it('appends redacted JSON lines to the file, creating its directory', async () => {
+    for (let i = 0; i < 2; i++) {
+      const setup = await prepareRun(io({ PROBE_SECRET_KEY: 'sup3r-secret' }).io, { config, requestLog: 'logs/deep/requests.jsonl' });
+      if (!setup.ok) throw new Error('expected a prepared run');
+      setup.requestLog.write({ time: 't', runId: setup.runId, checkId: 'c', environment: 'prod', location: 'local', attempt: 1, method: 'GET', url: 'https://x/?k=sup3r-secret', status: 200, durationMs: 1 });
+      await setup.close();
+    }
+    const lines = readFileSync(join(tmp.dir, 'logs', 'deep', 'requests.jsonl'), 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ checkId: 'c', url: 'https://x/?k=[REDACTED]' });
+  });
+
+  it('writes to stderr with -', async () => {
+    const t = io();
+    const setup = await prepareRun(t.io, { config, requestLog: '-' });
+    if (!setup.ok) throw new Error('expected a prepared run');
+    setup.requestLog.write({ time: 't', runId: setup.runId, checkId: 'c', environment: 'prod', location: 'local', attempt: 1, method: 'GET', url: 'https://x/', status: 200, durationMs: 1 });
+    await setup.close();
+    expect(JSON.parse(t.err())).toMatchObject({ checkId: 'c' });
+    expect(t.out()).toBe('');
+  });
+
+  it('is a usage error when the file cannot be opened', async () => {
+    const t = io();
+    const setup = await prepareRun(t.io, { config, requestLog: join(config, 'not-a-dir', 'x.jsonl') });
+    expect(setup).toEqual({ ok: false, exitCode: 2 });
+    expect(t.err()).toContain('invalid --request-log');
+  });
+});
