@@ -1,0 +1,101 @@
+// Builds the real Lambda bundle and runs it in a fresh Node process, the way Lambda loads it:
+// import index.mjs, call `handler`, with fleet.json read from the bundle's own directory.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { spawn } from 'node:child_process';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { bundleProbe, LLHTTP_WASM_FILE } from '../../lib/lambda/bundle.js';
+import { freezeFleet } from '../../lib/lambda/frozenFleet.js';
+import { planShards } from '../../lib/lambda/shards.js';
+import { startFakeAws } from '../support/fakeAws.js';
+import type { FakeAws } from '../support/fakeAws.js';
+import { startHttpServer } from '../support/servers.js';
+import type { StartedHttpServer } from '../support/servers.js';
+import { httpCheck, scheduledEvent, testFleet } from './fixtures.js';
+
+const outDir = resolve('test-artifacts', 'lambda-bundle-test', 'probe');
+let target: StartedHttpServer;
+let aws: FakeAws;
+
+beforeAll(async () => {
+  target = await startHttpServer((req, res) => {
+    res.writeHead(req.url === '/health' ? 200 : 503, { 'content-type': 'application/json' });
+    res.end('{"status":"ok"}');
+  });
+  aws = await startFakeAws();
+});
+
+afterAll(async () => {
+  await target.close();
+  await aws.close();
+  await rm(resolve('test-artifacts', 'lambda-bundle-test'), { recursive: true, force: true });
+});
+
+function runNode(script: string, env: NodeJS.ProcessEnv): Promise<{ stdout: string; stderr: string; code: number | null }> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', fail);
+    child.on('close', (code) => done({ stdout, stderr, code }));
+  });
+}
+
+describe('the Lambda bundle', () => {
+  it('is small, ESM, keeps the AWS SDK external, and runs a shard from a scheduled event', async () => {
+    const fleet = testFleet(target.url, [httpCheck('health', '/health', { detailedTimings: true }), httpCheck('down', '/down')]);
+    const shards = planShards(fleet);
+    const out = await bundleProbe({ entry: resolve('lambdas', 'probe.ts'), outDir, fleet: freezeFleet(fleet, 'eu-west-1', shards) });
+    expect(out.file).toBe(join(outDir, 'index.mjs'));
+    expect(out.bytes).toBeLessThanOrEqual(200 * 1024);
+    expect(out.bytes).toBe(out.jsBytes + out.wasmBytes);
+
+    const code = await readFile(out.file, 'utf8');
+    // The SDK comes from the runtime, loaded on first use.
+    expect(/import\(["']@aws-sdk\/client-cloudwatch["']\)/.test(code)).toBe(true);
+    expect(/^import[^;]*@aws-sdk/m.test(code)).toBe(false);
+    // undici's global dispatcher (which would replace Node's own) and the base64 parser stayed out.
+    expect(code.includes('undici.globalDispatcher')).toBe(false);
+    expect(code.includes('AGFzbQEAAAAB')).toBe(false);
+    expect((await readFile(join(outDir, LLHTTP_WASM_FILE))).subarray(0, 4)).toEqual(Buffer.from([0x00, 0x61, 0x73, 0x6d]));
+    expect(JSON.parse(await readFile(out.fleetFile, 'utf8'))).toMatchObject({ format: 1, name: 'shop', region: 'eu-west-1', homeRegion: 'us-east-1' });
+
+    const script = join(outDir, 'invoke.mjs');
+    await writeFile(
+      script,
+      [
+        `const { handler } = await import(${JSON.stringify(pathToFileURL(out.file).href)});`,
+        'const end = Date.now() + 60000;',
+        `const summary = await handler(${JSON.stringify(scheduledEvent(shards[0]!.id))}, { awsRequestId: 'bundle-1', getRemainingTimeInMillis: () => end - Date.now() });`,
+        'console.log("SUMMARY " + JSON.stringify(summary));',
+      ].join('\n'),
+    );
+    const run = await runNode(script, {
+      PATH: process.env.PATH,
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'x',
+      PROBE_CLOUDWATCH_ENDPOINT: aws.endpoint,
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stdout.trim().split('\n');
+    const summary = JSON.parse(lines.at(-1)!.replace(/^SUMMARY /, ''));
+    expect(summary).toMatchObject({ shard: 'eu-west-1-5m-0', checks: 2, passed: 1, failed: 1, skipped: 0, publish: { ok: true, calls: 1 } });
+    const logged = lines.slice(0, -1).map((l) => JSON.parse(l));
+    expect(logged.filter((l) => l.event === 'check_result').map((l) => [l.checkId, l.ok, l.status]).sort()).toEqual([
+      ['down', false, 503],
+      ['health', true, 200],
+    ]);
+    const put = aws.requests.filter((r) => r.operation === 'PutMetricData');
+    expect(put).toHaveLength(1);
+    expect(put[0]!.region).toBe('us-east-1');
+    expect((put[0]!.body as { MetricData: { MetricName: string }[] }).MetricData.map((d) => d.MetricName)).toEqual([
+      'Success', 'Duration', 'Degraded', 'DnsMs', 'ConnectMs', 'TlsMs', 'TtfbMs', 'TransferMs',
+      'Success', 'Duration', 'Degraded',
+      'ChecksRun', 'ChecksSkipped',
+    ]);
+  });
+});
