@@ -84,7 +84,7 @@ describe('the Lambda bundle', () => {
     const lines = run.stdout.trim().split('\n');
     const summary = JSON.parse(lines.at(-1)!.replace(/^SUMMARY /, ''));
     expect(summary).toMatchObject({ shard: 'eu-west-1-5m-0', checks: 2, passed: 1, failed: 1, skipped: 0, publish: { ok: true, calls: 1 } });
-    const logged = lines.slice(0, -1).map((l) => JSON.parse(l));
+    const logged = lines.slice(0, -1).map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(logged.filter((l) => l.event === 'check_result').map((l) => [l.checkId, l.ok, l.status]).sort()).toEqual([
       ['down', false, 503],
       ['health', true, 200],
