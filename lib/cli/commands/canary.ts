@@ -1,13 +1,327 @@
-import type { Command } from '../command.js';
+// `probe-fleet canary`: canary analysis with Argo Rollouts semantics. Each interval runs the
+// selected checks against the canary and the baseline, measures success rate, latency and any
+// CloudWatch queries from the fleet, prints a line per interval, and exits 0 promote, 1 abort,
+// 3 inconclusive. The judgement is lib/release/canary.ts; this file wires flags to it.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import type { AnalysisLimits } from '../../release/analysis.js';
+import type { CanaryReport, IntervalReport, LatencyJudgement, Target } from '../../release/canary.js';
+import { runCanary } from '../../release/canary.js';
+import { cloudWatchAccessFrom, createCloudWatchFetcher } from '../../release/cloudwatchSource.js';
+import type { Condition } from '../../release/condition.js';
+import { parseCondition } from '../../release/condition.js';
+import { isCriticalPath } from '../../release/verify.js';
+import { palette, shouldColor } from '../../reporters/colors.js';
+import type { Palette } from '../../reporters/colors.js';
+import { redactDeep } from '../../reporters/format.js';
+import { runPlan, selectChecks } from '../../runner/runPlan.js';
+import { createRateLimiterRegistry } from '../../runner/tokenBucket.js';
+import { parseDuration, parseFlags, usageError } from '../args.js';
+import type { CliIO, Command } from '../command.js';
 import { EXIT_USAGE } from '../command.js';
+import { DEFAULT_REQUEST_LOG, prepareRun } from '../runSetup.js';
 
-// Placeholder until this command lands; it says so rather than pretending to work.
+const FLAGS = {
+  canary: { type: 'string' },
+  baseline: { type: 'string' },
+  config: { type: 'string', short: 'c' },
+  env: { type: 'string', short: 'e' },
+  tags: { type: 'string', short: 't', multiple: true },
+  interval: { type: 'string' },
+  count: { type: 'string' },
+  'runs-per-interval': { type: 'string' },
+  success: { type: 'string' },
+  'failure-limit': { type: 'string' },
+  'inconclusive-limit': { type: 'string' },
+  'consecutive-error-limit': { type: 'string' },
+  'initial-delay': { type: 'string' },
+  'min-samples': { type: 'string' },
+  'latency-ratio': { type: 'string' },
+  'latency-min-delta': { type: 'string' },
+  'no-latency': { type: 'boolean' },
+  'mann-whitney': { type: 'boolean' },
+  alpha: { type: 'string' },
+  json: { type: 'string' },
+  'cloudwatch-endpoint': { type: 'string' },
+  'request-log': { type: 'string' },
+} as const;
+
+const HELP = `Usage: probe-fleet canary --canary URL --baseline URL [options]
+
+Canary analysis with Argo Rollouts semantics. Every interval the selected checks run
+--runs-per-interval times against the canary and the baseline; each metric takes one
+measurement (Successful, Failed, Inconclusive or Error):
+  success-rate   the canary's pass rate against --success; inconclusive with fewer than
+                 --min-samples results, or when the baseline fails the condition too
+  latency        canary p95 / baseline p95 against --latency-ratio (and, with
+                 --mann-whitney, only when a one-sided Mann-Whitney U test is significant)
+  cloudwatch:*   each GetMetricData query in fleet.release.canary.cloudwatch
+A metric fails when its failed measurements exceed --failure-limit, is inconclusive when
+inconclusive ones exceed --inconclusive-limit, and errs when consecutive errors exceed
+--consecutive-error-limit. The analysis stops as soon as one metric decides.
+
+Options:
+      --canary URL                  base URL of the canary (required)
+      --baseline URL                base URL of the baseline (required)
+  -c, --config FILE                 fleet definition (default: probes.config.ts)
+  -e, --env NAME                    environment whose variables and headers apply (needed when
+                                    the fleet has several)
+  -t, --tags TAGS                   checks with these tags (default: tagged smoke or critical);
+                                    only http and flow checks, which target a base URL
+      --interval TIME               time between measurements (default: 2m)
+      --count N                     measurements to take before promoting (default: 5)
+      --runs-per-interval N         runs of each check per target per interval (default: 20)
+      --success COND                success-rate condition (default: '>=0.99')
+      --failure-limit N             failed measurements tolerated (default: 2: abort on the 3rd)
+      --inconclusive-limit N        inconclusive measurements tolerated (default: 0)
+      --consecutive-error-limit N   consecutive errors tolerated (default: 4)
+      --initial-delay TIME          wait before the first measurement (default: 0s)
+      --min-samples N               fewer results than this are inconclusive (default: 10)
+      --latency-ratio R             allowed canary/baseline p95 ratio (default: 1.2)
+      --latency-min-delta TIME      p95 differences below this are noise (default: 10ms)
+      --no-latency                  do not judge latency
+      --mann-whitney                call the canary slower only when significant
+      --alpha A                     significance level for --mann-whitney (default: 0.05)
+      --json FILE                   write the full analysis (every interval) as JSON
+      --cloudwatch-endpoint URL     CloudWatch endpoint override (also AWS_ENDPOINT_URL_CLOUDWATCH)
+      --request-log FILE            one JSON line per request; - for stderr
+                                    (default: ${DEFAULT_REQUEST_LOG})
+  -h, --help                        show this help
+
+Exit codes:
+  0  promote: every metric took --count measurements within its limits
+  1  abort: a metric failed (or erred beyond its consecutive-error limit)
+  2  usage or configuration error; nothing ran
+  3  inconclusive: a person should look (Argo pauses the rollout here)
+
+Example:
+  probe-fleet canary --env production --canary https://canary.shop.example \\
+    --baseline https://stable.shop.example --interval 2m --count 5 --success '>=0.99' --failure-limit 2
+`;
+
+interface CanaryFlags {
+  canary: string;
+  baseline: string;
+  config?: string;
+  env?: string;
+  tags?: string[];
+  intervalMs: number;
+  initialDelayMs: number;
+  runsPerInterval: number;
+  minSamples: number;
+  success: Condition;
+  limits: AnalysisLimits;
+  latency: LatencyJudgement | null;
+  json?: string;
+  cloudwatchEndpoint?: string;
+  requestLog?: string;
+}
+
 export const canaryCommand: Command = {
   name: 'canary',
-  summary: '(not yet implemented)',
-  help: 'probe-fleet canary: not yet implemented\n',
-  run(_args, io) {
-    io.stderr.write('probe-fleet canary: not yet implemented\n');
-    return Promise.resolve(EXIT_USAGE);
-  },
+  summary: 'Canary analysis against a baseline (Argo semantics); exit 0 promote, 1 abort, 3 inconclusive',
+  help: HELP,
+  run: runCanaryCommand,
 };
+
+async function runCanaryCommand(args: string[], io: CliIO): Promise<number> {
+  const flags = parseOptions(args);
+  if ('error' in flags) {
+    io.stderr.write(`probe-fleet canary: ${flags.error}\nRun 'probe-fleet canary --help' for the options.\n`);
+    return EXIT_USAGE;
+  }
+  const setup = await prepareRun(io, { config: flags.config, env: flags.env, requestLog: flags.requestLog });
+  if (!setup.ok) return setup.exitCode;
+  const fail = (message: string): number => {
+    io.stderr.write(setup.redactor.redact(`probe-fleet canary: ${message}\n`));
+    return EXIT_USAGE;
+  };
+  const fetcher = (setup.fleet.release?.canary?.cloudwatch?.length ?? 0) > 0 ? createCloudWatchFetcher(cloudWatchAccessFrom(io.env, setup.fleet.homeRegion, flags.cloudwatchEndpoint)) : null;
+  try {
+    if (setup.environments.length !== 1) {
+      return fail(usageError('--env', `one environment of fleet ${setup.fleet.name} whose variables and headers apply (${setup.environments.join(', ')})`, flags.env ?? ''));
+    }
+    const environment = setup.environments[0]!;
+    const selected = selectChecks(setup.fleet, { environments: [environment], ...(flags.tags ? { tags: flags.tags } : {}) }).filter(
+      (p) => (flags.tags !== undefined || isCriticalPath(p.check)) && (p.check.kind === 'http' || p.check.kind === 'flow'),
+    );
+    if (selected.length === 0) {
+      return fail(`no http or flow check of fleet ${setup.fleet.name} matches ${flags.tags ? `tags ${flags.tags.join(', ')}` : 'the critical path (tag smoke or severity critical)'}: expected at least one, received none; nothing ran`);
+    }
+    for (const source of setup.fleet.release?.canary?.cloudwatch ?? []) {
+      const parsed = parseCondition(source.successCondition ?? '');
+      if (!parsed.ok) return fail(`release.canary.cloudwatch '${source.name}'.successCondition: ${parsed.error}`);
+    }
+
+    const colors = palette(shouldColor(io.stdout, io.env));
+    const rateLimiters = createRateLimiterRegistry(setup.fleet);
+    const urls: Record<Target, string> = { canary: flags.canary, baseline: flags.baseline };
+    const items = Array.from({ length: flags.runsPerInterval }, () => selected).flat();
+    io.stdout.write(
+      setup.redactor.redact(
+        `Canary analysis of fleet ${setup.fleet.name} [${environment}] (run ${setup.runId})\n` +
+          `  canary ${flags.canary}  vs  baseline ${flags.baseline}\n` +
+          `  ${selected.length} check${selected.length === 1 ? '' : 's'} x ${flags.runsPerInterval} runs per interval; every ${formatMs(flags.intervalMs)}, count ${flags.limits.count ?? '∞'}, success ${flags.success.text}, ` +
+          `failure limit ${flags.limits.failureLimit}, inconclusive limit ${flags.limits.inconclusiveLimit}, consecutive error limit ${flags.limits.consecutiveErrorLimit}\n\n`,
+      ),
+    );
+
+    const report = await runCanary({
+      limits: flags.limits,
+      intervalMs: flags.intervalMs,
+      initialDelayMs: flags.initialDelayMs,
+      success: flags.success,
+      minSamples: flags.minSamples,
+      latency: flags.latency,
+      cloudwatch: fetcher ? { sources: setup.fleet.release?.canary?.cloudwatch ?? [], fetcher } : null,
+      signal: io.signal,
+      runRound: (target, signal) =>
+        runPlan(items, {
+          fleet: setup.fleet,
+          runId: setup.runId,
+          location: 'local',
+          secrets: setup.secrets,
+          redactor: setup.redactor,
+          requestLog: setup.requestLog,
+          baseUrlOverride: urls[target],
+          // A retry would hide exactly the errors a canary exists to count.
+          retriesOverride: { count: 0 },
+          rateLimiters,
+          // No run deadline: each check's own timeout bounds a round, and a slow round delays the
+          // next interval rather than cutting this one's samples (which would skew the rate).
+          signal,
+        }),
+      onInterval: (interval) => io.stdout.write(setup.redactor.redact(intervalLines(interval, flags.limits, colors))),
+    });
+
+    io.stdout.write(setup.redactor.redact(`\n${decisionLine(report, colors)}\n`));
+    if (flags.json !== undefined) {
+      const path = resolve(io.cwd, flags.json);
+      const document = { fleet: setup.fleet.name, environment, runId: setup.runId, canary: flags.canary, baseline: flags.baseline, checks: selected.map((p) => p.check.id), runsPerInterval: flags.runsPerInterval, intervalMs: flags.intervalMs, success: flags.success.text, latency: flags.latency, ...report };
+      try {
+        await mkdir(dirname(path), { recursive: true });
+        await writeFile(path, `${JSON.stringify(redactDeep(document, setup.redactor), null, 2)}\n`);
+      } catch (error) {
+        io.stderr.write(`probe-fleet canary: could not write --json ${flags.json}: ${error instanceof Error ? error.message : String(error)}\n`);
+      }
+    }
+    return report.exitCode;
+  } finally {
+    fetcher?.close();
+    await setup.close();
+  }
+}
+
+const PHASE_WIDTH = 12;
+
+function intervalLines(interval: IntervalReport, limits: AnalysisLimits, colors: Palette): string {
+  const width = Math.max(...interval.measurements.map((m) => m.metric.length));
+  const paint = (phase: string): string => {
+    const padded = phase.padEnd(PHASE_WIDTH);
+    if (phase === 'Successful') return colors.green(padded);
+    if (phase === 'Failed' || phase === 'Error') return colors.red(padded);
+    return colors.yellow(padded);
+  };
+  const lines = interval.measurements.map((m, i) => {
+    const t = interval.tallies[m.metric]!;
+    const counts = `failed ${t.failed}/${limits.failureLimit}, inconclusive ${t.inconclusive}/${limits.inconclusiveLimit}, errors in a row ${t.consecutiveError}/${limits.consecutiveErrorLimit}`;
+    const head = i === 0 ? `interval ${String(interval.index).padStart(2)}` : ' '.repeat(11);
+    return `${head}  ${m.metric.padEnd(width)}  ${paint(m.phase)}${m.detail}  ${colors.dim(`(${counts})`)}`;
+  });
+  return `${lines.join('\n')}\n`;
+}
+
+function decisionLine(report: CanaryReport, colors: Palette): string {
+  const word = report.decision === 'promote' ? colors.green('promote') : report.decision === 'abort' ? colors.red('abort') : colors.yellow('inconclusive');
+  return `Decision: ${word} (exit ${report.exitCode}) after ${report.intervals.length} interval${report.intervals.length === 1 ? '' : 's'}: ${report.reason}`;
+}
+
+function formatMs(ms: number): string {
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
+function parseOptions(args: string[]): CanaryFlags | { error: string } {
+  const parsed = parseFlags(args, FLAGS);
+  if (!parsed.ok) return { error: parsed.error };
+  const v = parsed.values;
+  if (parsed.positionals.length > 0) return { error: usageError('argument', 'options only (see --help)', parsed.positionals.join(' ')) };
+  const url = (flag: string, text: string | undefined): string | { error: string } => {
+    if (text === undefined) return { error: `${flag} is required: expected an absolute http:// or https:// URL, received nothing` };
+    try {
+      const u = new URL(text);
+      if (u.protocol === 'http:' || u.protocol === 'https:') return text;
+    } catch {
+      // reported below
+    }
+    return { error: usageError(flag, 'an absolute http:// or https:// URL', text) };
+  };
+  const canary = url('--canary', v.canary);
+  if (typeof canary !== 'string') return canary;
+  const baseline = url('--baseline', v.baseline);
+  if (typeof baseline !== 'string') return baseline;
+  const errors: string[] = [];
+  const duration = (flag: string, text: string | undefined, fallback: number, allowZero = false): number => {
+    if (text === undefined) return fallback;
+    if (allowZero && /^0+(ms|s|m|h)?$/.test(text.trim())) return 0;
+    const ms = parseDuration(text);
+    if (ms === null) errors.push(usageError(flag, `a ${allowZero ? '' : 'positive '}duration such as 200ms, 30s or 2m`, text));
+    return ms ?? fallback;
+  };
+  const whole = (flag: string, text: string | undefined, fallback: number, min: number): number => {
+    if (text === undefined) return fallback;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < min || n > 100_000) {
+      errors.push(usageError(flag, `a whole number from ${min} to 100000`, text));
+      return fallback;
+    }
+    return n;
+  };
+  const real = (flag: string, text: string | undefined, fallback: number, ok: (n: number) => boolean, expected: string): number => {
+    if (text === undefined) return fallback;
+    const n = Number(text);
+    if (text.trim() === '' || !Number.isFinite(n) || !ok(n)) {
+      errors.push(usageError(flag, expected, text));
+      return fallback;
+    }
+    return n;
+  };
+  const intervalMs = duration('--interval', v.interval, 120_000);
+  const initialDelayMs = duration('--initial-delay', v['initial-delay'], 0, true);
+  const count = whole('--count', v.count, 5, 1);
+  const runsPerInterval = whole('--runs-per-interval', v['runs-per-interval'], 20, 1);
+  const minSamples = whole('--min-samples', v['min-samples'], 10, 1);
+  const failureLimit = whole('--failure-limit', v['failure-limit'], 2, 0);
+  const inconclusiveLimit = whole('--inconclusive-limit', v['inconclusive-limit'], 0, 0);
+  const consecutiveErrorLimit = whole('--consecutive-error-limit', v['consecutive-error-limit'], 4, 0);
+  const ratio = real('--latency-ratio', v['latency-ratio'], 1.2, (n) => n >= 1, 'a ratio of 1 or more, such as 1.2');
+  const alpha = real('--alpha', v.alpha, 0.05, (n) => n > 0 && n < 1, 'a significance level between 0 and 1, such as 0.05');
+  const minDeltaMs = duration('--latency-min-delta', v['latency-min-delta'], 10, true);
+  const success = parseCondition(v.success ?? '>=0.99');
+  if (!success.ok) errors.push(`invalid --success: ${success.error}`);
+  let tags: string[] | undefined;
+  if (v.tags !== undefined) {
+    tags = v.tags.flatMap((t) => t.split(',')).map((t) => t.trim()).filter((t) => t !== '');
+    if (tags.length === 0) errors.push(usageError('--tags', 'one or more tag names', v.tags.join(',')));
+  }
+  if (errors.length > 0 || !success.ok) return { error: errors.join('\n') };
+  const flags: CanaryFlags = {
+    canary,
+    baseline,
+    intervalMs,
+    initialDelayMs,
+    runsPerInterval,
+    minSamples,
+    success: success.condition,
+    limits: { count, failureLimit, inconclusiveLimit, consecutiveErrorLimit },
+    latency: v['no-latency'] === true ? null : { ratio, minDeltaMs, mannWhitney: v['mann-whitney'] === true, alpha, percentile: 95 },
+  };
+  if (v.config !== undefined) flags.config = v.config;
+  if (v.env !== undefined) flags.env = v.env;
+  if (tags) flags.tags = tags;
+  if (v.json !== undefined) flags.json = v.json;
+  if (v['cloudwatch-endpoint'] !== undefined) flags.cloudwatchEndpoint = v['cloudwatch-endpoint'];
+  if (v['request-log'] !== undefined) flags.requestLog = v['request-log'];
+  return flags;
+}

@@ -1,0 +1,194 @@
+// `probe-fleet canary` in process against two real regression services (canary and baseline)
+// and a local endpoint standing in for CloudWatch. Assertions count intervals and requests,
+// never wall time.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { canaryCommand } from '../../lib/cli/commands/canary.js';
+import type { CanaryReport } from '../../lib/release/canary.js';
+import type { DecodedAwsRequest, FakeAnswer, FakeAws } from '../support/fakeAws.js';
+import { serverError, startFakeAws } from '../support/fakeAws.js';
+import type { RegressionService } from '../support/regressionService.js';
+import { startRegressionService } from '../support/regressionService.js';
+import { captureIO, check, fleet, tempDir, writeFleet } from './helpers.js';
+
+let canary: RegressionService;
+let baseline: RegressionService;
+let aws: FakeAws;
+let cloudwatchAnswer: (req: DecodedAwsRequest) => FakeAnswer | undefined = () => undefined;
+let tmp: ReturnType<typeof tempDir>;
+let config: string;
+let withCloudWatch: string;
+
+const FAST = ['--interval', '200ms', '--runs-per-interval', '20', '--min-samples', '10'];
+const AWS_ENV = { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'x' };
+
+beforeAll(async () => {
+  tmp = tempDir();
+  canary = await startRegressionService();
+  baseline = await startRegressionService();
+  aws = await startFakeAws({ respond: (req) => cloudwatchAnswer(req) });
+  const checks = [check('products')];
+  config = writeFleet(tmp.dir, fleet({ production: 'http://127.0.0.1:9' }, checks));
+  withCloudWatch = writeFleet(
+    tmp.dir,
+    fleet({ production: 'http://127.0.0.1:9' }, checks, {
+      release: {
+        canary: {
+          cloudwatch: [
+            {
+              name: 'canary-5xx-rate',
+              region: 'eu-west-1',
+              periodSeconds: 60,
+              lookback: '5m',
+              reduce: 'max',
+              successCondition: '<=0.01',
+              queries: [
+                { id: 'errors', metric: { namespace: 'AWS/ApplicationELB', metricName: 'HTTPCode_Target_5XX_Count', dimensions: { TargetGroup: 'targetgroup/canary/1' } }, stat: 'Sum' },
+                { id: 'requests', metric: { namespace: 'AWS/ApplicationELB', metricName: 'RequestCount', dimensions: { TargetGroup: 'targetgroup/canary/1' } }, stat: 'Sum' },
+                { id: 'rate', expression: 'errors / requests' },
+              ],
+            },
+          ],
+        },
+      },
+    }),
+    'cloudwatch.json',
+  );
+});
+
+afterAll(async () => {
+  await canary.close();
+  await baseline.close();
+  await aws.close();
+  tmp.remove();
+});
+
+beforeEach(() => {
+  canary.deploy({});
+  baseline.deploy({});
+  canary.requests.length = 0;
+  baseline.requests.length = 0;
+  cloudwatchAnswer = () => undefined;
+});
+
+async function analyse(args: string[], options: { config?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number; out: string; err: string; report: CanaryReport }> {
+  const io = captureIO(tmp.dir, { ...AWS_ENV, ...options.env });
+  const json = join(tmp.dir, `canary-${Math.random().toString(36).slice(2)}.json`);
+  const code = await canaryCommand.run(['--config', options.config ?? config, '--canary', canary.url, '--baseline', baseline.url, ...FAST, '--request-log', join(tmp.dir, 'requests.jsonl'), '--json', json, ...args], io);
+  const report = code === 2 ? ({} as CanaryReport) : (JSON.parse(readFileSync(json, 'utf8')) as CanaryReport);
+  return { code, out: io.out(), err: io.err(), report };
+}
+
+describe('canary', () => {
+  it('promotes a healthy canary after --count measurements', async () => {
+    // Both services share this machine's CPU with the test runner; 50 ms keeps scheduler noise from reading as a regression.
+    const run = await analyse(['--count', '3', '--latency-min-delta', '50ms']);
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.report.decision).toBe('promote');
+    expect(run.report.intervals).toHaveLength(3);
+    expect(run.report.metrics['success-rate']?.tally).toMatchObject({ successful: 3, failed: 0 });
+    expect(run.report.metrics.latency?.tally.successful).toBe(3);
+    // 1 check x 20 runs x 3 intervals reached each service, marked synthetic.
+    expect(canary.requests).toHaveLength(60);
+    expect(baseline.requests).toHaveLength(60);
+    expect(canary.requests.every((r) => r.headers['x-synthetic-request'] === 'true')).toBe(true);
+    expect(run.out).toMatch(/interval {2}3 {2}success-rate/);
+    expect(run.out).toContain('Decision: promote (exit 0) after 3 intervals');
+  });
+
+  it('aborts a 5%-error canary with --failure-limit 2 within failure-limit + 1 intervals', async () => {
+    canary.deploy({ errorRate: 0.05 });
+    const run = await analyse(['--count', '10', '--failure-limit', '2', '--success', '>=0.99']);
+    expect(run.code).toBe(1);
+    expect(run.report.decision).toBe('abort');
+    expect(run.report.intervals).toHaveLength(3);
+    expect(run.report.intervals.map((i) => i.measurements.find((m) => m.metric === 'success-rate')?.phase)).toEqual(['Failed', 'Failed', 'Failed']);
+    expect(run.report.intervals.map((i) => i.measurements[0]?.value)).toEqual([0.95, 0.95, 0.95]);
+    expect(run.report.reason).toBe('success-rate: 3 failed measurements > failure limit 2');
+    // No retries: 20 runs per interval, three intervals, nothing more once decided.
+    expect(canary.requests).toHaveLength(60);
+    expect(run.out).toContain('[SUCCESS RATE] (0.950, 19/20) >= 0.99 fails (assertion)');
+    expect(run.out).toContain('Decision: abort (exit 1) after 3 intervals');
+  });
+
+  it('a 5% error rate on both sides is not the canary’s doing: inconclusive, exit 3', async () => {
+    canary.deploy({ errorRate: 0.05 });
+    baseline.deploy({ errorRate: 0.05 });
+    const run = await analyse(['--count', '5']);
+    expect(run.code).toBe(3);
+    expect(run.report.decision).toBe('inconclusive');
+    expect(run.report.intervals).toHaveLength(1);
+    expect(run.report.intervals[0]?.measurements[0]?.detail).toContain('the baseline fails too');
+  });
+
+  it('aborts a canary that is 300 ms slower on latency, with and without Mann-Whitney', async () => {
+    canary.deploy({ extraLatencyMs: 300 });
+    for (const extra of [[], ['--mann-whitney', '--alpha', '0.01']]) {
+      const run = await analyse(['--count', '3', '--failure-limit', '0', '--runs-per-interval', '12', ...extra]);
+      expect(run.code).toBe(1);
+      expect(run.report.reason).toBe('latency: 1 failed measurements > failure limit 0');
+      const latency = run.report.intervals[0]!.measurements.find((m) => m.metric === 'latency')!;
+      expect(latency.phase).toBe('Failed');
+      expect(latency.value).toBeGreaterThan(1.2);
+      expect(latency.detail).toContain('canary slower');
+      if (extra.length > 0) expect(latency.detail).toMatch(/Mann-Whitney U=\d+(\.5)? p=0\.00\d\d \((exact|normal)\) < alpha 0\.01/);
+    }
+  });
+
+  it('judges a CloudWatch GetMetricData query from the fleet, sending the configured queries', async () => {
+    cloudwatchAnswer = (req) => (req.operation === 'GetMetricData' ? { json: { MetricDataResults: [{ Id: 'rate', Timestamps: [1_700_000_000, 1_700_000_060], Values: [0.002, 0.05] }] } } : undefined);
+    const before = aws.requests.length;
+    const run = await analyse(['--count', '3', '--failure-limit', '0', '--cloudwatch-endpoint', aws.endpoint], { config: withCloudWatch });
+    expect(run.code).toBe(1);
+    expect(run.report.reason).toBe('cloudwatch:canary-5xx-rate: 1 failed measurements > failure limit 0');
+    const measured = run.report.intervals[0]!.measurements.find((m) => m.metric === 'cloudwatch:canary-5xx-rate')!;
+    expect(measured).toMatchObject({ phase: 'Failed', value: 0.05, detail: '[canary-5xx-rate] (0.05) <= 0.01 fails' });
+    const sent = aws.requests.slice(before);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ service: 'monitoring', region: 'eu-west-1', operation: 'GetMetricData' });
+    const body = sent[0]!.body as { StartTime: number; EndTime: number; MetricDataQueries: { Id: string; ReturnData: boolean; MetricStat?: { Period: number; Stat: string } }[] };
+    expect(body.MetricDataQueries.map((q) => [q.Id, q.ReturnData])).toEqual([
+      ['errors', false],
+      ['requests', false],
+      ['rate', true],
+    ]);
+    expect(body.MetricDataQueries[0]?.MetricStat).toMatchObject({ Period: 60, Stat: 'Sum' });
+    // A 5-minute lookback, its start aligned down to the 60 s period.
+    expect(body.StartTime % 60).toBe(0);
+    expect(body.EndTime - body.StartTime).toBeGreaterThanOrEqual(300);
+    expect(body.EndTime - body.StartTime).toBeLessThan(360);
+  });
+
+  it('counts measurements that could not be taken as errors, up to the consecutive-error limit', async () => {
+    cloudwatchAnswer = (req) => (req.operation === 'GetMetricData' ? serverError(400, 'bad query') : undefined);
+    const run = await analyse(['--count', '5', '--consecutive-error-limit', '1', '--cloudwatch-endpoint', aws.endpoint], { config: withCloudWatch });
+    expect(run.code).toBe(1);
+    expect(run.report.phase).toBe('Error');
+    expect(run.report.intervals).toHaveLength(2);
+    expect(run.report.reason).toBe('cloudwatch:canary-5xx-rate: 2 consecutive errors > consecutive error limit 1');
+    expect(run.report.metrics['success-rate']?.tally.successful).toBe(2);
+  });
+
+  const usage: { name: string; args: string[]; message: RegExp }[] = [
+    { name: 'a bad success condition', args: ['--success', '0.99'], message: /invalid --success: expected a comparison/ },
+    { name: 'a bad interval', args: ['--interval', 'often'], message: /invalid --interval/ },
+    { name: 'a negative failure limit', args: ['--failure-limit=-1'], message: /invalid --failure-limit/ },
+    { name: 'a latency ratio below 1', args: ['--latency-ratio', '0.5'], message: /invalid --latency-ratio/ },
+  ];
+  for (const row of usage) {
+    it(`exits 2 on ${row.name}, before any request`, async () => {
+      const run = await analyse(row.args);
+      expect(run.code).toBe(2);
+      expect(run.err).toMatch(row.message);
+      expect(canary.requests).toHaveLength(0);
+    });
+  }
+
+  it('exits 2 without --canary', async () => {
+    const io = captureIO(tmp.dir);
+    expect(await canaryCommand.run(['--config', config, '--baseline', baseline.url], io)).toBe(2);
+    expect(io.err()).toContain('--canary is required');
+  });
+});
