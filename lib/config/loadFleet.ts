@@ -123,7 +123,15 @@ async function readModule(file: string): Promise<unknown> {
     const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     throw fileProblem(file, 'the fleet definition threw while loading', 'a module that evaluates without throwing', reason.split('\n')[0] ?? reason);
   }
-  const value = exports.default ?? exports.fleet;
+  const exported = exports.default ?? exports.fleet;
+  // A config may compute its fleet asynchronously (`export default loadChecks().then(defineFleet)`).
+  let value: unknown;
+  try {
+    value = await exported;
+  } catch (error) {
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    throw fileProblem(file, 'the exported fleet promise rejected', 'a fleet definition', reason.split('\n')[0] ?? reason);
+  }
   if (value === undefined) {
     const names = Object.keys(exports);
     throw fileProblem(
@@ -137,7 +145,13 @@ async function readModule(file: string): Promise<unknown> {
 }
 
 async function readJson(file: string): Promise<unknown> {
-  const text = await readFile(file, 'utf8');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    throw fileProblem(file, 'cannot read the fleet definition', 'a readable file', typeof code === 'string' ? code : String(error));
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {

@@ -72,6 +72,14 @@ describe('loadFleet', () => {
     expect(fleet.homeRegion).toBe('us-east-1');
   });
 
+  it('awaits a fleet exported as a promise', async () => {
+    const file = await write(
+      'async.config.ts',
+      `import { defineFleet } from 'probe-fleet';\nconst regions = await Promise.resolve(['eu-west-1']);\nexport default Promise.resolve(defineFleet({ name: 'a', homeRegion: 'eu-west-1', regions, environments: { prod: { baseUrl: 'https://a.example.com' } }, checks: [] }));\n`,
+    );
+    expect((await loadFleet(file)).regions).toEqual(['eu-west-1']);
+  });
+
   it('reads a .json file directly', async () => {
     const file = await write(
       'fleet.json',
