@@ -1,0 +1,69 @@
+// The CDK app's entry: an invalid fleet definition stops it before any synthesis with
+// every diagnostic and the file's path; a valid one synthesizes with cdk-nag clean.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CONFIG_CONTEXT_KEY, runCdkApp } from '../../lib/infra/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'probe-fleet-app-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const BAD = `import { defineFleet } from 'probe-fleet';
+export default defineFleet({
+  name: 'bad', homeRegion: 'eu-west-1', regions: ['eu-west-1'],
+  environments: { production: { baseUrl: 'https://x.example.com' } },
+  checks: [{ id: 'Not Valid', kind: 'http', name: 'n', service: 's', owner: 'o', runbook: 'https://r.example.com', rollbackNote: 'r', expect: 'e', severity: 'critical', url: '/', schedule: '7m' }],
+});
+`;
+
+const GOOD = `import { defineFleet } from 'probe-fleet';
+export default defineFleet({
+  name: 'good', homeRegion: 'eu-west-1', regions: ['eu-west-1'],
+  environments: { production: { baseUrl: 'https://x.example.com' } },
+  alerting: { chat: { emails: ['a@example.com'] } },
+  checks: [{ id: 'health', kind: 'http', name: 'Health', service: 'api', owner: 'team-api', runbook: 'https://r.example.com', rollbackNote: 'roll back', expect: '200', severity: 'critical', url: '/health' }],
+});
+`;
+
+const badFile = join(dir, 'bad.config.ts');
+const goodFile = join(dir, 'good.config.ts');
+writeFileSync(badFile, BAD);
+writeFileSync(goodFile, GOOD);
+
+describe('bin/app.ts', () => {
+  it('stops before synthesis on an invalid fleet, naming the file and every problem', async () => {
+    const app = new App({ outdir: join(dir, 'out-bad'), context: { [CONFIG_CONTEXT_KEY]: badFile } });
+    let stderr = '';
+    const code = await runCdkApp({ app, cwd: dir, stderr: (t) => (stderr += t) });
+    expect(code).toBe(1);
+    expect(stderr).toContain(badFile);
+    expect(stderr).toContain('checks[0].id');
+    expect(stderr).toContain('checks[0].schedule');
+    expect(app.node.children).toHaveLength(0);
+  });
+
+  it('synthesizes a valid fleet with real bundles and cdk-nag clean', { timeout: 180_000 }, async () => {
+    const app = new App({ outdir: join(dir, 'out-good'), context: { [CONFIG_CONTEXT_KEY]: 'good.config.ts' } });
+    const code = await runCdkApp({ app, cwd: dir, stderr: (t) => expect.fail(t) });
+    expect(code).toBe(0);
+    const fleet = app.node.findChild('ProbeFleet');
+    expect(fleet.node.children.map((c) => c.node.id)).toEqual(['Probes-eu-west-1', 'Home', 'Alarms-1', 'Services']);
+  });
+
+  it('the built entry point exits non-zero with the path in its message', () => {
+    const entry = resolve(import.meta.dirname, '../../dist/bin/app.js');
+    expect(existsSync(entry), 'build first: npm run build').toBe(true);
+    const run = spawnSync(process.execPath, [entry], {
+      cwd: dir,
+      env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify({ [CONFIG_CONTEXT_KEY]: badFile }), CDK_OUTDIR: join(dir, 'out-bin') },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(badFile);
+    expect(run.stderr).toContain('Invalid fleet definition');
+  });
+});
