@@ -1,0 +1,58 @@
+import { describe, it, expect, afterAll } from 'vitest';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freezeFleet, loadFrozenFleet, parseFrozenFleet, serializeFrozenFleet, FROZEN_FLEET_FILE } from '../../lib/lambda/frozenFleet.js';
+import { planShards } from '../../lib/lambda/shards.js';
+import { httpCheck, secret, testFleet } from './fixtures.js';
+
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
+describe('frozen fleet', () => {
+  const fleet = testFleet('http://127.0.0.1:1', [httpCheck('a', '/a', { auth: { bearer: secret('token') } }), httpCheck('b', '/b', { regions: ['us-east-1'] })], {
+    regions: ['eu-west-1', 'us-east-1'],
+    namespace: 'Shop/Probes',
+  });
+  const shards = planShards(fleet);
+
+  it("keeps the region's checks and shards, the home region and namespace, and secret references", () => {
+    const frozen = freezeFleet(fleet, 'eu-west-1', shards);
+    expect(frozen).toMatchObject({ format: 1, name: 'shop', homeRegion: 'us-east-1', namespace: 'Shop/Probes', region: 'eu-west-1' });
+    expect(frozen.fleet.checks.map((c) => c.id)).toEqual(['a']);
+    expect(frozen.shards.map((s) => s.id)).toEqual(['eu-west-1-5m-0']);
+    expect(JSON.stringify(frozen)).toContain('{"$secret":"token"}');
+    expect(freezeFleet(fleet, 'us-east-1', shards).fleet.checks.map((c) => c.id)).toEqual(['a', 'b']);
+  });
+
+  it('round-trips through fleet.json in a directory', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'frozen-'));
+    dirs.push(dir);
+    const frozen = freezeFleet(fleet, 'eu-west-1', shards);
+    await writeFile(join(dir, FROZEN_FLEET_FILE), serializeFrozenFleet(frozen));
+    expect(await loadFrozenFleet(dir)).toEqual(frozen);
+  });
+
+  const broken: { name: string; text: string; message: RegExp }[] = [
+    { name: 'not JSON', text: '{', message: /expected JSON/ },
+    { name: 'another format', text: '{"format":2}', message: /format 1, received format 2/ },
+    { name: 'a missing name', text: '{"format":1,"homeRegion":"x","namespace":"n","region":"r","fleet":{"checks":[]},"shards":[]}', message: /'name' to be a string/ },
+    { name: 'no shards', text: '{"format":1,"name":"f","homeRegion":"x","namespace":"n","region":"r","fleet":{"checks":[]}}', message: /'shards' arrays/ },
+  ];
+  for (const scenario of broken) {
+    it(`rejects ${scenario.name} with a frozen_fleet_invalid error`, () => {
+      expect(() => parseFrozenFleet(scenario.text)).toThrow(scenario.message);
+      try {
+        parseFrozenFleet(scenario.text);
+      } catch (error) {
+        expect((error as { kind: string }).kind).toBe('frozen_fleet_invalid');
+      }
+    });
+  }
+
+  it('names the missing file', async () => {
+    await expect(loadFrozenFleet(join(tmpdir(), 'no-such-dir-for-probe'))).rejects.toThrow(/fleet.json: expected it next to the handler.*ENOENT/);
+  });
+});

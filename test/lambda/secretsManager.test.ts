@@ -1,0 +1,76 @@
+import { describe, it, expect, afterAll } from 'vitest';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerProvider } from '../../lib/secrets/secretsManager.js';
+import { Redactor, SecretError } from '../../lib/secrets/secrets.js';
+import { startFakeAws, throttling, FAKE_CREDENTIALS } from '../support/fakeAws.js';
+
+const VALUE = 'hunter2-but-longer';
+let failNext = 0;
+const aws = await startFakeAws({
+  secrets: { 'db-password': VALUE },
+  respond: (req) => {
+    if (req.operation === 'GetSecretValue' && failNext > 0) {
+      failNext--;
+      return throttling();
+    }
+    return undefined;
+  },
+});
+const client = new SecretsManagerClient({ region: 'eu-west-1', endpoint: aws.endpoint, credentials: FAKE_CREDENTIALS, maxAttempts: 1 });
+afterAll(async () => {
+  client.destroy();
+  await aws.close();
+});
+
+const gets = (): number => aws.requests.filter((r) => r.operation === 'GetSecretValue').length;
+
+describe('SecretsManagerProvider', () => {
+  it('resolves once per TTL, shares concurrent lookups, and feeds the redactor', async () => {
+    let now = 0;
+    const redactor = new Redactor();
+    const provider = new SecretsManagerProvider({ client, redactor, ttlMs: 1_000, now: () => now });
+    const before = gets();
+    const values = await Promise.all([provider.resolve('db-password'), provider.resolve('db-password'), provider.resolve('db-password')]);
+    expect(values).toEqual([VALUE, VALUE, VALUE]);
+    expect(gets() - before).toBe(1);
+    now = 999;
+    await provider.resolve('db-password');
+    expect(gets() - before).toBe(1);
+    now = 1_000;
+    await provider.resolve('db-password');
+    expect(gets() - before).toBe(2);
+    expect(redactor.redact(`password=${VALUE}`)).toBe('password=[REDACTED]');
+    expect(aws.requests.at(-1)!.body).toEqual({ SecretId: 'db-password' });
+  });
+
+  it('names a missing secret, never a value, and says a retry will not help', async () => {
+    const provider = new SecretsManagerProvider({ client });
+    const error = await provider.resolve('nope').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SecretError);
+    expect(error).toMatchObject({ kind: 'secret_unavailable', secretName: 'nope', retryable: false });
+    expect((error as Error).message).toMatch(/secret 'nope': expected Secrets Manager GetSecretValue to return it, received ResourceNotFoundException \(HTTP 400\)/);
+  });
+
+  it('does not cache a failure: throttled once, then resolved', async () => {
+    const provider = new SecretsManagerProvider({ client });
+    failNext = 1;
+    const error = await provider.resolve('db-password').catch((e: unknown) => e);
+    expect(error).toMatchObject({ retryable: true });
+    expect((error as Error).message).not.toContain(VALUE);
+    await expect(provider.resolve('db-password')).resolves.toBe(VALUE);
+  });
+
+  it('builds its client only on first use', async () => {
+    let built = 0;
+    const provider = new SecretsManagerProvider({
+      client: () => {
+        built++;
+        return client;
+      },
+    });
+    expect(built).toBe(0);
+    await provider.resolve('db-password');
+    await provider.resolve('db-password');
+    expect(built).toBe(1);
+  });
+});
