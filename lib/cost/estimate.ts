@@ -162,7 +162,7 @@ function computeDetail(usage: FleetUsage, invocations: number): string {
   const averageMs = invocations > 0 ? sum(usage.shards, (s) => s.invocationsPerMonth * s.durationMs) / invocations : 0;
   const rateLimited = usage.shards.filter((s) => s.rateLimited).length;
   return (
-    `${usage.shards.length} shards, ${Math.round(averageMs).toLocaleString('en-US')} ms per invocation on average ` +
+    `${usage.shards.length} ${usage.shards.length === 1 ? 'shard' : 'shards'}, ${Math.round(averageMs).toLocaleString('en-US')} ms per invocation on average ` +
     `(${a.invocationOverheadMs} ms + the longer of ⌈checks ÷ ${usage.concurrency}⌉ × ${a.avgCheckMs} ms and the rate-limit floor)` +
     (rateLimited > 0 ? `; the rate limits set the pace of ${rateLimited} of them` : '')
   );

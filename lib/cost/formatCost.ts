@@ -19,6 +19,12 @@ export function formatUnitPrice(usd: number, per: number, unit: string): string 
   return `$${price} per ${amount}${unit}`;
 }
 
+/** `1 rule`, `2 rules`; units that are not plural nouns (`GB`, `GB-s`) stay as they are. */
+export function counted(quantity: number, unit: string): string {
+  const singular = quantity === 1 && /[a-z]s$/.test(unit) ? unit.slice(0, -1) : unit;
+  return `${formatQuantity(quantity)} ${singular}`;
+}
+
 function period(seconds: number): string {
   if (seconds % 3600 === 0) return `${seconds / 3600}h`;
   if (seconds % 60 === 0) return `${seconds / 60}m`;
@@ -41,7 +47,7 @@ export function formatCostTable(estimate: CostEstimate): string {
   const c = e.counts;
   const out: string[] = [];
   out.push(
-    `Monthly cost of fleet "${e.fleet}" (home region ${e.homeRegion}): ${c.checks} checks, ${c.targets} check×environment targets, ${c.regions} regions, ${c.shards} shards`,
+    `Monthly cost of fleet "${e.fleet}" (home region ${e.homeRegion}): ${counted(c.checks, 'checks')}, ${counted(c.targets, 'check×environment targets')}, ${counted(c.regions, 'regions')}, ${counted(c.shards, 'shards')}`,
   );
   out.push(
     `Prices: ${e.prices.region} list prices read ${e.prices.readOn}; a month is ${e.prices.hoursPerMonth} hours; free tier ${e.freeTier ? 'applied' : 'not applied (--free-tier applies it)'}`,
@@ -51,7 +57,7 @@ export function formatCostTable(estimate: CostEstimate): string {
   const rows: string[][] = [['Item', 'Quantity', 'Unit price', 'Monthly']];
   // Lines with nothing to count (no secrets, no notify function) stay in the JSON only.
   for (const line of e.lines.filter((l) => l.quantity > 0)) {
-    const quantity = `${formatQuantity(line.quantity)} ${line.unit}${line.freeQuantity > 0 ? ` (${formatQuantity(line.freeQuantity)} free)` : ''}`;
+    const quantity = `${counted(line.quantity, line.unit)}${line.freeQuantity > 0 ? ` (${formatQuantity(line.freeQuantity)} free)` : ''}`;
     const unitPrice = line.unitPriceUsd === 0 ? 'free' : formatUnitPrice(line.unitPriceUsd, line.per, line.priceUnit);
     rows.push([line.item, quantity, unitPrice, formatUsd(line.monthlyUsd)]);
   }
@@ -84,7 +90,7 @@ export function formatCostTable(estimate: CostEstimate): string {
     ...table(
       [
         [
-          `  ${formatQuantity(s.canaries)} canaries, ${formatQuantity(s.runsPerMonth)} runs${s.freeRuns > 0 ? ` (${formatQuantity(s.freeRuns)} free)` : ''} × $0.0012`,
+          `  ${s.canaries === 1 ? '1 canary' : `${formatQuantity(s.canaries)} canaries`}, ${formatQuantity(s.runsPerMonth)} runs${s.freeRuns > 0 ? ` (${formatQuantity(s.freeRuns)} free)` : ''} × $0.0012`,
           formatUsd(s.runsUsd),
           s.ratio > 0 ? `${s.ratio.toFixed(1)}× this fleet` : '',
         ],
