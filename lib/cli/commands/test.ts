@@ -21,6 +21,9 @@ import { DEFAULT_REQUEST_LOG, prepareRun } from '../runSetup.js';
 /** The smoke budget: a post-deploy gate that takes longer than this is not a gate. */
 export const DEFAULT_TEST_DEADLINE_MS = 120_000;
 
+/** How long after the deadline the run is stopped outright if the runner has not ended it. */
+const DEADLINE_BACKSTOP_MS = 250;
+
 const FLAGS = {
   config: { type: 'string', short: 'c' },
   env: { type: 'string', short: 'e' },
@@ -124,14 +127,14 @@ async function runTest(args: string[], io: CliIO): Promise<number> {
     const byKey = new Map<string, PlannedCheck>(planned.map((p) => [planKey(p.check.id, p.environment), p]));
     const started = performance.now();
     const deadline = Date.now() + options.deadlineMs;
-    // One signal for the runner: Ctrl-C, or the run's own budget running out (which also cuts
-    // checks still in flight, so the gate never overruns its budget by a check's timeout).
+    // The runner cuts checks at the deadline itself (reporting them as `deadline`); this
+    // backstop stops the run shortly after, so the gate never overruns its budget by much.
     const stop = new AbortController();
     let deadlinePassed = false;
     const timer = setTimeout(() => {
       deadlinePassed = true;
       stop.abort(new Error('deadline'));
-    }, options.deadlineMs);
+    }, options.deadlineMs + DEADLINE_BACKSTOP_MS);
     const onInterrupt = (): void => stop.abort(io.signal.reason);
     if (io.signal.aborted) onInterrupt();
     else io.signal.addEventListener('abort', onInterrupt, { once: true });
@@ -154,21 +157,27 @@ async function runTest(args: string[], io: CliIO): Promise<number> {
           if (plan) reporter.onCheckEnd(result, plan);
         },
       });
+    } catch (error) {
+      // The runner promises never to throw; if it does, say so instead of printing a stack.
+      io.stderr.write(setup.redactor.redact(`probe-fleet test: internal error in the runner: ${error instanceof Error ? error.message : String(error)}; nothing to report\n`));
+      return EXIT_FAILED;
     } finally {
       clearTimeout(timer);
       io.signal.removeEventListener('abort', onInterrupt);
     }
 
+    const overran = deadlinePassed || Date.now() >= deadline;
     const summary = summarize(results, performance.now() - started);
     await reporter.onEnd(summary, results);
     const interrupted = io.signal.aborted;
     const notRun = planned.length - results.length;
     if (interrupted) {
-      io.stderr.write(`probe-fleet test: interrupted; reported the ${results.length} of ${planned.length} checks that ended${notRun > 0 ? `, ${notRun} did not run` : ''}\n`);
-    } else if (deadlinePassed || Date.now() > deadline) {
+      const ran = results.filter((r) => r.skipped !== true).length;
+      io.stderr.write(`probe-fleet test: interrupted; ${ran} of ${planned.length} checks ran, the others are reported as skipped\n`);
+    } else if (overran) {
       io.stderr.write(`probe-fleet test: the run exceeded its deadline of ${formatMs(options.deadlineMs)}; checks cut short or not started count as failed\n`);
     }
-    const allPassed = !interrupted && !deadlinePassed && notRun === 0 && summary.failed === 0 && summary.skipped === 0;
+    const allPassed = !interrupted && !overran && notRun === 0 && summary.failed === 0 && summary.skipped === 0;
     return allPassed ? EXIT_OK : EXIT_FAILED;
   } finally {
     await output?.close();
