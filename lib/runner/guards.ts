@@ -2,22 +2,20 @@
 // that slipped past validation (or was built in code) still cannot send a write or
 // touch a forbidden path outside a sandbox. A blocked request is never sent.
 import type { Environment, Fleet, HttpMethod, SideEffects } from '../model/fleet.js';
+import { parseForbiddenPath, pathIsForbidden } from '../config/forbiddenPaths.js';
 import { ProbeFailure } from './failure.js';
 
 const READ_ONLY: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** A forbidden path entry is a prefix (`/payments`) or a regular expression written `/^\/pay/`. */
+/**
+ * A forbidden path entry is a prefix (`/payments`) or a regular expression written
+ * `/^\/pay/`, read exactly as validation reads it. An entry validation would reject
+ * still blocks at run time, as the prefix it looks like: the safe side.
+ */
 export function forbiddenPathMatcher(entry: string): (path: string) => boolean {
-  const literal = /^\/(.+)\/([a-z]*)$/.exec(entry);
-  if (literal?.[1] !== undefined && entry.length > 2) {
-    try {
-      const re = new RegExp(literal[1], literal[2]);
-      return (path) => re.test(path);
-    } catch {
-      // Not a valid expression: treat it as the prefix it looks like.
-    }
-  }
-  return (path) => path.startsWith(entry);
+  const rule = parseForbiddenPath(entry);
+  if (typeof rule === 'string') return (path) => path.startsWith(entry);
+  return (path) => pathIsForbidden(path, [rule]) !== undefined;
 }
 
 export interface GuardInput {
