@@ -11,7 +11,7 @@ import { validateJsonPath } from './validateAssertion.js';
 import { REGION, validateCaCertificates, validateCheck, validateRetryPolicy, validateSchedule } from './validateCheck.js';
 import type { FleetFacts } from './validateCheck.js';
 import type { TargetEnvironment } from './validateRequest.js';
-import { httpUrlProblem } from './validateRequest.js';
+import { httpUrlProblem, shownUrl } from './validateRequest.js';
 import { validateHeaders, validateVariables } from './validateValues.js';
 
 export type { Diagnostic } from './errors.js';
@@ -69,7 +69,7 @@ function validateEnvironments(c: Collector, path: string, value: unknown): Map<s
     if (baseUrl !== undefined) {
       const problem = httpUrlProblem(baseUrl);
       if (problem) {
-        c.report(at(environmentPath, 'baseUrl'), problem.expected, problem.received.startsWith('a URL with') ? problem.received : describeReceived(baseUrl));
+        c.report(at(environmentPath, 'baseUrl'), problem.expected, shownUrl(problem, baseUrl));
         baseUrl = undefined;
       }
     }

@@ -8,7 +8,7 @@ import { SCHEDULE_FORMAT, parseSchedule } from './schedule.js';
 import { validateAlarmPolicy } from './validateAlerting.js';
 import type { PolicyValues } from './validateAlerting.js';
 import { validateExtractor } from './validateAssertion.js';
-import { REQUEST_KEYS, httpUrlProblem, validateRequest } from './validateRequest.js';
+import { REQUEST_KEYS, httpUrlProblem, shownUrl, validateRequest } from './validateRequest.js';
 import type { RequestScope, TargetEnvironment } from './validateRequest.js';
 import { validateSecretRef, looksLikeSecretRef } from './validateValues.js';
 
@@ -153,7 +153,7 @@ export function validateCheck(c: Collector, path: string, value: unknown, facts:
   const runbook = c.string(at(path, 'runbook'), check.runbook, true, 'an http(s) URL of the runbook');
   if (runbook !== undefined) {
     const problem = httpUrlProblem(runbook);
-    if (problem) c.report(at(path, 'runbook'), problem.expected, problem.received.startsWith('a URL with') ? problem.received : describeReceived(runbook));
+    if (problem) c.report(at(path, 'runbook'), problem.expected, shownUrl(problem, runbook));
   }
   c.oneOf(at(path, 'severity'), check.severity, true, ['critical', 'warning', 'info'] as const);
   c.array(at(path, 'tags'), check.tags, false, 'an array of tags')?.forEach((tag, i) => c.string(at(at(path, 'tags'), i), tag, true, 'a non-empty tag'));

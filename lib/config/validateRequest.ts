@@ -37,19 +37,29 @@ export function httpUrlProblem(text: string, httpsOnly = false): { expected: str
     return { expected, received: 'a string that is not a URL' };
   }
   if (url.protocol !== 'https:' && (httpsOnly || url.protocol !== 'http:')) return { expected, received: `a ${url.protocol} URL` };
-  if (url.username !== '' || url.password !== '') return { expected: `${expected} without credentials (use secret() headers or auth)`, received: 'a URL with a user name or password' };
+  if (url.username !== '' || url.password !== '') return { expected: `${expected} without credentials (use secret() headers or auth)`, received: CREDENTIALS_IN_URL };
   return undefined;
+}
+
+const CREDENTIALS_IN_URL = 'a URL with a user name or password';
+
+/** What a message shows of a rejected URL: the text itself, unless it carries credentials. */
+export function shownUrl(problem: { received: string }, text: string): string {
+  return problem.received === CREDENTIALS_IN_URL ? problem.received : describeReceived(text);
 }
 
 function validateUrl(c: Collector, path: string, value: unknown, scope: RequestScope): void {
   const url = c.string(path, value, true, 'an absolute http(s) URL or a path starting with /');
   if (url === undefined) return;
   validatePlaceholders(c, path, url, scope);
+  // A URL that starts with a placeholder takes its scheme and host from a variable: only the
+  // runner can judge it (its guards still apply to the filled URL).
+  if (/^\{\{/.test(url)) return;
   const standIn = withStandIns(url);
   if (ABSOLUTE.test(standIn)) {
     const problem = httpUrlProblem(standIn);
     if (problem) {
-      c.report(path, problem.expected, problem.received.startsWith('a URL with') ? problem.received : describeReceived(url));
+      c.report(path, problem.expected, shownUrl(problem, url));
       return;
     }
   } else if (!standIn.startsWith('/')) {
