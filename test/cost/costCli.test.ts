@@ -50,8 +50,10 @@ describe('probe-fleet cost (built CLI)', () => {
     expect(estimate.counts.checkRunsPerMonth).toBe(13_140_000);
     // (Success, Duration, Degraded, CertDaysRemaining) × 300 + 9 fleet-health metrics
     expect(estimate.lines.find((l) => l.id === 'custom-metrics')).toMatchObject({ quantity: 1209, monthlyUsd: 362.7 });
-    // availability 300 + latency 300 + certificate 600 + heartbeat 3
-    expect(estimate.counts.alarmMetrics).toBe(1203);
+    // availability 300 + latency 300 + certificate 600 + heartbeat 3 + the topics' dead-letter alarm 1
+    expect(estimate.counts.alarmMetrics).toBe(1204);
+    // 100 targets × 3 regions at 25 a shard: 4 shards a region, 256 + 16 × 25 MB → 704 MB each
+    expect(estimate.shards.map((s) => s.memoryMb)).toEqual(Array.from({ length: 12 }, () => 704));
     expect(estimate.synthetics.canaries).toBe(300);
     expect(estimate.synthetics.runsUsd).toBeCloseTo(15_768, 6);
     expect(estimate.totalUsd).toBeCloseTo(estimate.lines.reduce((t, l) => t + l.monthlyUsd, 0), 9);
