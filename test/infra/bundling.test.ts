@@ -27,7 +27,7 @@ describe('Lambda bundles', () => {
     const app = new App({ outdir: dir, builtinCloudFormationValidation: false });
     const fleet = new ProbeFleet(app, 'Fleet', { fleet: smallFleet({ regions: ['eu-west-1'] }), bundling: 'esbuild' });
     const assembly = app.synth();
-    const read = (name: string) => JSON.parse(readFileSync(join(dir, assembly.getStackByName(name).templateFile), 'utf8'));
+    const read = (name: string) => JSON.parse(readFileSync(join(dir, assembly.getStackByName(name).templateFile), 'utf8')) as Parameters<typeof assetDirOf>[0];
 
     const probeDir = assetDirOf(read('probe-fleet-shop-probes-eu-west-1'), 'probe-fleet-shop-eu-west-1-1m-0');
     const code = readFileSync(join(probeDir, 'index.mjs'), 'utf8');
