@@ -18,11 +18,12 @@ export function suggestKey(key: string, allowed: readonly string[]): string | un
   const lower = key.toLowerCase();
   const sameButCase = allowed.find((candidate) => candidate.toLowerCase() === lower);
   if (sameButCase !== undefined) return sameButCase;
-  // Short keys get less slack, or every two-letter typo would "match" something.
-  const limit = key.length <= 4 ? 1 : key.length <= 8 ? 2 : 3;
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const candidate of allowed) {
+    // A third of the longer name may differ (`timout` → `timeoutMs`); short names get one edit,
+    // or every short typo would "match" something.
+    const limit = Math.max(1, Math.floor(Math.max(key.length, candidate.length) / 3));
     const distance = editDistance(lower, candidate.toLowerCase());
     if (distance <= limit && distance < bestDistance) {
       best = candidate;
