@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run build:lambda [-- --config FILE] [--region REGION] [--out DIR]
+// npm run build:lambda [-- --config FILE] [--region REGION] [--out DIR] [--fleet-json FILE --out-dir DIR]
 // Bundles the probe into <out>/probe/index.mjs with the fleet frozen for one region.
 import { relative } from 'node:path';
 import { buildProbeBundleFromConfig, parseBuildLambdaArgs } from '../lib/lambda/buildCommand.js';

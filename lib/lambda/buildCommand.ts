@@ -1,11 +1,12 @@
 // The work behind `npm run build:lambda`: load and validate a fleet definition, plan its
 // shards, freeze it for one region and bundle the probe with it.
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadFleet, resolveConfigPath } from '../config/loadFleet.js';
 import { cronPeriodSeconds } from '../config/schedule.js';
 import { bundleProbe } from './bundle.js';
 import type { BundleOutput } from './bundle.js';
-import { freezeFleet } from './frozenFleet.js';
+import { freezeFleet, parseFrozenFleet } from './frozenFleet.js';
 import { planShards } from './shards.js';
 
 export const DEFAULT_BUILD_CONFIG = 'demo/probes.config.ts';
@@ -17,6 +18,10 @@ export interface BuildLambdaArgs {
   region?: string;
   out: string;
   maxChecksPerShard?: number;
+  /** An already frozen fleet.json to bundle instead of loading a config (for CDK local bundling). */
+  fleetJson?: string;
+  /** Write the bundle into exactly this directory (default `<out>/probe`). */
+  outDir?: string;
 }
 
 export type ParsedArgs = { ok: true; value: BuildLambdaArgs } | { ok: false; message: string };
@@ -49,6 +54,16 @@ export function parseBuildLambdaArgs(argv: readonly string[]): ParsedArgs {
         if (given === undefined) return { ok: false, message: 'build-lambda: --out expects a directory, received nothing' };
         value.out = given;
         break;
+      case '--fleet-json':
+        given = take();
+        if (given === undefined) return { ok: false, message: 'build-lambda: --fleet-json expects a frozen fleet.json file, received nothing' };
+        value.fleetJson = given;
+        break;
+      case '--out-dir':
+        given = take();
+        if (given === undefined) return { ok: false, message: 'build-lambda: --out-dir expects a directory, received nothing' };
+        value.outDir = given;
+        break;
       case '--max-checks-per-shard': {
         given = take();
         const n = Number(given);
@@ -57,7 +72,7 @@ export function parseBuildLambdaArgs(argv: readonly string[]): ParsedArgs {
         break;
       }
       default:
-        return { ok: false, message: `build-lambda: unknown argument ${JSON.stringify(flag)}; expected --config FILE, --region REGION, --out DIR, --max-checks-per-shard N` };
+        return { ok: false, message: `build-lambda: unknown argument ${JSON.stringify(flag)}; expected --config FILE, --region REGION, --out DIR, --max-checks-per-shard N, --fleet-json FILE, --out-dir DIR` };
     }
   }
   return { ok: true, value };
@@ -67,6 +82,12 @@ export async function buildProbeBundleFromConfig(
   args: BuildLambdaArgs,
   cwd: string,
 ): Promise<BundleOutput & { region: string; shards: number }> {
+  const outDir = args.outDir === undefined ? join(resolve(cwd, args.out), 'probe') : resolve(cwd, args.outDir);
+  if (args.fleetJson !== undefined) {
+    const frozen = parseFrozenFleet(await readFile(resolve(cwd, args.fleetJson), 'utf8'), args.fleetJson);
+    const out = await bundleProbe({ entry: resolve(cwd, PROBE_ENTRY), outDir, fleet: frozen });
+    return { ...out, region: frozen.region, shards: frozen.shards.length };
+  }
   const fleet = await loadFleet(resolveConfigPath(cwd, args.config));
   const region = args.region ?? fleet.regions[0];
   if (region === undefined || !fleet.regions.includes(region)) {
@@ -74,6 +95,6 @@ export async function buildProbeBundleFromConfig(
   }
   const shards = planShards(fleet, { cronPeriod: cronPeriodSeconds, ...(args.maxChecksPerShard ? { maxChecksPerShard: args.maxChecksPerShard } : {}) });
   const frozen = freezeFleet(fleet, region, shards);
-  const out = await bundleProbe({ entry: resolve(cwd, PROBE_ENTRY), outDir: join(resolve(cwd, args.out), 'probe'), fleet: frozen });
+  const out = await bundleProbe({ entry: resolve(cwd, PROBE_ENTRY), outDir, fleet: frozen });
   return { ...out, region, shards: frozen.shards.length };
 }
