@@ -1,0 +1,139 @@
+// The local evaluator against the CDK alarm definitions: the synthesized CloudWatch alarms
+// and the monitor's trackers must agree on every setting, and the same sequence of results
+// must move both through the same states.
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import type { AlarmRule, AlarmStateValue, DatapointValue } from '../../lib/alerting/evaluate.js';
+import { evaluateDatapoints, trackersFor } from '../../lib/alerting/evaluate.js';
+import { ProbeFleet } from '../../lib/infra/index.js';
+import type { Check, Fleet } from '../../lib/model/fleet.js';
+import type { CheckResult } from '../../lib/model/result.js';
+
+function check(id: string, over: Partial<Check>): Check {
+  return { kind: 'http', id, name: `Check ${id}`, service: 'shop', owner: 'team-shop', runbook: `https://runbooks.example/${id}`, rollbackNote: 'Roll back.', expect: '200', severity: 'critical', url: '/health', ...over } as Check;
+}
+
+const fleet: Fleet = {
+  name: 'shop',
+  homeRegion: 'eu-west-1',
+  regions: ['eu-west-1', 'us-east-1', 'ap-southeast-1'],
+  environments: { production: { baseUrl: 'https://shop.example.com' } },
+  checks: [
+    check('checkout', { schedule: '1m', maxMs: 1500 }),
+    check('cart', { schedule: '5m', severity: 'warning', alarm: { evaluationPeriods: 5, datapointsToAlarm: 3, quorum: 1 } }),
+    check('search', { schedule: '2m', regions: ['eu-west-1'] }),
+  ],
+  alerting: { policy: { evaluationPeriods: 4, datapointsToAlarm: 2 } },
+};
+
+interface CfnAlarm {
+  AlarmName: string;
+  EvaluationPeriods: number;
+  DatapointsToAlarm: number;
+  TreatMissingData: string;
+  Threshold: number;
+  ComparisonOperator: string;
+  Period?: number;
+  Metrics?: { Id: string; Expression?: string; Period?: number; MetricStat?: { Period: number; Stat: string; Metric: { MetricName: string } } }[];
+}
+
+function synthesizedAlarms(): Map<string, CfnAlarm> {
+  const app = new App({ builtinCloudFormationValidation: false });
+  const probeFleet = new ProbeFleet(app, 'Fleet', { fleet, bundling: 'skip' });
+  const alarms = new Map<string, CfnAlarm>();
+  for (const stack of probeFleet.stacks) {
+    const resources = Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm') as Record<string, { Properties: CfnAlarm }>;
+    for (const { Properties } of Object.values(resources)) alarms.set(Properties.AlarmName, Properties);
+  }
+  return alarms;
+}
+
+function periodOf(alarm: CfnAlarm): number {
+  if (alarm.Period !== undefined) return alarm.Period;
+  const expression = alarm.Metrics?.find((m) => m.Expression !== undefined);
+  return expression?.Period ?? alarm.Metrics?.find((m) => m.MetricStat)?.MetricStat?.Period ?? NaN;
+}
+
+const alarms = synthesizedAlarms();
+
+describe('trackers match the synthesized alarms', () => {
+  const cases = fleet.checks.flatMap((c) => trackersFor(fleet, c, 'production', 1, { locations: fleet.regions, startMs: 0 }).map((t) => [t.name, t] as const));
+  it.each(cases)('%s', (name, tracker) => {
+    const alarm = alarms.get(name);
+    expect(alarm, `alarm ${name} in the synthesized templates`).toBeDefined();
+    expect({
+      EvaluationPeriods: alarm!.EvaluationPeriods,
+      DatapointsToAlarm: alarm!.DatapointsToAlarm,
+      TreatMissingData: alarm!.TreatMissingData,
+      PeriodMs: periodOf(alarm!) * 1000,
+    }).toEqual({
+      EvaluationPeriods: tracker.options.rule.evaluationPeriods,
+      DatapointsToAlarm: tracker.options.rule.datapointsToAlarm,
+      TreatMissingData: tracker.options.rule.treatMissingData,
+      PeriodMs: tracker.options.rule.periodMs,
+    });
+  });
+});
+
+/**
+ * CloudWatch's side, read from the template alone: the availability alarm's datapoint is
+ * "regions failing" (Minimum of Success per region, a silent region filled as failing)
+ * compared with the alarm's Threshold by its ComparisonOperator.
+ */
+function cloudWatchStates(alarm: CfnAlarm, regions: string[], periods: (Record<string, boolean> | null)[]): AlarmStateValue[] {
+  expect(alarm.ComparisonOperator).toBe('GreaterThanOrEqualToThreshold');
+  const rule: AlarmRule = { periodMs: periodOf(alarm) * 1000, evaluationPeriods: alarm.EvaluationPeriods, datapointsToAlarm: alarm.DatapointsToAlarm, treatMissingData: alarm.TreatMissingData as AlarmRule['treatMissingData'] };
+  const values: DatapointValue[] = [];
+  const states: AlarmStateValue[] = [];
+  let state: AlarmStateValue = 'INSUFFICIENT_DATA';
+  for (const period of periods) {
+    if (period === null) values.push('missing');
+    else values.push(regions.filter((r) => period[r] !== true).length >= alarm.Threshold ? 'breaching' : 'ok');
+    // An alarm that has existed long enough sees a full window; compare from then on.
+    if (values.length >= rule.evaluationPeriods) state = evaluateDatapoints(values.slice(-rule.evaluationPeriods), rule, state);
+    states.push(state);
+  }
+  return states;
+}
+
+function result(checkId: string, location: string, startedAt: number, ok: boolean): CheckResult {
+  return { checkId, environment: 'production', location, runId: 'r', startedAt: new Date(startedAt).toISOString(), ok, degraded: false, durationMs: 30, phases: { dnsMs: 0, connectMs: 0, tlsMs: 0, ttfbMs: 30, transferMs: 0 }, status: ok ? 200 : 503, bytes: 0, certDaysRemaining: null, assertions: [], failure: ok ? null : { kind: 'assertion', message: 'status: expected 200, got 503', retryable: false }, attempts: 1, flaky: false };
+}
+
+// Per period, which regions passed (true), failed (false) or were silent (absent); null: nobody reported.
+const E = 'eu-west-1';
+const U = 'us-east-1';
+const A = 'ap-southeast-1';
+const ok3 = { [E]: true, [U]: true, [A]: true };
+const sequences: { name: string; checkId: string; periods: (Record<string, boolean> | null)[] }[] = [
+  { name: 'checkout: one region failing never reaches the quorum of 2', checkId: 'checkout', periods: [ok3, ok3, ok3, ok3, { [E]: false, [U]: true, [A]: true }, { [E]: false, [U]: true, [A]: true }, { [E]: false, [U]: true, [A]: true }, ok3] },
+  { name: 'checkout: two regions failing twice in four alarms, then recovers', checkId: 'checkout', periods: [ok3, ok3, ok3, ok3, { [E]: false, [U]: false, [A]: true }, ok3, { [E]: false, [U]: false, [A]: true }, ok3, ok3, ok3, ok3] },
+  { name: 'checkout: a silent region counts as failing', checkId: 'checkout', periods: [ok3, ok3, ok3, ok3, { [E]: false, [A]: true }, { [E]: false, [A]: true }, ok3, ok3, ok3] },
+  { name: 'checkout: nobody reports (probes down) is breaching', checkId: 'checkout', periods: [ok3, ok3, ok3, ok3, null, null, ok3, ok3, ok3] },
+  { name: 'cart: quorum 1, 3 of 5', checkId: 'cart', periods: [ok3, ok3, ok3, ok3, ok3, { [E]: false, [U]: true, [A]: true }, ok3, { [U]: false, [E]: true, [A]: true }, ok3, { [A]: false, [E]: true, [U]: true }, ok3, ok3, ok3] },
+];
+
+describe('the same results give the same alarm states locally and in CloudWatch', () => {
+  it.each(sequences)('$name', ({ checkId, periods }) => {
+    const c = fleet.checks.find((x) => x.id === checkId)!;
+    const regions = c.regions ?? fleet.regions;
+    const [tracker] = trackersFor(fleet, c, 'production', 1, { locations: regions, startMs: 0 });
+    const alarm = alarms.get(tracker!.name)!;
+    const periodMs = tracker!.options.rule.periodMs;
+    const base = Date.parse('2026-11-22T00:00:00Z');
+    const local: AlarmStateValue[] = [];
+    periods.forEach((period, i) => {
+      for (const region of regions) {
+        const passed = period?.[region];
+        if (passed !== undefined) tracker!.observe(result(checkId, region, base + i * periodMs + 5000, passed));
+      }
+      tracker!.evaluate(base + (i + 1) * periodMs);
+      local.push(tracker!.state);
+    });
+    const cloud = cloudWatchStates(alarm, regions, periods);
+    const from = alarm.EvaluationPeriods - 1;
+    expect(local.slice(from)).toEqual(cloud.slice(from));
+    expect(local).toContain(periods.some((p) => p === null || regions.filter((r) => p[r] !== true).length >= alarm.Threshold) ? 'ALARM' : 'OK');
+  });
+});
