@@ -3,7 +3,6 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
-import type { AddressInfo } from 'node:net';
 import type { DnsCheck, DnsRecordType } from '../../lib/model/fleet.js';
 import { runCheck } from '../../lib/runner/runCheck.js';
 import { COMMON, fleetOf, optionsFor } from './helpers.js';
@@ -73,7 +72,7 @@ beforeAll(async () => {
     server.send(answer(message), remote.port, remote.address);
   });
   await new Promise<void>((resolve) => server.bind(0, '127.0.0.1', resolve));
-  resolver = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  resolver = `127.0.0.1:${(server.address()).port}`;
 });
 
 afterAll(async () => {
@@ -109,7 +108,7 @@ describe('dns with a resolver', () => {
     try {
       const started = performance.now();
       const result = await runCheck(
-        { check: check({ resolver: `127.0.0.1:${(silent.address() as AddressInfo).port}`, timeoutMs: 400 }), environment: 'prod' },
+        { check: check({ resolver: `127.0.0.1:${(silent.address()).port}`, timeoutMs: 400 }), environment: 'prod' },
         optionsFor(fleetOf([])),
       );
       expect(result.failure).toMatchObject({ kind: 'dns', retryable: true });
