@@ -111,7 +111,8 @@ describe('probe-fleet cost (built CLI)', () => {
   const badFlags: [string, string[], RegExp][] = [
     ['a memory size that is not a number', ['--memory-mb', 'lots'], /invalid --memory-mb: expected a whole number from 128 to 10240, received "lots"/],
     ['a memory size Lambda does not offer', ['--memory-mb', '64'], /invalid --memory-mb: expected a whole number from 128 to 10240, received "64"/],
-    ['a negative check duration', ['--avg-check-ms', '-5'], /--avg-check-ms/],
+    ['a negative check duration', ['--avg-check-ms=-5'], /invalid --avg-check-ms: expected a whole number from 1 to 900000, received "-5"/],
+    ['a positional argument', ['extra'], /invalid arguments: expected none \(use --config FILE\), received "extra"/],
     ['an unknown flag', ['--frobnicate'], /Unknown option '--frobnicate'/],
   ];
   for (const [name, args, message] of badFlags) {
