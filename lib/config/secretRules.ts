@@ -18,12 +18,19 @@ export function isSecretName(name: string): boolean {
 }
 
 /**
- * A literal string is acceptable for a credential field only when it takes its value from a
+ * A literal in a credential field: a number, or a string that does not take its value from a
  * `{{placeholder}}` (a secret variable or an extracted token, checked on their own).
  */
 export function isLiteralSecret(value: unknown): boolean {
+  if (typeof value === 'number' || typeof value === 'bigint') return true;
   return typeof value === 'string' && value !== '' && !hasPlaceholder(value);
 }
 
 export const SECRET_EXPECTED = "secret('name') (or a {{placeholder}} naming a secret variable)";
-export const LITERAL = 'a literal string';
+
+/** How a literal credential reads in a message: its type, never its value. */
+export function describeLiteral(value: unknown): string {
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return `a literal ${typeof value}`;
+  if (value === null) return 'null';
+  return Array.isArray(value) ? 'an array' : 'an object';
+}

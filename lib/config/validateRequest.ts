@@ -5,7 +5,7 @@ import { pathIsForbidden, requestPath } from './forbiddenPaths.js';
 import { at, describeReceived, isRecord } from './collector.js';
 import type { Collector } from './collector.js';
 import { scanPlaceholders, withStandIns } from './placeholders.js';
-import { LITERAL, isLiteralSecret, isSecretName } from './secretRules.js';
+import { describeLiteral, isLiteralSecret, isSecretName } from './secretRules.js';
 import { validateAssertion } from './validateAssertion.js';
 import type { PlaceholderScope } from './validateValues.js';
 import { looksLikeSecretRef, validateHeaders, validatePlaceholders, validateSecretRef, validateStringOrSecret } from './validateValues.js';
@@ -122,12 +122,13 @@ function validateQuery(c: Collector, path: string, value: unknown, scope: Reques
   }
   for (const [name, item] of Object.entries(value)) {
     const itemPath = at(path, name);
-    if (typeof item === 'number') {
+    // Query strings end up in logs and proxies; credentials there come only from secret variables.
+    if (isSecretName(name) && isLiteralSecret(item)) {
+      c.report(itemPath, `a {{placeholder}} naming a secret variable`, describeLiteral(item), `query parameter "${name}" holds a credential`);
+    } else if (typeof item === 'number') {
       if (!Number.isFinite(item)) c.report(itemPath, 'a finite number, a string or a boolean', describeReceived(item));
     } else if (typeof item === 'string') {
-      // Query strings end up in logs and proxies; credentials there come only from secret variables.
-      if (isSecretName(name) && isLiteralSecret(item)) c.report(itemPath, `a {{placeholder}} naming a secret variable`, LITERAL, `query parameter "${name}" holds a credential`);
-      else validatePlaceholders(c, itemPath, item, scope);
+      validatePlaceholders(c, itemPath, item, scope);
     } else if (typeof item !== 'boolean') {
       c.report(itemPath, 'a string, number or boolean', describeReceived(item));
     }
@@ -156,7 +157,7 @@ function validateJsonBody(c: Collector, path: string, value: unknown, scope: Req
   if (!isRecord(value)) return;
   for (const [key, item] of Object.entries(value)) {
     const itemPath = at(path, key);
-    if (isSecretName(key) && isLiteralSecret(item)) c.report(itemPath, `a {{placeholder}} naming a secret variable`, LITERAL, `field "${key}" holds a credential`);
+    if (isSecretName(key) && isLiteralSecret(item)) c.report(itemPath, `a {{placeholder}} naming a secret variable`, describeLiteral(item), `field "${key}" holds a credential`);
     else validateJsonBody(c, itemPath, item, scope, depth + 1);
   }
 }

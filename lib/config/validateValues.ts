@@ -3,7 +3,7 @@
 import { at, describeReceived, isRecord } from './collector.js';
 import type { Collector } from './collector.js';
 import { scanPlaceholders } from './placeholders.js';
-import { LITERAL, SECRET_EXPECTED, isLiteralSecret, isSecretHeader, isSecretName } from './secretRules.js';
+import { SECRET_EXPECTED, describeLiteral, isLiteralSecret, isSecretHeader, isSecretName } from './secretRules.js';
 
 // Secrets Manager names: letters, digits and /_+=.@-
 const SECRET_REF_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
@@ -16,8 +16,8 @@ export function looksLikeSecretRef(value: unknown): boolean {
 /** `secret('name')`; a plain string here is a literal secret, and is never echoed. */
 export function validateSecretRef(c: Collector, path: string, value: unknown, required: boolean): void {
   if (!c.present(path, value, "secret('name')", required)) return;
-  if (typeof value === 'string') {
-    c.report(path, "secret('name')", LITERAL, 'a credential must be a secret reference');
+  if (!isRecord(value)) {
+    c.report(path, "secret('name')", describeLiteral(value), 'a credential must be a secret reference');
     return;
   }
   const ref = c.object(path, value, ['$secret'], "secret('name')");
@@ -34,12 +34,12 @@ export function validateStringOrSecret(c: Collector, path: string, value: unknow
     validateSecretRef(c, path, value, true);
     return undefined;
   }
-  if (typeof value !== 'string') {
-    c.report(path, "a string or secret('name')", describeReceived(value));
+  if (credential !== undefined && isLiteralSecret(value)) {
+    c.report(path, SECRET_EXPECTED, describeLiteral(value), `${credential} holds a credential`);
     return undefined;
   }
-  if (credential !== undefined && isLiteralSecret(value)) {
-    c.report(path, SECRET_EXPECTED, LITERAL, `${credential} holds a credential`);
+  if (typeof value !== 'string') {
+    c.report(path, "a string or secret('name')", credential === undefined ? describeReceived(value) : describeLiteral(value));
     return undefined;
   }
   return value;

@@ -235,6 +235,20 @@ describe('validateFleet', () => {
     expect(text).not.toContain(planted);
     expect(text).not.toContain('s3cr3t');
   });
+
+  it('never prints a literal numeric secret either', () => {
+    const planted = 987654321;
+    const diagnostics = diagnosticsOf((f) => {
+      f.environments.prod.variables.password = planted;
+      f.checks[1].body.json.password = planted;
+      f.checks[0].query.apiKey = planted;
+      f.checks[3].auth.basic.password = planted;
+      f.alerting.pager.pagerDutyRoutingKey = planted;
+      f.checks[0].headers = { 'X-Api-Key': planted };
+    });
+    expect(diagnostics.map((d) => d.received)).toEqual(Array(6).fill('a literal number'));
+    expect(formatDiagnostics(diagnostics) + JSON.stringify(diagnostics)).not.toContain(String(planted));
+  });
 });
 
 describe('formatDiagnostics and ConfigError', () => {
