@@ -8,7 +8,6 @@ import type { SeriesReader } from './seriesReaders.js';
 import type { Point } from './stats.js';
 import { leastSquaresTrend, percentile } from './stats.js';
 import type { ResolvedPlan, ResolvedStep } from './watchPlan.js';
-import { planDurationMs } from './watchPlan.js';
 
 export type StepVerdict = 'healthy' | 'unhealthy' | 'no_data';
 
@@ -52,6 +51,9 @@ export interface WatchRunOptions {
   dataWaitMs?: number;
   now?: () => number;
 }
+
+/** How often a due step looks again for the data it is waiting for (wall time). */
+const POLL_MS = 25;
 
 export const WATCH_EXIT = { healthy: 0, unhealthy: 1, no_data: 3, interrupted: 1 } as const;
 
@@ -115,7 +117,8 @@ export async function runWatch(options: WatchRunOptions): Promise<WatchOutcome> 
     if (reader?.kind === 'instant') loops.push(scrapeLoop(name, reader));
   }
 
-  const dataWaitMs = options.dataWaitMs ?? realDelay(3 * Math.max(plan.probeIntervalMs, plan.scrapeIntervalMs)) + 15_000;
+  // Three intervals of plan time, plus room for one slow scrape (5 s) or probe round, in wall time.
+  const dataWaitMs = options.dataWaitMs ?? realDelay(3 * Math.max(plan.probeIntervalMs, plan.scrapeIntervalMs)) + 5_000;
   const judged: StepJudgement[] = [];
   let verdict: WatchOutcome['verdict'] = 'healthy';
   try {
@@ -130,7 +133,7 @@ export async function runWatch(options: WatchRunOptions): Promise<WatchOutcome> 
       // A step due before there is enough data (T+0 before the first round, a trend with too
       // few points) waits for more, within a bound, rather than judging nothing as healthy.
       while (judgement.verdict === 'no_data' && now() < giveUp && !stop.signal.aborted) {
-        await sleep(Math.min(realDelay(Math.min(plan.probeIntervalMs, plan.scrapeIntervalMs)) / 2 + 1, Math.max(0, giveUp - now())), stop.signal);
+        await sleep(Math.min(POLL_MS, Math.max(0, giveUp - now())), stop.signal);
         judgement = await judgeStep(step, previousAt(plan, step));
       }
       if (stop.signal.aborted && judgement.verdict === 'no_data') {
@@ -274,4 +277,3 @@ function num(value: number): string {
   return value.toFixed(abs >= 100 ? 0 : 3);
 }
 
-export { planDurationMs };
