@@ -29,6 +29,10 @@ beforeAll(async () => {
       const ok = req.headers.authorization === `Bearer ${SECRET_VALUE}`;
       res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
       res.end(ok ? '{"user":"probe"}' : '{"error":"unauthorized"}');
+    } else if (req.url?.startsWith('/echo')) {
+      // A badly behaved service that reflects what it received.
+      res.writeHead(502, { 'content-type': 'text/plain', 'x-echo': req.url });
+      res.end(`you sent ${req.url}`);
     } else if (req.url?.startsWith('/slow')) {
       setTimeout(() => {
         res.writeHead(200);
@@ -202,6 +206,28 @@ describe('probe handler', () => {
     } finally {
       await failing.close();
     }
+  });
+
+  it('never prints a secret, even when it travels in the URL and the service reflects it', async () => {
+    const fleet = testFleet(target.url, [httpCheck('echo', '/echo?t={{token}}', { assertions: [{ type: 'body', contains: 'all good' }] })], {
+      environments: { prod: { baseUrl: target.url, variables: { token: secret('api-token') } } },
+    });
+    const lines: string[] = [];
+    const handler = createProbeHandler({
+      fleet: freezeFleet(fleet, 'eu-west-1', planShards(fleet)),
+      log: (line) => lines.push(line),
+      env: { AWS_REGION: 'eu-west-1', PROBE_CLOUDWATCH_ENDPOINT: aws.endpoint, PROBE_SECRETS_ENDPOINT: aws.endpoint },
+    });
+    const summary = await handler({ shard: 'eu-west-1-5m-0' }, context(30_000));
+    expect(summary).toMatchObject({ checks: 1, failed: 1 });
+    // The secret really was sent...
+    expect(seen.some((s) => s.path === `/echo?t=${SECRET_VALUE}`)).toBe(true);
+    // ...and appears nowhere in the logs, while the lines that would carry it are there.
+    const logged = parse(lines);
+    expect(logged.find((l) => l.event === 'request')?.url).toContain('[REDACTED]');
+    expect(logged.find((l) => l.event === 'check_result')).toMatchObject({ checkId: 'echo', ok: false });
+    expect(lines.join('\n')).not.toContain(SECRET_VALUE);
+    expect(lines.join('\n')).not.toContain(encodeURIComponent(SECRET_VALUE));
   });
 
   const badEvents: { name: string; event: unknown; kind: string }[] = [
