@@ -37,13 +37,13 @@ describe('demo fleet', () => {
     };
     const config = join(ROOT, 'demo', 'probes.config.ts');
     const run = await runCli(['test', '--config', config, '--reporter', 'junit', '--output', 'demo.xml', '--request-log', 'demo.jsonl'], { cwd: tmp.dir, env });
-    expect(run.stderr).toBe('');
-    expect(run.code).toBe(0);
-    for (const id of CHECK_IDS) expect(run.stdout).toMatch(new RegExp(`✓ ${id} \\[local\\]`));
+    expect(run.stderr, run.stdout).toBe('');
+    expect(run.code, run.stdout).toBe(0);
+    for (const id of CHECK_IDS) expect(run.stdout).toMatch(new RegExp(`[✓~] ${id} \\[local\\]`));
     expect(run.stdout).toContain('7 checks: 7 passed, 0 failed');
 
     const json = await runCli(['test', '--config', config, '--reporter', 'json', '--request-log', 'demo.jsonl'], { cwd: tmp.dir, env });
-    expect(json.code).toBe(0);
+    expect(json.code, json.stdout + json.stderr).toBe(0);
     const report = JSON.parse(json.stdout) as JsonReport;
     expect(report.results.map((r) => r.checkId).sort()).toEqual([...CHECK_IDS].sort());
     const tls = report.results.find((r) => r.checkId === 'https-certificate');
@@ -87,7 +87,7 @@ describe('demo fleet', () => {
         resolve({ code, stdout });
       });
     });
-    expect(result.code).toBe(0);
+    expect(result.code, result.stdout).toBe(0);
     expect(result.stdout).toContain('7 checks: 7 passed');
   });
 });
