@@ -107,7 +107,7 @@ describe('probe-fleet test: exit codes', () => {
     const config = configWith('failing', [health(), broken()]);
     const run = await runCli(['test', '--config', config], { cwd: tmp.dir });
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/✗ broken-page \[local\] \d+ ms failed {2}status: expected 200, got 404/);
+    expect(run.stdout).toMatch(/✗ broken-page \[local\] [\d.]+ m?s failed {2}status: expected 200, got 404/);
     const failures = run.stdout.slice(run.stdout.indexOf('Failures'));
     expect(failures).toContain('owner:     team-pages (#pages-oncall)');
     expect(failures).toContain('assertion: status: expected 200, got 404');

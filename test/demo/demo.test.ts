@@ -67,7 +67,7 @@ describe('demo fleet', () => {
     };
     const run = await runCli(['test', '--config', join(ROOT, 'demo', 'probes.config.ts'), '--grep', 'sign-in', '--request-log', 'demo.jsonl'], { cwd: tmp.dir, env });
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/✗ sign-in-flow \[local\] \d+ ms failed  get token › status: expected 200, got 401/);
+    expect(run.stdout).toMatch(/✗ sign-in-flow \[local\] [\d.]+ m?s failed  get token › status: expected 200, got 401/);
     expect(run.stdout).not.toContain('not-the-demo-password');
   });
 
