@@ -68,3 +68,38 @@ describe('fake AWS endpoint against the real SDK', () => {
     });
   });
 });
+
+describe('fake AWS endpoint: the Query protocol with a real Query client', () => {
+  it('decodes an STS AssumeRole form and answers XML the SDK parses, errors included', async () => {
+    const { STSClient, AssumeRoleCommand } = await import('@aws-sdk/nested-clients/sts');
+    let fail = true;
+    const local = await startFakeAws({
+      respond: (req) => {
+        if (req.operation !== 'AssumeRole') return undefined;
+        if (fail) {
+          fail = false;
+          return throttling();
+        }
+        return {
+          xml: '<Credentials><AccessKeyId>ASIAFAKE</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken><Expiration>2030-01-01T00:00:00Z</Expiration></Credentials><AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/r/s</Arn><AssumedRoleId>AROA:s</AssumedRoleId></AssumedRoleUser>',
+        };
+      },
+    });
+    const sts = new STSClient({ region: 'eu-west-1', endpoint: local.endpoint, credentials: FAKE_CREDENTIALS, maxAttempts: 1 });
+    try {
+      const input = { RoleArn: 'arn:aws:iam::123456789012:role/r', RoleSessionName: 's' };
+      const error = await sts.send(new AssumeRoleCommand(input)).catch((e: unknown) => e);
+      expect((error as Error).name).toBe('Throttling');
+      const out = await sts.send(new AssumeRoleCommand(input));
+      expect(out.Credentials?.AccessKeyId).toBe('ASIAFAKE');
+      expect(out.AssumedRoleUser?.Arn).toBe('arn:aws:sts::123456789012:assumed-role/r/s');
+      const req = local.requests.at(-1)!;
+      expect(req).toMatchObject({ protocol: 'query', operation: 'AssumeRole', service: 'sts', region: 'eu-west-1' });
+      expect(req.headers['content-type']).toBe('application/x-www-form-urlencoded');
+      expect(req.body).toMatchObject({ Action: 'AssumeRole', Version: '2011-06-15', RoleArn: input.RoleArn, RoleSessionName: 's' });
+    } finally {
+      sts.destroy();
+      await local.close();
+    }
+  });
+});
