@@ -49,7 +49,15 @@ const env = {
 const args = [cli, 'monitor', '--config', config, '--port', '0', '--data', join(data, 'store'), '--request-log', join(data, 'requests.jsonl'), ...(values.period ? ['--period', values.period] : [])];
 const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
 let out = '';
-child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
+let announced = false;
+child.stdout.on('data', (c: Buffer) => {
+  out += c.toString('utf8');
+  const url = /status page: (\S+)/.exec(out)?.[1];
+  if (url && !announced) {
+    announced = true;
+    process.stderr.write(`monitor status page: ${url} (for ${durationS} s)\n`);
+  }
+});
 child.stderr.on('data', (c: Buffer) => (out += c.toString('utf8')));
 const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
 

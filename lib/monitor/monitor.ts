@@ -155,6 +155,10 @@ export class Monitor {
       target.running = true;
       try {
         await this.runOnce(target, slot, periodMs);
+      } catch (error) {
+        // The store refused the result (disk full, permissions): it is not reported, the
+        // monitor says so and keeps running; the slot counts as missing data.
+        this.options.log(`${new Date(this.clock.now()).toISOString()}  ! ${target.target}: ${this.options.redactor.redact(error instanceof Error ? error.message : String(error))}`);
       } finally {
         target.running = false;
       }

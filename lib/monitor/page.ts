@@ -47,7 +47,7 @@ ${c.state === 'failing' && c.lastRun?.message ? `<p class="reason" role="note">$
 <dl class="stats">
 <div><dt>Uptime 24&nbsp;h</dt><dd>${pct(c.uptime24h)}</dd></div>
 <div><dt>Uptime 7&nbsp;d</dt><dd>${pct(c.uptime7d)}</dd></div>
-<div><dt>p50 / p95</dt><dd>${c.latency24h ? `${c.latency24h.p50} / ${c.latency24h.p95} ms` : '—'}</dd></div>
+<div><dt>p50 · p95</dt><dd>${c.latency24h ? `${c.latency24h.p50}<span class="unit">ms</span> · ${c.latency24h.p95}<span class="unit">ms</span>` : '—'}</dd></div>
 <div><dt>Certificate</dt><dd class="${certClass(c.certDaysRemaining)}">${c.certDaysRemaining === null ? '—' : `${c.certDaysRemaining} days left`}</dd></div>
 </dl>
 <figure class="chart-wrap">${latencyChartSvg(c.chart, { label: `${c.name} latency`, thresholdMs: maxMs })}<figcaption><span class="key key-p50" aria-hidden="true"></span>p50 <span class="key key-p95" aria-hidden="true"></span>p95${maxMs ? ' <span class="key key-max" aria-hidden="true"></span>maxMs' : ''}</figcaption></figure>
@@ -124,11 +124,12 @@ main{padding:1rem clamp(1rem,4vw,2.5rem) 3rem;max-width:1400px;margin:0 auto}
 code{background:var(--code);padding:0 .3rem;border-radius:4px;font-size:.85em}
 .alarm-ALARM{color:var(--bad);font-weight:600}.alarm-OK{color:var(--ok)}
 .reason{margin:.25rem 0 .5rem;padding:.5rem .7rem;border-radius:6px;background:color-mix(in srgb,var(--bad) 12%,transparent);font-size:.88rem;overflow-wrap:anywhere}
-.stats{display:grid;grid-template-columns:repeat(4,1fr);gap:.5rem;margin:.5rem 0}
-@media (max-width:420px){.stats{grid-template-columns:repeat(2,1fr)}}
-.stats div{background:var(--bg);border-radius:6px;padding:.35rem .5rem}
-.stats dt{font-size:.72rem;color:var(--muted)}
-.stats dd{margin:0;font-weight:600;font-variant-numeric:tabular-nums;font-size:.92rem}
+.stats{display:grid;grid-template-columns:repeat(4,minmax(0,1fr));gap:.4rem;margin:.5rem 0}
+@media (max-width:420px){.stats{grid-template-columns:repeat(2,minmax(0,1fr))}}
+.stats div{background:var(--bg);border-radius:6px;padding:.35rem .45rem;min-width:0}
+.stats dt{font-size:.72rem;color:var(--muted);white-space:nowrap}
+.stats dd{margin:0;font-weight:600;font-variant-numeric:tabular-nums;font-size:.92rem;overflow-wrap:anywhere}
+.unit{font-weight:400;font-size:.75em;color:var(--muted);margin-left:1px}
 dd.good{color:var(--ok)}dd.warn{color:var(--warn)}dd.bad{color:var(--bad)}
 .chart-wrap{margin:.5rem 0}
 .chart{width:100%;height:auto;display:block}
@@ -142,6 +143,7 @@ figcaption{font-size:.75rem;color:var(--muted);display:flex;gap:.35rem;align-ite
 .key{display:inline-block;width:.9rem;height:3px;border-radius:2px}.key-p50{background:var(--p50)}.key-p95{background:var(--p95);margin-left:.5rem}.key-max{background:var(--bad);margin-left:.5rem}
 .last,.expect{font-size:.85rem;margin:.35rem 0}
 .muted{color:var(--muted)}
+p.muted{font-size:.85rem;margin:.5rem 0 0}
 details{margin-top:.5rem;font-size:.85rem}
 summary{cursor:pointer;font-weight:600}
 .failures{padding-left:1.2rem;margin:.4rem 0}
