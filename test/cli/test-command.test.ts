@@ -228,7 +228,8 @@ describe('probe-fleet test: reports', () => {
   });
 
   it('--reporter junit --output FILE writes valid JUnit while stdout shows list progress', async () => {
-    const config = configWith('junit', [health(), products(), broken()]);
+    // A name full of XML's special characters must come back intact from the parsed file.
+    const config = configWith('junit', [health(), products(), { ...broken(), name: `Broken "page" <a&b> 'x'` }]);
     const run = await runCli(['test', '--config', config, '--reporter', 'junit', '--output', 'reports/junit.xml'], { cwd: tmp.dir });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/✓ health \[local\]/);
@@ -239,6 +240,8 @@ describe('probe-fleet test: reports', () => {
     const root = parseXml(xml);
     const cases = findAll(root, 'testcase');
     expect(cases.map((c) => c.attributes.classname)).toEqual(['shop-api', 'shop-api', 'shop-api']);
+    expect(cases[2]?.attributes.name).toBe(`broken-page: Broken "page" <a&b> 'x' [local]`);
+    expect(xml).toContain('Broken &quot;page&quot; &lt;a&amp;b&gt; &apos;x&apos;');
     const failure = findAll(root, 'failure')[0]!;
     expect(failure.attributes.type).toBe('assertion');
     expect(failure.attributes.message).toBe('status: expected 200, got 404');
