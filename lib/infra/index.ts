@@ -6,3 +6,4 @@ export { applyNagPacks } from './nag.js';
 export { runCdkApp, CONFIG_CONTEXT_KEY } from './cdkApp.js';
 export type { BundlingMode } from './lambdaCode.js';
 export { planTargets, type TargetPlan, MAX_RESOURCES_PER_STACK } from './plan.js';
+export { measureSynthesis, type SynthesisMeasurement } from './measureSynthesis.js';
