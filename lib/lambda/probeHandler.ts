@@ -206,28 +206,36 @@ export function createProbeHandler(deps: ProbeHandlerDeps = {}): (event: unknown
     }
     for (const result of results) if (!logged.has(keyOf(result))) logResult(result);
 
-    const datums = buildMetricDatums({
-      fleet: fleet.name,
-      region,
-      results,
-      environmentCount: (checkId) => {
-        const check = checksById.get(checkId);
-        return check ? resolveSettings(fleet.fleet, check).environments.length : 1;
-      },
-      detailedTimings: (checkId) => checksById.get(checkId)?.detailedTimings === true,
-      timestamp: new Date(Math.floor(start / 1000) * 1000),
-    });
-    const outcome = await publishMetrics({
-      client: container.cloudWatch,
-      namespace: fleet.namespace,
-      fleet: fleet.name,
-      region,
-      datums,
-      deadline: deadlines.publishDeadline,
-      write: log,
-      now,
-      ...(deps.publishRetry ? { retry: deps.publishRetry } : {}),
-    });
+    let outcome: PublishOutcome;
+    try {
+      const datums = buildMetricDatums({
+        fleet: fleet.name,
+        region,
+        results,
+        environmentCount: (checkId) => {
+          const check = checksById.get(checkId);
+          return check ? resolveSettings(fleet.fleet, check).environments.length : 1;
+        },
+        detailedTimings: (checkId) => checksById.get(checkId)?.detailedTimings === true,
+        timestamp: new Date(Math.floor(start / 1000) * 1000),
+      });
+      outcome = await publishMetrics({
+        client: container.cloudWatch,
+        namespace: fleet.namespace,
+        fleet: fleet.name,
+        region,
+        datums,
+        deadline: deadlines.publishDeadline,
+        write: log,
+        now,
+        ...(deps.publishRetry ? { retry: deps.publishRetry } : {}),
+      });
+    } catch (error) {
+      // A bug here must still leave the invocation line: the audit trail names what ran.
+      const message = redactor.redact(`metrics were not published: ${(error as Error).message}`);
+      log(JSON.stringify({ level: 'error', event: 'metrics_publish_failed', kind: 'internal', message, retryable: false }));
+      outcome = { ok: false, calls: 0, attempts: 0, datums: 0, published: 0, fallbackDatums: 0, emfLines: 0, error: { kind: 'rejected', message, retryable: false } };
+    }
 
     const skipped = results.filter((r) => r.skipped === true).length;
     const ran = results.filter((r) => r.skipped !== true);

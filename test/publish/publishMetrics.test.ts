@@ -174,6 +174,17 @@ describe('publishMetrics on the wire', () => {
     expect(emf.flatMap(emfSamples).sort()).toEqual(expected.sort());
   });
 
+  it('a datum no call could carry goes to EMF without a call', async () => {
+    const { aws, client } = await setup();
+    const lines: string[] = [];
+    const outcome = await publishMetrics({ client, namespace: 'ProbeFleet', fleet: 'shop', region: 'eu-west-1', datums: datums(2), deadline: Date.now() + 10_000, write: (l) => lines.push(l), limits: { maxDatums: 1000, maxBytes: 100 } });
+    expect(aws.requests).toHaveLength(0);
+    expect(outcome).toMatchObject({ ok: false, calls: 0, attempts: 0, fallbackDatums: 2 });
+    expect(outcome.error).toMatchObject({ kind: 'rejected', retryable: false });
+    expect(outcome.error!.message).toMatch(/metric Duration: expected a datum under \d+ bytes, received \d+/);
+    expect(lines.filter(isEmf).flatMap(emfSamples)).toHaveLength(3);
+  });
+
   it('gives up within the deadline when CloudWatch keeps throttling', async () => {
     const { client } = await setup(() => throttling());
     const started = Date.now();

@@ -61,7 +61,15 @@ export async function publishMetrics(request: PublishRequest): Promise<PublishOu
   const random = request.random ?? Math.random;
   const sleep = request.sleep ?? defaultSleep;
   const retry = { ...DEFAULT_RETRY, ...request.retry };
-  const batches = batchDatums(request.datums, request.namespace, request.limits ?? PUT_METRIC_DATA_LIMITS);
+  let batches: MetricDatum[][];
+  let unsendable: PublishError | null = null;
+  try {
+    batches = batchDatums(request.datums, request.namespace, request.limits ?? PUT_METRIC_DATA_LIMITS);
+  } catch (error) {
+    // No call could carry them; they still reach CloudWatch through EMF below.
+    batches = [];
+    unsendable = { kind: 'rejected', message: (error as Error).message, retryable: false };
+  }
   const outcome: PublishOutcome = {
     ok: true,
     calls: 0,
@@ -72,7 +80,8 @@ export async function publishMetrics(request: PublishRequest): Promise<PublishOu
     emfLines: 0,
     error: null,
   };
-  const unpublished: MetricDatum[] = [];
+  const unpublished: MetricDatum[] = unsendable ? [...request.datums] : [];
+  outcome.error = unsendable;
   // Loaded on first use, not at import: a Lambda cold start should not pay for the SDK before it needs it.
   const { PutMetricDataCommand } = await import('@aws-sdk/client-cloudwatch');
 
