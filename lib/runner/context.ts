@@ -37,12 +37,14 @@ export function zeroPhases(): Phases {
   return { dnsMs: 0, connectMs: 0, tlsMs: 0, ttfbMs: 0, transferMs: 0 };
 }
 
+const sum = (a: number, b: number): number => Math.round((a + b) * 1000) / 1000;
+
 export function addPhases(a: Phases, b: Phases): Phases {
   return {
-    dnsMs: a.dnsMs + b.dnsMs,
-    connectMs: a.connectMs + b.connectMs,
-    tlsMs: a.tlsMs + b.tlsMs,
-    ttfbMs: a.ttfbMs + b.ttfbMs,
-    transferMs: a.transferMs + b.transferMs,
+    dnsMs: sum(a.dnsMs, b.dnsMs),
+    connectMs: sum(a.connectMs, b.connectMs),
+    tlsMs: sum(a.tlsMs, b.tlsMs),
+    ttfbMs: sum(a.ttfbMs, b.ttfbMs),
+    transferMs: sum(a.transferMs, b.transferMs),
   };
 }

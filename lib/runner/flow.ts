@@ -60,7 +60,7 @@ export async function runFlow(ctx: AttemptContext, steps: readonly FlowStep[]): 
   for (const step of steps) {
     const run = await performRequest(ctx, step, extracted, step.name);
     outcome.phases = addPhases(outcome.phases, run.phases);
-    outcome.durationMs += run.durationMs;
+    outcome.durationMs = Math.round((outcome.durationMs + run.durationMs) * 1000) / 1000;
     outcome.bytes += run.bytes;
     outcome.status = run.status;
     if (run.certDaysRemaining !== null) {
@@ -93,6 +93,5 @@ export async function runFlow(ctx: AttemptContext, steps: readonly FlowStep[]): 
       extracted.set(name, value);
     }
   }
-  outcome.durationMs = Math.round(outcome.durationMs * 1000) / 1000;
   return outcome;
 }
