@@ -6,6 +6,7 @@ import { Collector } from './collector.js';
 import type { Diagnostic } from './errors.js';
 import type { ForbiddenPathRule } from './forbiddenPaths.js';
 import { parseForbiddenPath } from './forbiddenPaths.js';
+import { DEFAULT_TIMEOUT_MS } from './resolve.js';
 import { validateAlerting } from './validateAlerting.js';
 import { validateJsonPath } from './validateAssertion.js';
 import { REGION, validateCaCertificates, validateCheck, validateRetryPolicy, validateSchedule } from './validateCheck.js';
@@ -44,6 +45,8 @@ function validateDefaults(c: Collector, path: string, value: unknown): FleetFact
   const degradedMs = c.number(at(path, 'degradedMs'), defaults.degradedMs, false, { integer: true, min: 1 });
   const maxMs = c.number(at(path, 'maxMs'), defaults.maxMs, false, { integer: true, min: 1 });
   if (degradedMs !== undefined && maxMs !== undefined && degradedMs > maxMs) c.report(at(path, 'degradedMs'), `at most maxMs (${maxMs})`, String(degradedMs));
+  const timeout = timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (maxMs !== undefined && maxMs > timeout) c.report(at(path, 'maxMs'), `at most timeoutMs (${timeout})`, String(maxMs), 'a latency threshold above the timeout can never be crossed');
   c.number(at(path, 'maxBodyBytes'), defaults.maxBodyBytes, false, { integer: true, min: 1, max: 100 * 1024 * 1024 });
   c.number(at(path, 'concurrency'), defaults.concurrency, false, { integer: true, min: 1, max: 256 });
   return { timeoutMs, degradedMs, maxMs };

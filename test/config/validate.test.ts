@@ -49,6 +49,7 @@ const cases: Case[] = [
   { name: 'fractional concurrency', mutate: (f) => { f.defaults.concurrency = 2.5; }, path: 'defaults.concurrency', message: /received 2.5/ },
   { name: 'unknown retry mode', mutate: (f) => { f.defaults.retries.onlyOn = 'all'; }, path: 'defaults.retries.onlyOn', message: /expected one of "network", "any", received "all"/ },
   { name: 'degraded above max', mutate: (f) => { f.checks[6].degradedMs = 3000; }, path: 'checks[6].degradedMs', message: /degradedMs at most maxMs \(2500\)/ },
+  { name: 'default max above the default timeout', mutate: (f) => { delete f.defaults.timeoutMs; f.defaults.maxMs = 20000; }, path: 'defaults.maxMs', message: /expected at most timeoutMs \(10000\), received 20000/ },
   { name: 'max above timeout', mutate: (f) => { f.checks[6].maxMs = 4000; }, path: 'checks[6].maxMs', message: /a latency threshold above the timeout can never be crossed/ },
 
   // Ids.
