@@ -162,6 +162,16 @@ describe('probe-fleet test: exit codes', () => {
     });
   }
 
+  it('exits 2 when the --output file cannot be created, sending nothing', async () => {
+    const config = configWith('output', [health()]);
+    const mark = seen.length;
+    // A path below a regular file: no directory can be made there.
+    const run = await runCli(['test', '--config', config, '--reporter', 'junit', '--output', join(config, 'junit.xml')], { cwd: tmp.dir });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('invalid --output: expected a file that can be written');
+    expect(requestsSince(mark)).toEqual([]);
+  });
+
   it('prints a complete --help and exits 0', async () => {
     const run = await runCli(['test', '--help'], { cwd: tmp.dir });
     expect(run.code).toBe(0);
