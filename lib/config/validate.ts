@@ -14,6 +14,7 @@ import type { FleetFacts } from './validateCheck.js';
 import type { TargetEnvironment } from './validateRequest.js';
 import { httpUrlProblem, shownUrl } from './validateRequest.js';
 import { validateHeaders, validateVariables } from './validateValues.js';
+import { validateReleaseConfig } from '../release/validateRelease.js';
 
 export type { Diagnostic } from './errors.js';
 export type ValidationResult = { ok: true; fleet: Fleet } | { ok: false; diagnostics: Diagnostic[] };
@@ -141,8 +142,8 @@ export function validateFleet(input: unknown): ValidationResult {
   const forbidden = validateForbiddenPaths(c, 'forbiddenPaths', fleet.forbiddenPaths);
   validateVersions(c, 'versions', fleet.versions);
   const policy = validateAlerting(c, 'alerting', fleet.alerting, regions?.size);
-  // Release plans are validated by lib/release; here they only need to be an object.
-  if (fleet.release !== undefined && !isRecord(fleet.release)) c.report('release', 'an object', describeReceived(fleet.release));
+  // Release plans are validated by lib/release.
+  c.diagnostics.push(...validateReleaseConfig(fleet.release, 'release'));
 
   const facts: FleetFacts = { regions, environments, forbidden, policy, defaults };
   const seenIds = new Map<string, string>();
