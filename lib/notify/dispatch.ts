@@ -6,7 +6,7 @@ import type { AlarmEvent } from './alarmEvent.js';
 import type { DeliverOptions } from './deliver.js';
 import { DeliveryError, deliverJson } from './deliver.js';
 import { formatGoogleChat } from './googleChat.js';
-import type { NotifyRoute, NotifyWebhook } from './notifyConfig.js';
+import type { NotifyConfig, NotifyRoute, NotifyWebhook, RouteName } from './notifyConfig.js';
 import { PAGERDUTY_EVENTS_URL, formatPagerDuty } from './pagerDuty.js';
 import { formatSlack } from './slack.js';
 import { formatTeams } from './teams.js';
@@ -62,12 +62,27 @@ async function send(destination: string, secretName: string, deps: DispatchDeps,
   }
 }
 
-export async function dispatch(event: AlarmEvent, route: NotifyRoute, deps: DispatchDeps): Promise<DispatchOutcome[]> {
+/** Alarm kinds whose ALARM goes to the pager topic (lib/infra wires them so). */
+const PAGING_KINDS: ReadonlySet<string> = new Set(['service', 'cert-pager']);
+
+/**
+ * Every alarm sends its OK to the chat topic, also the ones that paged. So a recovery of a
+ * paging alarm arriving on chat must also resolve the PagerDuty incident its ALARM opened,
+ * with the pager route's routing key.
+ */
+export function recoveryPagerDutySecrets(event: AlarmEvent, arrival: RouteName, config: NotifyConfig): string[] {
+  const pagerKey = config.routes.pager.pagerDutyRoutingKeySecret;
+  if (event.status !== 'resolved' || arrival !== 'chat' || pagerKey === null) return [];
+  if (event.kind === null || !PAGING_KINDS.has(event.kind)) return [];
+  return pagerKey === config.routes.chat.pagerDutyRoutingKeySecret ? [] : [pagerKey];
+}
+
+export async function dispatch(event: AlarmEvent, route: NotifyRoute, deps: DispatchDeps, extraPagerDutySecrets: readonly string[] = []): Promise<DispatchOutcome[]> {
   const jobs: Promise<DispatchOutcome>[] = route.webhooks.map((webhook) =>
     send(`${webhook.kind} webhook (secret ${webhook.secretName})`, webhook.secretName, deps, (url) => ({ url, message: formatWebhook(webhook.kind, event) })),
   );
-  const pdSecret = route.pagerDutyRoutingKeySecret;
-  if (pdSecret !== null) {
+  const pdSecrets = [...(route.pagerDutyRoutingKeySecret === null ? [] : [route.pagerDutyRoutingKeySecret]), ...extraPagerDutySecrets];
+  for (const pdSecret of new Set(pdSecrets)) {
     jobs.push(
       send(`PagerDuty (secret ${pdSecret})`, pdSecret, deps, (key) => {
         const message = formatPagerDuty(event, key);

@@ -7,7 +7,7 @@ import type { AlarmEvent } from './alarmEvent.js';
 import { parseAlarmMessage } from './alarmEvent.js';
 import type { DeliverOptions } from './deliver.js';
 import type { DispatchOutcome } from './dispatch.js';
-import { dispatch } from './dispatch.js';
+import { dispatch, recoveryPagerDutySecrets } from './dispatch.js';
 import type { NotifyConfig, RouteName } from './notifyConfig.js';
 import { CHAT_TOPIC_ARN_ENV, PAGER_TOPIC_ARN_ENV } from './notifyConfig.js';
 
@@ -64,11 +64,16 @@ export async function handleSnsEvent(event: SNSEvent, deps: HandleDeps): Promise
       }
       const route = routeForTopic(sns.TopicArn, deps.config, deps.env);
       const alarm: AlarmEvent = parseAlarmMessage(sns.Message, { config: deps.config, route });
-      const outcomes = await dispatch(alarm, deps.config.routes[route], {
-        secrets: deps.secrets,
-        ...(deps.deliver ? { deliver: { redactor: deps.redactor, ...deps.deliver } } : { deliver: { redactor: deps.redactor } }),
-        ...(deps.pagerDutyUrl ? { pagerDutyUrl: deps.pagerDutyUrl } : {}),
-      });
+      const outcomes = await dispatch(
+        alarm,
+        deps.config.routes[route],
+        {
+          secrets: deps.secrets,
+          deliver: { redactor: deps.redactor, ...deps.deliver },
+          ...(deps.pagerDutyUrl ? { pagerDutyUrl: deps.pagerDutyUrl } : {}),
+        },
+        recoveryPagerDutySecrets(alarm, route, deps.config),
+      );
       results.push({ messageId, route, alarmName: alarm.alarmName, state: alarm.state, outcomes });
       log(JSON.stringify({ level: 'info', msg: 'notified', messageId, route, alarm: alarm.alarmName, state: alarm.state, outcomes }));
     } catch (error) {

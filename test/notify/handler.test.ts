@@ -90,21 +90,35 @@ describe('notify handler, bundled, end to end', () => {
 
   const context = { getRemainingTimeInMillis: () => 30_000 };
 
-  it('pager topic: a PagerDuty trigger with a dedup_key, then a resolve of the same incident', async () => {
+  it('a paging alarm: PagerDuty trigger from the pager topic; its OK, sent to the chat topic, resolves the same incident', async () => {
     const before = arrivals.length;
-    const name = 'probe-fleet/shop/availability/health';
-    await handler(snsEvent(PAGER_TOPIC, alarmMessage({ name, state: 'ALARM', old: 'OK' })), context);
-    await handler(snsEvent(PAGER_TOPIC, alarmMessage({ name, state: 'OK', old: 'ALARM', previousAt: '2026-11-22T00:10:30.000+0000', at: '2026-11-22T00:25:30.000+0000' })), context);
-    const got = arrivals.slice(before);
-    expect(got.map((a) => [a.path, a.body.event_action, a.body.dedup_key])).toEqual([
-      ['/pagerduty/v2/enqueue', 'trigger', name],
-      ['/pagerduty/v2/enqueue', 'resolve', name],
-    ]);
-    expect(got[0]!.body.routing_key).toBe('R0UT1NGK3Y0000000000000000000000');
-    expect((got[0]!.body.payload as { summary: string }).summary).toBe('[ALARM] Health endpoint (api, prod) failing in eu-west-1, us-east-1');
-    // Secrets came from Secrets Manager, fetched by the real SDK client, once per container.
+    const name = 'probe-fleet/shop/service/api';
+    await handler(snsEvent(PAGER_TOPIC, compositeMessage(name, 'ALARM', 'OK')), context);
+    const triggered = arrivals.slice(before);
+    expect(triggered.map((a) => [a.path, a.body.event_action, a.body.dedup_key])).toEqual([['/pagerduty/v2/enqueue', 'trigger', name]]);
+    expect(triggered[0]!.body.routing_key).toBe('R0UT1NGK3Y0000000000000000000000');
+    expect((triggered[0]!.body.payload as { summary: string }).summary).toBe('[ALARM] service api service down in eu-west-1, us-east-1');
+    // Secrets came from Secrets Manager, fetched by the real SDK client.
     const fetched = aws.requests.filter((r) => r.operation === 'GetSecretValue').map((r) => (r.body as { SecretId: string }).SecretId);
     expect(fetched).toEqual(['pd-routing-key']);
+
+    // lib/infra sends every alarm's OK to the chat topic.
+    const mid = arrivals.length;
+    await handler(snsEvent(CHAT_TOPIC, compositeMessage(name, 'OK', 'ALARM')), context);
+    const recovered = arrivals.slice(mid);
+    expect(recovered.filter((a) => a.path.startsWith('/pagerduty')).map((a) => [a.body.event_action, a.body.dedup_key])).toEqual([['resolve', name]]);
+    expect(recovered.filter((a) => !a.path.startsWith('/pagerduty')).map((a) => a.path.split('/')[1]).sort()).toEqual(['gchat', 'slack', 'teams']);
+    // The routing key was cached for the container: one fetch each, however many messages.
+    const all = aws.requests.filter((r) => r.operation === 'GetSecretValue').map((r) => (r.body as { SecretId: string }).SecretId);
+    expect(all.filter((n) => n === 'pd-routing-key')).toHaveLength(1);
+  });
+
+  it('a check recovery on the chat topic does not touch PagerDuty (it never paged)', async () => {
+    const before = arrivals.length;
+    await handler(snsEvent(CHAT_TOPIC, alarmMessage({ name: 'probe-fleet/shop/availability/health', state: 'OK', old: 'ALARM', previousAt: '2026-11-22T00:10:30.000+0000', at: '2026-11-22T00:25:30.000+0000' })), context);
+    const got = arrivals.slice(before);
+    expect(got.map((a) => a.path.split('/')[1]).sort()).toEqual(['gchat', 'slack', 'teams']);
+    expect((got.find((a) => a.path.startsWith('/slack'))!.body.text as string).split('\n')[0]).toBe('[RESOLVED] Health endpoint (api, prod) recovered after 15m');
   });
 
   it('chat topic: Slack, Teams and Google Chat messages; a composite alarm on the pager topic too', async () => {
