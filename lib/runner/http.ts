@@ -70,7 +70,16 @@ async function prepare(ctx: AttemptContext, spec: HttpRequestSpec, extracted: Re
   const { values, environment, fleet, options } = ctx;
   const method = spec.method ?? 'GET';
   const base = options.baseUrlOverride ?? environment.baseUrl;
-  const url = joinUrl(base, await values.fill(spec.url, extracted));
+  const filled = await values.fill(spec.url, extracted);
+  let url: URL;
+  try {
+    url = joinUrl(base, filled);
+  } catch {
+    throw new ProbeFailure('internal', `url '${filled}' with base '${base}': expected an absolute http(s) URL or a path, received something that does not parse; a retry will not help`, false);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ProbeFailure('internal', `url '${url.href}': expected http: or https:, received ${url.protocol}; a retry will not help`, false);
+  }
   if (spec.query) {
     const pairs: Record<string, string> = {};
     for (const [k, v] of Object.entries(spec.query)) pairs[k] = await values.fill(String(v), extracted);

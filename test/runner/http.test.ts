@@ -95,6 +95,16 @@ describe('http', () => {
     expect(result.assertions).toEqual([{ description: 'status', ok: false, expected: '200..399', actual: '404' }]);
   });
 
+  it('a URL that does not parse, or is not http(s), fails as internal before anything is sent', async () => {
+    const before = seen.length;
+    const bad = await run(httpCheck('http://[not-a-host/'));
+    const ftp = await run(httpCheck('ftp://127.0.0.1/file'));
+    expect(bad.result.failure?.kind).toBe('internal');
+    expect(bad.result.failure?.message).toContain('does not parse');
+    expect(ftp.result.failure?.message).toContain('expected http: or https:');
+    expect(seen.length).toBe(before);
+  });
+
   it('HEAD has no body', async () => {
     const { result } = await run(httpCheck('/fine', { method: 'HEAD' }));
     expect(result).toMatchObject({ ok: true, status: 200, bytes: 0 });

@@ -50,8 +50,8 @@ async function run(url: string): Promise<CheckResult> {
 
 describe('phases', () => {
   it.each([
-    { name: 'plain http', url: () => `${plainUrl}/?bodyDelay=30`, tls: false },
-    { name: 'https', url: () => `${httpsUrl}/?bodyDelay=30`, tls: true },
+    { name: 'plain http', url: () => `${plainUrl}/?bodyDelay=150`, tls: false },
+    { name: 'https', url: () => `${httpsUrl}/?bodyDelay=150`, tls: true },
   ])('$name: phases add up to durationMs within 5 ms', async ({ url, tls }) => {
     const result = await run(url());
     expect(result.ok, JSON.stringify(result.failure)).toBe(true);
@@ -59,8 +59,8 @@ describe('phases', () => {
     for (const value of Object.values(result.phases)) expect(value).toBeGreaterThanOrEqual(0);
     expect(result.phases.tlsMs > 0).toBe(tls);
     expect(result.certDaysRemaining === null).toBe(!tls);
-    // The body arrives in two parts 30 ms apart: that wait is transfer, not ttfb.
-    expect(result.phases.transferMs).toBeGreaterThanOrEqual(25);
+    // The body arrives in two parts 150 ms apart: that wait is transfer, not ttfb.
+    expect(result.phases.transferMs).toBeGreaterThanOrEqual(100);
   });
 
   it('a 200 ms delay before the headers shows in ttfbMs', async () => {
