@@ -197,6 +197,9 @@ describe('probe handler', () => {
       const summary = await handler({ shard: shards[0]!.id }, context(1_500));
       expect(summary.publish).toMatchObject({ ok: false, calls: 0 });
       expect(summary.publish!.attempts).toBeGreaterThan(1);
+      // Every attempt on the wire is one of ours: the SDK's own retries are off.
+      expect(failing.requests.filter((r) => r.operation === 'PutMetricData')).toHaveLength(summary.publish!.attempts);
+      expect(failing.requests.every((r) => r.headers['amz-sdk-request'] === 'attempt=1; max=1')).toBe(true);
       const logged = parse(lines);
       expect(logged.find((l) => l.event === 'metrics_publish_failed')).toMatchObject({ kind: 'server_error', unpublishedDatums: 5 });
       const emf = logged.filter((l) => l._aws !== undefined);
