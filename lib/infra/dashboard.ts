@@ -32,7 +32,8 @@ interface DashboardCommon {
 }
 
 export interface OverviewInput extends DashboardCommon {
-  services: { service: string; alarm: IAlarm; availabilityAlarmNames: string[] }[];
+  /** By name: service composites may live in several stacks, and a name needs no export. */
+  services: { service: string; alarmName: string; availabilityAlarmNames: string[] }[];
   /** Names, not alarm objects: the heartbeats live in the home stack and a name needs no export. */
   heartbeatAlarmNames: string[];
 }
@@ -70,7 +71,7 @@ export function overviewDashboard(scope: Construct, input: OverviewInput): Dashb
       new GraphWidget({ title: 'Publish failures (EMF, probe region)', left: perRegion('PublishFailures', 'Sum'), width: 8 }),
     ],
   ];
-  const top = [...input.services.map((s) => s.alarm), ...alarmRefs(scope, input.heartbeatAlarmNames)];
+  const top = alarmRefs(scope, [...input.services.map((s) => s.alarmName), ...input.heartbeatAlarmNames]);
   chunk(top, ALARMS_PER_STATUS_WIDGET).forEach((alarms, i) =>
     rows.push([new AlarmStatusWidget({ title: i === 0 ? 'Services and heartbeats' : `Services and heartbeats (${i + 1})`, alarms, width: 24, height: 4 })]),
   );

@@ -31,6 +31,7 @@ import { notifyFunction, type NotifyResources } from './notifyFunction.js';
 import {
   chunk,
   dashboardName,
+  MAX_ALARMS_PER_COMPOSITE,
   dashboardUrl,
   defaultStackPrefix,
   packTargets,
@@ -77,6 +78,29 @@ function cronPeriodSeconds(expression: string): number {
   return parsed.ok ? parsed.schedule.periodSeconds : 3600;
 }
 
+/** Composite alarms per services stack: far below 450 with room for nested parts. */
+export const MAX_COMPOSITES_PER_SERVICES_STACK = 300;
+
+/** Packs services, in fleet order, by the composites each needs (one, plus parts beyond 100 members). */
+function packServices<T extends { own: readonly TargetPlan[] }>(services: readonly T[]): T[][] {
+  const packs: T[][] = [[]];
+  let count = 0;
+  for (const service of services) {
+    const critical = service.own.filter((t) => t.check.severity === 'critical').length;
+    const members = critical > 0 ? critical : service.own.length;
+    const composites = 1 + (members > MAX_ALARMS_PER_COMPOSITE ? Math.ceil(members / MAX_ALARMS_PER_COMPOSITE) : 0);
+    const current = packs[packs.length - 1]!;
+    if (current.length > 0 && count + composites > MAX_COMPOSITES_PER_SERVICES_STACK) {
+      packs.push([service]);
+      count = composites;
+    } else {
+      current.push(service);
+      count += composites;
+    }
+  }
+  return packs;
+}
+
 export class ProbeFleet extends Construct {
   readonly fleet: Fleet;
   readonly prefix: string;
@@ -84,7 +108,9 @@ export class ProbeFleet extends Construct {
   readonly probeStacks: ProbeStack[] = [];
   readonly homeStack: Stack;
   readonly alarmStacks: Stack[] = [];
+  /** The first services stack: composites and the overview dashboard. */
   readonly servicesStack: Stack;
+  readonly servicesStacks: Stack[] = [];
   readonly topics: FleetTopics;
   readonly notify: NotifyResources | undefined;
   /** Per service, the composite alarm that pages and that deployments roll back on. */
@@ -182,22 +208,33 @@ export class ProbeFleet extends Construct {
     });
 
     // Services: composites and dashboards.
-    this.servicesStack = new Stack(this, 'Services', { stackName: `${prefix}-services`, env, description: `probe-fleet ${fleet.name}: per-service alarms and dashboards` });
-    for (const stack of [this.homeStack, ...this.alarmStacks]) this.servicesStack.addStackDependency(stack, 'composites name the check alarms');
-    const servicesCtx: AlarmContext = { scope: this.servicesStack, metrics, fleet: fleet.name, routes: this.routesIn(this.servicesStack) };
-    const services = servicesOf(fleet).map((service) => {
-      const own = targets.filter((t) => t.check.service === service);
-      const alarm = serviceAlarm(
-        servicesCtx,
-        { service, targets: own.map((plan) => ({ plan, availabilityAlarmName: availabilityName.get(plan) ?? '' })) },
-        overviewUrl,
-      );
-      this.serviceAlarms[service] = alarm;
-      return { service, alarm, availabilityAlarmNames: availabilityNames(fleet.name, own) };
+    // Services: composites (packed so that thousands of services still fit) and the overview.
+    const serviceTargets = servicesOf(fleet).map((service) => ({ service, own: targets.filter((t) => t.check.service === service) }));
+    const servicePacks = packServices(serviceTargets);
+    const overview: { service: string; alarmName: string; availabilityAlarmNames: string[] }[] = [];
+    servicePacks.forEach((pack, i) => {
+      const suffix = i === 0 ? '' : `-${i + 1}`;
+      const stack = new Stack(this, `Services${suffix}`, { stackName: `${prefix}-services${suffix}`, env, description: `probe-fleet ${fleet.name}: per-service alarms${i === 0 ? ' and the overview dashboard' : ''}` });
+      for (const dependency of [this.homeStack, ...this.alarmStacks]) stack.addStackDependency(dependency, 'composites name the check alarms');
+      const ctx: AlarmContext = { scope: stack, metrics, fleet: fleet.name, routes: this.routesIn(stack) };
+      for (const { service, own } of pack) {
+        const alarm = serviceAlarm(ctx, { service, targets: own.map((plan) => ({ plan, availabilityAlarmName: availabilityName.get(plan) ?? '' })) }, overviewUrl);
+        this.serviceAlarms[service] = alarm;
+        overview.push({ service, alarmName: alarmName({ fleet: fleet.name, kind: 'service', subject: service }), availabilityAlarmNames: availabilityNames(fleet.name, own) });
+      }
+      this.servicesStacks.push(stack);
     });
-    overviewDashboard(this.servicesStack, { fleet, prefix, metrics, pageCount, services, heartbeatAlarmNames: heartbeatRegions.map((region) => alarmName({ fleet: fleet.name, kind: 'heartbeat', subject: region })) });
+    this.servicesStack = this.servicesStacks[0]!;
+    overviewDashboard(this.servicesStack, {
+      fleet,
+      prefix,
+      metrics,
+      pageCount,
+      services: overview,
+      heartbeatAlarmNames: heartbeatRegions.map((region) => alarmName({ fleet: fleet.name, kind: 'heartbeat', subject: region })),
+    });
 
-    this.stacks.push(...this.probeStacks, this.homeStack, ...this.alarmStacks, this.servicesStack);
+    this.stacks.push(...this.probeStacks, this.homeStack, ...this.alarmStacks, ...this.servicesStacks);
   }
 
   /** The composite alarm of a service: pass it to LambdaDeploymentGroup, ECS deploymentAlarms or CodeDeploy. */

@@ -179,6 +179,19 @@ describe('heartbeats, service composites, descriptions', () => {
     expect(JSON.stringify(top.Properties.AlarmRule)).toContain('Servicecheckoutpart2');
   });
 
+  it('spreads service composites over several stacks when there are very many services', () => {
+    const checks = Array.from({ length: 350 }, (_, i) => httpCheck(`c${i}`, { service: `svc-${i}`, url: 'http://plain.example.com/' }));
+    const many = synth({ ...smallFleet(), regions: ['eu-west-1'], checks });
+    expect(many.fleet.servicesStacks.map((st) => st.stackName)).toEqual(['probe-fleet-shop-services', 'probe-fleet-shop-services-2']);
+    many.template(many.fleet.servicesStacks[0]!).resourceCountIs('AWS::CloudWatch::CompositeAlarm', 300);
+    many.template(many.fleet.servicesStacks[1]!).resourceCountIs('AWS::CloudWatch::CompositeAlarm', 50);
+    many.template(many.fleet.servicesStacks[1]!).resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+    expect(Object.keys(many.fleet.serviceAlarms)).toHaveLength(350);
+    const overview = JSON.stringify(many.template(many.fleet.servicesStack).findResources('AWS::CloudWatch::Dashboard'));
+    expect(overview).toContain('alarm:probe-fleet/shop/service/svc-349');
+    expect(overview).not.toContain('Fn::ImportValue');
+  });
+
   it('every alarm has an explicit treatMissingData and datapointsToAlarm, a naming-function name, and a description ≤ 1024 characters with owner, runbook and dashboard', () => {
     let count = 0;
     for (const [, template] of s.templates()) {
