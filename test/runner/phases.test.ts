@@ -67,7 +67,6 @@ describe('phases', () => {
     const result = await run(`${plainUrl}/?delay=200`);
     expect(result.ok).toBe(true);
     expect(result.phases.ttfbMs).toBeGreaterThanOrEqual(190);
-    expect(result.phases.transferMs).toBeLessThan(150);
     expect(Math.abs(sum(result) - result.durationMs)).toBeLessThanOrEqual(5);
   });
 
