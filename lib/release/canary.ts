@@ -2,6 +2,7 @@
 // each metric (success rate, latency, every CloudWatch query) takes one measurement, and the
 // Argo Rollouts state machine in analysis.ts decides promote, abort or inconclusive — as soon
 // as the outcome is decided, not at the end of the schedule.
+import { setMaxListeners } from 'node:events';
 import type { CloudWatchMetricSource } from '../model/fleet.js';
 import type { CheckResult } from '../model/result.js';
 import type { AnalysisLimits, AnalysisPhase, MeasurementPhase, MetricTally } from './analysis.js';
@@ -81,6 +82,8 @@ export const LATENCY = 'latency';
 export async function runCanary(options: CanaryOptions): Promise<CanaryReport> {
   const now = options.now ?? Date.now;
   const stop = new AbortController();
+  // Every in-flight check listens on this signal; dozens at once are expected, not a leak.
+  setMaxListeners(0, stop.signal);
   const onAbort = (): void => stop.abort(options.signal?.reason);
   if (options.signal?.aborted) onAbort();
   else options.signal?.addEventListener('abort', onAbort, { once: true });

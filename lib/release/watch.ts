@@ -2,6 +2,7 @@
 // steps is judged in order; the first unhealthy step ends the watch. Time is "plan time":
 // milliseconds since the deploy, running `timeScale` times faster than the wall clock, so a
 // 30-minute plan can be rehearsed in 30 seconds.
+import { setMaxListeners } from 'node:events';
 import type { CheckResult } from '../model/result.js';
 import { formatOffset } from './duration.js';
 import type { SeriesReader } from './seriesReaders.js';
@@ -69,6 +70,8 @@ export async function runWatch(options: WatchRunOptions): Promise<WatchOutcome> 
   const planNow = (): number => (now() - options.deployStartedAt) * scale;
   const realDelay = (planMs: number): number => Math.max(0, planMs / scale);
   const stop = new AbortController();
+  // Every in-flight check listens on this signal; dozens at once are expected, not a leak.
+  setMaxListeners(0, stop.signal);
   const onAbort = (): void => stop.abort(options.signal?.reason);
   if (options.signal?.aborted) onAbort();
   else options.signal?.addEventListener('abort', onAbort, { once: true });
