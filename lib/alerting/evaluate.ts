@@ -302,3 +302,67 @@ export function trackersFor(fleet: Fleet, check: Check, environment: string, env
   }
   return trackers;
 }
+
+/**
+ * The service alarm, as the CDK composite states it: ALARM while any member (the service's
+ * critical checks' availability alarms, or all of them when none is critical) is in ALARM.
+ */
+export class ServiceAlarmTracker {
+  state: AlarmStateValue = 'INSUFFICIENT_DATA';
+  private alarmSince: string | null = null;
+
+  constructor(
+    readonly name: string,
+    readonly service: string,
+    readonly members: readonly AlarmTracker[],
+    /** Whether the members are critical checks: the composite then pages. */
+    readonly critical: boolean,
+  ) {}
+
+  evaluate(nowMs: number): AlarmTransition | null {
+    const states = this.members.map((m) => m.state);
+    const next: AlarmStateValue = states.includes('ALARM') ? 'ALARM' : states.every((s) => s === 'INSUFFICIENT_DATA') ? this.state : 'OK';
+    if (next === this.state) return null;
+    const at = new Date(nowMs).toISOString();
+    const firing = this.members.filter((m) => m.state === 'ALARM').map((m) => m.name);
+    const transition: AlarmTransition = {
+      alarmName: this.name,
+      kind: 'service',
+      target: this.service,
+      checkId: '',
+      environment: '',
+      from: this.state,
+      to: next,
+      at,
+      alarmSince: this.state === 'ALARM' ? this.alarmSince : null,
+      reason: firing.length > 0 ? `in ALARM: ${firing.join(', ')}` : `none of ${this.members.length} member alarm(s) in ALARM`,
+    };
+    this.state = next;
+    this.alarmSince = next === 'ALARM' ? at : null;
+    return transition;
+  }
+}
+
+/** Service alarms over the given trackers, grouped by service, named as the CDK names them. */
+export function serviceTrackersFor(fleet: Fleet, targets: readonly { check: Check; trackers: readonly AlarmTracker[] }[]): ServiceAlarmTracker[] {
+  const byService = new Map<string, { check: Check; availability: AlarmTracker }[]>();
+  for (const t of targets) {
+    const availability = t.trackers.find((x) => x.options.kind === 'availability');
+    if (!availability) continue;
+    const list = byService.get(t.check.service) ?? [];
+    list.push({ check: t.check, availability });
+    byService.set(t.check.service, list);
+  }
+  return [...byService.entries()].map(([service, members]) => {
+    const critical = members.filter((m) => m.check.severity === 'critical');
+    const chosen = critical.length > 0 ? critical : members;
+    return new ServiceAlarmTracker(alarmName({ fleet: fleet.name, kind: 'service', subject: service }), service, chosen.map((m) => m.availability), critical.length > 0);
+  });
+}
+
+/** Which topic an alarm's ALARM goes to, as lib/infra wires it; every OK goes to chat. */
+export function alarmRoute(kind: AlarmKind, critical: boolean): 'pager' | 'chat' {
+  if (kind === 'cert-pager') return 'pager';
+  if (kind === 'service') return critical ? 'pager' : 'chat';
+  return 'chat';
+}

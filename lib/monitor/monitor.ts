@@ -2,10 +2,9 @@
 // run of it at a time, all sharing one rate-limiter registry (as one Lambda shard does);
 // each result stored (synced) before it is reported, fed to the alarm trackers, and
 // alarm changes handed to the notifier.
-import type { AlarmTracker, AlarmTransition } from '../alerting/evaluate.js';
-import { trackersFor } from '../alerting/evaluate.js';
+import type { AlarmTracker, AlarmTransition, ServiceAlarmTracker } from '../alerting/evaluate.js';
+import { alarmRoute, serviceTrackersFor, trackersFor } from '../alerting/evaluate.js';
 import { checkTarget } from '../alerting/naming.js';
-import { alarmPolicyFor } from '../alerting/policy.js';
 import { resolveSettings } from '../config/resolve.js';
 import type { Fleet, Schedule } from '../model/fleet.js';
 import type { CheckResult } from '../model/result.js';
@@ -14,7 +13,7 @@ import { runCheck } from '../runner/runCheck.js';
 import { selectChecks } from '../runner/runPlan.js';
 import { createRateLimiterRegistry } from '../runner/tokenBucket.js';
 import type { Redactor, SecretProvider } from '../secrets/secrets.js';
-import type { NotifyConfig } from '../notify/notifyConfig.js';
+import type { NotifyConfig, RouteName } from '../notify/notifyConfig.js';
 import type { MonitorClock } from './clock.js';
 import { systemClock } from './clock.js';
 import { TargetHistory } from './history.js';
@@ -62,6 +61,8 @@ export type MonitorEvent = { type: 'result'; target: string; result: CheckResult
 
 export class Monitor {
   readonly targets: TargetState[];
+  /** One per service, as the CDK composite: what pages. */
+  readonly services: ServiceAlarmTracker[];
   readonly startedAt: number;
   private readonly clock: MonitorClock;
   private readonly location: string;
@@ -98,6 +99,10 @@ export class Monitor {
         skippedSlots: 0,
       };
     });
+    this.services = serviceTrackersFor(
+      options.fleet,
+      this.targets.map((t) => ({ check: t.planned.check, trackers: t.trackers })),
+    );
     this.replay(options.stored);
   }
 
@@ -112,6 +117,7 @@ export class Monitor {
     }
     const now = this.clock.now();
     for (const target of this.targets) for (const tracker of target.trackers) tracker.evaluate(now);
+    for (const service of this.services) service.evaluate(now);
   }
 
   onEvent(listener: (event: MonitorEvent) => void): () => void {
@@ -223,18 +229,24 @@ export class Monitor {
     for (const target of this.targets) {
       for (const tracker of target.trackers) {
         const transition = tracker.evaluate(now);
-        if (transition) this.onTransition(target, transition);
+        if (transition) this.onTransition(transition, alarmRoute(transition.kind, target.planned.check.severity === 'critical'));
       }
+    }
+    // After the members, so a service alarm sees this instant's check alarms.
+    for (const service of this.services) {
+      const transition = service.evaluate(now);
+      if (transition) this.onTransition(transition, alarmRoute('service', service.critical));
     }
   }
 
-  private onTransition(target: TargetState, transition: AlarmTransition): void {
+  private onTransition(transition: AlarmTransition, alarmTopic: RouteName): void {
     this.options.log(`${transition.at}  ALARM-STATE ${transition.alarmName}: ${transition.from} -> ${transition.to} (${transition.reason})`);
     this.emit({ type: 'alarm', transition });
     if (!shouldNotify(transition)) return;
-    const route = alarmPolicyFor(this.options.fleet, target.planned.check).route;
+    // As in AWS: ALARM goes to the alarm's own topic, every OK to chat.
+    const route: RouteName = transition.to === 'ALARM' ? alarmTopic : 'chat';
     const event = toAlarmEvent(transition, this.options.notifyConfig, route, this.location);
-    const delivery = this.options.notifier.notify(event).catch((error: unknown) => {
+    const delivery = this.options.notifier.notify(event, route).catch((error: unknown) => {
       this.options.log(`notification for ${transition.alarmName} failed: ${this.options.redactor.redact(String(error))}`);
     });
     this.pendingNotifications.add(delivery);

@@ -7,13 +7,14 @@ import type { AlarmEvent } from '../notify/alarmEvent.js';
 import { buildAlarmEvent } from '../notify/alarmEvent.js';
 import { formatConsole } from '../notify/console.js';
 import type { DispatchOutcome } from '../notify/dispatch.js';
-import { dispatch } from '../notify/dispatch.js';
+import { dispatch, recoveryPagerDutySecrets } from '../notify/dispatch.js';
 import type { NotifyConfig, RouteName } from '../notify/notifyConfig.js';
 import { buildNotifyConfig } from '../notify/notifyConfig.js';
 import type { Redactor, SecretProvider } from '../secrets/secrets.js';
 
 export interface Notifier {
-  notify(event: AlarmEvent): Promise<void>;
+  /** `route`: the topic the event would reach in AWS (pager or chat). */
+  notify(event: AlarmEvent, route: RouteName): Promise<void>;
 }
 
 export function shouldNotify(transition: Pick<AlarmTransition, 'from' | 'to'>): boolean {
@@ -43,8 +44,8 @@ export function toAlarmEvent(transition: AlarmTransition, config: NotifyConfig, 
 
 export function consoleNotifier(write: (text: string) => void, colour = false): Notifier {
   return {
-    notify(event) {
-      write(formatConsole(event, colour));
+    notify(event, route) {
+      write(`── ${route} ──\n${formatConsole(event, colour)}`);
       return Promise.resolve();
     },
   };
@@ -60,18 +61,21 @@ export interface WebhookNotifierOptions {
   onDelivered?: (event: AlarmEvent, outcomes: DispatchOutcome[]) => void;
 }
 
-/** Routes by severity as the CDK alarms do: critical checks page, the rest go to chat. */
+/** Delivers along the route the alarm's topic would take in AWS, with the notify function's rules. */
 export function webhookNotifier(options: WebhookNotifierOptions): Notifier {
   return {
-    async notify(event) {
-      const route: RouteName = event.severity === 'critical' ? 'pager' : 'chat';
-      const chosen = options.config.routes[route];
+    async notify(event, route) {
       try {
-        const outcomes = await dispatch(event, chosen, {
-          secrets: options.secrets,
-          deliver: { redactor: options.redactor },
-          ...(options.pagerDutyUrl ? { pagerDutyUrl: options.pagerDutyUrl } : {}),
-        });
+        const outcomes = await dispatch(
+          event,
+          options.config.routes[route],
+          {
+            secrets: options.secrets,
+            deliver: { redactor: options.redactor },
+            ...(options.pagerDutyUrl ? { pagerDutyUrl: options.pagerDutyUrl } : {}),
+          },
+          recoveryPagerDutySecrets(event, route, options.config),
+        );
         options.onDelivered?.(event, outcomes);
       } catch (error) {
         options.onError(options.redactor.redact(error instanceof Error ? error.message : String(error)));

@@ -62,8 +62,8 @@ async function send(destination: string, secretName: string, deps: DispatchDeps,
   }
 }
 
-/** Alarm kinds whose ALARM goes to the pager topic (lib/infra wires them so). */
-const PAGING_KINDS: ReadonlySet<string> = new Set(['service', 'cert-pager']);
+/** Alarm kinds whose ALARM may go to the pager topic (lib/infra: service composites, certificates about to expire, the delivery pipeline's own dead-letter heartbeats). */
+const PAGING_KINDS: ReadonlySet<string> = new Set(['service', 'cert-pager', 'heartbeat']);
 
 /**
  * Every alarm sends its OK to the chat topic, also the ones that paged. So a recovery of a

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AlarmRule, AlarmStateValue, DatapointValue } from '../../lib/alerting/evaluate.js';
-import { availabilityDatapoint, evaluateDatapoints, percentile, trackersFor } from '../../lib/alerting/evaluate.js';
+import { AlarmTracker, ServiceAlarmTracker, availabilityDatapoint, evaluateDatapoints, percentile, trackersFor } from '../../lib/alerting/evaluate.js';
 import { alarmPolicyFor } from '../../lib/alerting/policy.js';
 import type { Check, Fleet } from '../../lib/model/fleet.js';
 import type { CheckResult } from '../../lib/model/result.js';
@@ -160,5 +160,32 @@ describe('trackers follow the alarm policy the CDK alarms are built from', () =>
     expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 95)).toBe(10);
     expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 50)).toBe(5);
     expect(percentile([], 50)).toBeNull();
+  });
+});
+
+describe('service alarm: ALARM while any member is in ALARM', () => {
+  function member(state: AlarmStateValue): AlarmTracker {
+    const t = new AlarmTracker({ name: `m-${state}`, kind: 'availability', target: 'x', checkId: 'x', environment: 'e', rule: rule(3, 2, 'breaching'), datapoint: () => 'ok', locations: [], startMs: 0, describe: () => '' });
+    t.state = state;
+    return t;
+  }
+  const cases: [string, AlarmStateValue[], AlarmStateValue][] = [
+    ['all members new', ['INSUFFICIENT_DATA', 'INSUFFICIENT_DATA'], 'INSUFFICIENT_DATA'],
+    ['one OK, one new', ['OK', 'INSUFFICIENT_DATA'], 'OK'],
+    ['one in ALARM', ['OK', 'ALARM'], 'ALARM'],
+  ];
+  it.each(cases)('%s', (_name, states, expected) => {
+    const service = new ServiceAlarmTracker('probe-fleet/shop/service/api', 'api', states.map(member), true);
+    service.evaluate(0);
+    expect(service.state).toBe(expected);
+  });
+  it('names the members in ALARM and knows when it began', () => {
+    const members = [member('OK'), member('ALARM')];
+    const service = new ServiceAlarmTracker('probe-fleet/shop/service/api', 'api', members, true);
+    const fired = service.evaluate(1000)!;
+    expect(fired).toMatchObject({ from: 'INSUFFICIENT_DATA', to: 'ALARM', kind: 'service', reason: 'in ALARM: m-ALARM' });
+    members[1]!.state = 'OK';
+    expect(service.evaluate(5000)).toMatchObject({ from: 'ALARM', to: 'OK', alarmSince: new Date(1000).toISOString() });
+    expect(service.evaluate(6000)).toBeNull();
   });
 });

@@ -5,7 +5,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import type { AlarmRule, AlarmStateValue, DatapointValue } from '../../lib/alerting/evaluate.js';
-import { evaluateDatapoints, trackersFor } from '../../lib/alerting/evaluate.js';
+import { alarmRoute, evaluateDatapoints, serviceTrackersFor, trackersFor } from '../../lib/alerting/evaluate.js';
 import { ProbeFleet } from '../../lib/infra/index.js';
 import type { Check, Fleet } from '../../lib/model/fleet.js';
 import type { CheckResult } from '../../lib/model/result.js';
@@ -29,6 +29,8 @@ const fleet: Fleet = {
 
 interface CfnAlarm {
   AlarmName: string;
+  AlarmActions?: unknown[];
+  OKActions?: unknown[];
   EvaluationPeriods: number;
   DatapointsToAlarm: number;
   TreatMissingData: string;
@@ -43,8 +45,11 @@ function synthesizedAlarms(): Map<string, CfnAlarm> {
   const probeFleet = new ProbeFleet(app, 'Fleet', { fleet, bundling: 'skip' });
   const alarms = new Map<string, CfnAlarm>();
   for (const stack of probeFleet.stacks) {
-    const resources = Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm') as Record<string, { Properties: CfnAlarm }>;
-    for (const { Properties } of Object.values(resources)) alarms.set(Properties.AlarmName, Properties);
+    const template = Template.fromStack(stack);
+    for (const type of ['AWS::CloudWatch::Alarm', 'AWS::CloudWatch::CompositeAlarm']) {
+      const resources = template.findResources(type) as Record<string, { Properties: CfnAlarm }>;
+      for (const { Properties } of Object.values(resources)) alarms.set(Properties.AlarmName, Properties);
+    }
   }
   return alarms;
 }
@@ -73,6 +78,25 @@ describe('trackers match the synthesized alarms', () => {
       TreatMissingData: tracker.options.rule.treatMissingData,
       PeriodMs: tracker.options.rule.periodMs,
     });
+  });
+});
+
+function topicOf(actions: unknown[] | undefined): string {
+  const text = JSON.stringify(actions ?? []);
+  return text.includes('-pager') || text.includes('PagerTopic') ? 'pager' : text.includes('-chat') || text.includes('ChatTopic') ? 'chat' : text;
+}
+
+describe('local notifications take the route the synthesized alarm actions take', () => {
+  const targets = fleet.checks.map((c) => ({ check: c, trackers: trackersFor(fleet, c, 'production', 1, { locations: fleet.regions, startMs: 0 }) }));
+  const cases = [
+    ...targets.flatMap((t) => t.trackers.map((x) => [x.name, alarmRoute(x.options.kind, t.check.severity === 'critical')] as const)),
+    ...serviceTrackersFor(fleet, targets).map((s) => [s.name, alarmRoute('service', s.critical)] as const),
+  ];
+  it.each(cases)('%s → %s, OK → chat', (name, route) => {
+    const alarm = alarms.get(name);
+    expect(alarm, `alarm ${name} in the synthesized templates`).toBeDefined();
+    expect(topicOf(alarm!.AlarmActions)).toBe(route);
+    expect(topicOf(alarm!.OKActions)).toBe('chat');
   });
 });
 

@@ -78,33 +78,43 @@ describe('monitor: demo service down and up', () => {
 
     await demo.close();
     await waitFor('the pager alarm to be delivered', () => arrivals.some((a) => a.body.event_action === 'trigger'));
-    await waitFor('the chat alarm to be delivered', () => arrivals.some((a) => a.path.startsWith('/slack')));
+    await waitFor('both chat alarms to be delivered', () => arrivals.filter((a) => a.path.startsWith('/slack')).length >= 2);
     // Stay down a while: an alarm that stays in ALARM must not notify again.
     const failuresAtAlarm = (monitor.output().match(/FAIL health /g) ?? []).length;
     await waitFor('more failing runs while in alarm', () => (monitor.output().match(/FAIL health /g) ?? []).length >= failuresAtAlarm + 3);
 
     demo = await startDemoService({ port });
     await waitFor('the pager recovery', () => arrivals.some((a) => a.body.event_action === 'resolve'));
-    await waitFor('the chat recovery', () => arrivals.filter((a) => a.path.startsWith('/slack')).length >= 2);
+    await waitFor('the chat recoveries', () => arrivals.filter((a) => a.path.startsWith('/slack')).length >= 5);
     const passesAfter = passes();
     await waitFor('more passing runs after recovery', () => passes() >= passesAfter + 3);
 
     expect(await monitor.stop()).toBe(0);
     stopped = true;
 
+    // As the CDK wires it: the service alarm (over the critical check) pages, check alarms go to
+    // chat, every recovery goes to chat, and the paging alarm's recovery resolves its incident.
     const pager = arrivals.filter((a) => a.path === '/pagerduty/v2/enqueue');
     expect(pager.map((a) => [a.body.event_action, a.body.dedup_key])).toEqual([
-      ['trigger', 'probe-fleet/demo/availability/health'],
-      ['resolve', 'probe-fleet/demo/availability/health'],
+      ['trigger', 'probe-fleet/demo/service/demo-shop'],
+      ['resolve', 'probe-fleet/demo/service/demo-shop'],
     ]);
-    expect(pager[0]!.body.payload.summary).toBe('[ALARM] Health endpoint reports ok (demo-shop, local) failing in local');
-    expect(pager[0]!.body.payload.custom_details.Reason).toMatch(/connect_refused|refused/i);
+    expect(pager[0]!.body.payload.summary).toBe('[ALARM] service demo-shop service down in local');
+    expect(pager[0]!.body.payload.custom_details.Reason).toBe('in ALARM: probe-fleet/demo/availability/health');
     const slack = arrivals.filter((a) => a.path.startsWith('/slack'));
-    expect(slack.map((a) => (a.body.text as string).split('\n')[0])).toEqual([
-      '[ALARM] Product listing returns JSON (demo-shop, local) failing in local',
-      expect.stringMatching(/^\[RESOLVED\] Product listing returns JSON \(demo-shop, local\) recovered after \d+(\.\d+)?s$/),
-    ]);
-    expect(JSON.stringify(slack[1]!.body)).toContain('Down for');
+    const byAlarm = new Map<string, string[]>();
+    for (const message of slack) {
+      const context = (message.body.blocks as any[]).find((b) => b.type === 'context').elements[0].text as string;
+      const alarm = context.split(' · ')[0]!;
+      byAlarm.set(alarm, [...(byAlarm.get(alarm) ?? []), (message.body.text as string).split('\n')[0]!]);
+    }
+    expect(Object.fromEntries(byAlarm)).toEqual({
+      'probe-fleet/demo/availability/health': ['[ALARM] Health endpoint reports ok (demo-shop, local) failing in local', expect.stringMatching(/^\[RESOLVED\] Health endpoint reports ok \(demo-shop, local\) recovered after \d+(\.\d+)?s$/)],
+      'probe-fleet/demo/availability/products': ['[ALARM] Product listing returns JSON (demo-shop, local) failing in local', expect.stringMatching(/^\[RESOLVED\] Product listing returns JSON .* recovered after/)],
+      'probe-fleet/demo/service/demo-shop': [expect.stringMatching(/^\[RESOLVED\] service demo-shop recovered after/)],
+    });
+    expect(JSON.stringify(slack.at(-1)!.body)).toContain('Down for');
+    expect(JSON.stringify(slack[0]!.body)).toMatch(/connect_refused|refused/i);
 
     // Every result the monitor reported is in the store, once.
     const stored = readFileSync(join(dir, 'data', 'results.jsonl'), 'utf8').trimEnd().split('\n').map((l) => (JSON.parse(l) as { id: string }).id);
