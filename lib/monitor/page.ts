@@ -83,7 +83,7 @@ export function renderMain(s: StatusSnapshot, fleet: Fleet): string {
   const services = s.services
     .map(
       (svc) => `<section class="service" aria-labelledby="svc-${escapeHtml(svc.name)}" data-service="${escapeHtml(svc.name)}">
-<h2 id="svc-${escapeHtml(svc.name)}"><span class="dot dot-${svc.state}" aria-hidden="true"></span>${escapeHtml(svc.name)} <span class="count">${svc.checks.length} check${svc.checks.length === 1 ? '' : 's'}</span></h2>
+<h2 id="svc-${escapeHtml(svc.name)}"><span class="dot dot-${svc.state}" aria-hidden="true"></span>${escapeHtml(svc.name)} <span class="count">${svc.checks.length} check${svc.checks.length === 1 ? '' : 's'} · <span class="alarm alarm-${svc.alarm}">${svc.alarm === 'ALARM' ? 'service alarm firing' : svc.alarm === 'OK' ? 'service alarm OK' : 'service alarm: not enough data'}</span></span></h2>
 <div class="grid">${svc.checks.map((c) => checkCard(c, now, maxMsOf(c.checkId))).join('\n')}</div>
 </section>`,
     )

@@ -41,6 +41,8 @@ export interface CheckStatus {
 export interface ServiceStatus {
   name: string;
   state: CheckState;
+  /** The service alarm (what pages), as the CDK composite. */
+  alarm: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
   checks: CheckStatus[];
 }
 
@@ -121,6 +123,7 @@ export function statusSnapshot(monitor: Monitor, fleet: string, location: string
     },
     services: [...services.entries()].map(([name, list]) => ({
       name,
+      alarm: monitor.services.find((s) => s.service === name)?.state ?? 'INSUFFICIENT_DATA',
       state: list.reduce<CheckState>((worst, c) => (RANK[c.state] > RANK[worst] ? c.state : worst), 'passing'),
       checks: list,
     })),
