@@ -44,15 +44,24 @@ function execute(ctx: AttemptContext, check: Check): Promise<AttemptOutcome> {
 /** Waits out a backoff; false when the run's deadline or the signal would come first. */
 function backoff(ms: number, deadline: number | undefined, signal: AbortSignal | undefined): Promise<boolean> {
   if (signal?.aborted || (deadline !== undefined && Date.now() + ms >= deadline)) return Promise.resolve(false);
+  const due = performance.now() + ms;
   return new Promise((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
     const onAbort = (): void => {
       clearTimeout(timer);
       resolve(false);
     };
-    const timer = setTimeout(() => {
+    // Timers can fire a little early after a busy event-loop turn; the backoff is a promise to the service.
+    const wake = (): void => {
+      const left = due - performance.now();
+      if (left > 0) {
+        timer = setTimeout(wake, Math.ceil(left));
+        return;
+      }
       signal?.removeEventListener('abort', onAbort);
       resolve(true);
-    }, ms);
+    };
+    timer = setTimeout(wake, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

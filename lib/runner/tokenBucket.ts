@@ -37,7 +37,9 @@ export class TokenBucket {
     const waitMs = this.reserve();
     if (waitMs <= 0) return true;
     if (Date.now() + waitMs > deadline) return false;
+    const due = this.now() + waitMs;
     return new Promise<boolean>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
       const done = (granted: boolean): void => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
@@ -46,9 +48,14 @@ export class TokenBucket {
       const onAbort = (): void => {
         done(false);
       };
-      const timer = setTimeout(() => {
-        done(true);
-      }, Math.ceil(waitMs));
+      // Timers count from the event loop's cached time, so after a busy loop turn they
+      // can fire a few milliseconds early; wait out the rest rather than grant early.
+      const wake = (): void => {
+        const left = due - this.now();
+        if (left > 0) timer = setTimeout(wake, Math.ceil(left));
+        else done(true);
+      };
+      timer = setTimeout(wake, Math.ceil(waitMs));
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
