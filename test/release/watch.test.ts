@@ -183,7 +183,8 @@ describe('watch, plans and sources', () => {
       name: 'a plan step naming an unknown series',
       args: ['--plan', 'bad'],
       extra: { release: { watch: { plans: { bad: { steps: [{ name: 'x', at: '1m', judge: { kind: 'trend', series: 'heap', maxSlopePerMinute: 1 } }] } } } } },
-      message: /release\.watch\.plans\.bad\.steps\[0\]\.judge\.series: expected one of memory, dbPool, received "heap"/,
+      // Caught by fleet validation, before any plan is resolved.
+      message: /release\.watch\.plans\.bad\.steps\[0\]\.judge\.series: expected a series name: one of memory, dbPool, received "heap"/,
     },
   ];
   for (const row of usage) {
