@@ -46,7 +46,7 @@ describe('monitor: demo service down and up', () => {
       name: 'demo',
       homeRegion: 'eu-west-1',
       regions: ['eu-west-1'],
-      defaults: { timeoutMs: 400, retries: { count: 0 }, rateLimit: { requestsPerSecond: 50, burst: 10 } },
+      defaults: { timeoutMs: 800, retries: { count: 0 }, rateLimit: { requestsPerSecond: 50, burst: 10 } },
       environments: { local: { baseUrl: demo.baseUrl } },
       alerting: {
         pager: { pagerDutyRoutingKey: secret('pd-key') },
@@ -64,7 +64,7 @@ describe('monitor: demo service down and up', () => {
       PAGERDUTY_EVENTS_URL: `${hooks.url}/pagerduty/v2/enqueue`,
     };
     const monitor = monitorInProcess(
-      ['--config', config, '--data', join(dir, 'data'), '--port', '0', '--period', '700ms', '--notify', 'webhooks', '--request-log', join(dir, 'requests.jsonl')],
+      ['--config', config, '--data', join(dir, 'data'), '--port', '0', '--period', '1s', '--notify', 'webhooks', '--request-log', join(dir, 'requests.jsonl')],
       env,
       dir,
     );
