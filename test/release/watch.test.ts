@@ -63,6 +63,9 @@ describe('watch, default plan', () => {
           expect(run.code, run.out + run.err).toBe(0);
           expect(verdicts).toEqual(['healthy', 'healthy', 'healthy', 'healthy', 'healthy']);
           expect(run.out).toContain('Watch: healthy: all 5 steps of plan default passed (exit 0');
+          // Probes ran throughout the 30 plan minutes (one round per 15 s when nothing lags: 120).
+          expect(run.outcome.probeRounds).toBeGreaterThanOrEqual(30);
+          expect(service.scrapes).toBeGreaterThanOrEqual(30);
         } else {
           expect(run.code, run.out + run.err).toBe(1);
           expect(run.outcome.steps.map((s) => s.step), run.out).toEqual(STEPS.slice(0, row.stopsAt + 1));
