@@ -2,6 +2,7 @@
 // lib/model/result.ts. The phase the exchange was in decides between kinds that the
 // same low-level error can mean (a timeout while connecting is not a slow response).
 import type { Failure, FailureKind } from '../model/result.js';
+import { RETRYABLE_KINDS } from '../model/result.js';
 import type { CutCause } from './clock.js';
 import { ProbeFailure, retryNote } from './failure.js';
 
@@ -16,10 +17,12 @@ export interface FailureContext {
   timeoutMs: number;
   /** Bytes of body received before the failure, when known. */
   bytesReceived?: number;
+  /** What was expected and received, for a cut that interrupted a wait for something specific. */
+  waitingFor?: string;
 }
 
 function make(kind: FailureKind, message: string, retryable?: boolean): Failure {
-  return { kind, message, retryable: retryable ?? new ProbeFailure(kind, '').retryable };
+  return { kind, message, retryable: retryable ?? RETRYABLE_KINDS.has(kind) };
 }
 
 const PHASE_WORDS: Record<Phase, string> = {
@@ -32,7 +35,7 @@ const PHASE_WORDS: Record<Phase, string> = {
 
 function cutFailure(ctx: FailureContext): Failure {
   const where = PHASE_WORDS[ctx.phase];
-  const received = ctx.bytesReceived !== undefined ? `, received ${ctx.bytesReceived} body bytes` : '';
+  const received = (ctx.bytesReceived !== undefined ? `, received ${ctx.bytesReceived} body bytes` : '') + (ctx.waitingFor ? `, ${ctx.waitingFor}` : '');
   if (ctx.cut === 'deadline' || ctx.cut === 'aborted') {
     const why = ctx.cut === 'deadline' ? "the run's deadline passed" : 'the run was stopped';
     return make('deadline', `${ctx.target}: ${why} ${where}${received}, expected the check to finish first; ${retryNote('deadline')}`);

@@ -106,17 +106,17 @@ async function prepare(ctx: AttemptContext, spec: HttpRequestSpec, extracted: Re
   }
 
   let body: string | undefined;
-  const spec_body = spec.body;
-  if (spec_body) {
-    if ('json' in spec_body) {
-      body = JSON.stringify(await values.fillDeep(spec_body.json, extracted));
+  const requestBody = spec.body;
+  if (requestBody) {
+    if ('json' in requestBody) {
+      body = JSON.stringify(await values.fillDeep(requestBody.json, extracted));
       headers['content-type'] ??= 'application/json';
-    } else if ('text' in spec_body) {
-      body = await values.fill(spec_body.text, extracted);
-      headers['content-type'] ??= spec_body.contentType ?? 'text/plain; charset=utf-8';
+    } else if ('text' in requestBody) {
+      body = await values.fill(requestBody.text, extracted);
+      headers['content-type'] ??= requestBody.contentType ?? 'text/plain; charset=utf-8';
     } else {
       const fields: Record<string, string> = {};
-      for (const [k, v] of Object.entries(spec_body.form)) fields[k] = await values.fill(await values.value(v), extracted);
+      for (const [k, v] of Object.entries(requestBody.form)) fields[k] = await values.fill(await values.value(v), extracted);
       body = encodeForm(fields);
       headers['content-type'] ??= 'application/x-www-form-urlencoded';
     }

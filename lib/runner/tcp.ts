@@ -111,10 +111,14 @@ export async function runTcpCheck(ctx: AttemptContext, check: TcpCheck): Promise
     }
   } catch (error) {
     const partial = (error as { partial?: unknown } | null)?.partial;
-    const failure = classifyFailure(error, { target, phase, cut: ctx.clock.cause, timeoutMs: ctx.clock.timeoutMs });
-    outcome.failure = typeof partial === 'string' && check.reply
-      ? { ...failure, message: failure.message.replace(/; (a retry)/, `, expected a reply ${check.reply.contains !== undefined ? `containing ${JSON.stringify(check.reply.contains)}` : `matching /${check.reply.matches ?? ''}/`}, received ${JSON.stringify(partial.slice(0, 120))}; $1`) }
-      : failure;
+    const wanted = check.reply?.contains !== undefined ? `containing ${JSON.stringify(check.reply.contains)}` : `matching /${check.reply?.matches ?? ''}/`;
+    outcome.failure = classifyFailure(error, {
+      target,
+      phase,
+      cut: ctx.clock.cause,
+      timeoutMs: ctx.clock.timeoutMs,
+      ...(typeof partial === 'string' ? { waitingFor: `expected a reply ${wanted}, received ${JSON.stringify(partial.slice(0, 120))}` } : {}),
+    });
   }
   socket?.destroy();
   const end = performance.now();
