@@ -178,6 +178,23 @@ describe('watch, plans and sources', () => {
     }
   });
 
+  it('an interrupt (SIGINT) ends the watch at once as not known healthy, exit 1', async () => {
+    const service = await startRegressionService();
+    try {
+      const config = writeFleet(tmp.dir, fleet({ production: service.url }, [check('products', { degradedMs: 250 })]), 'interrupt.json');
+      const io = captureIO(tmp.dir);
+      // Real time: T+0 is judged after the first round, then the watch waits for T+2m until interrupted.
+      const running = watchCommand.run(['--config', config, '--request-log', join(tmp.dir, 'requests.jsonl')], io);
+      for (let i = 0; i < 400 && !io.out().includes('error rate baseline'); i++) await new Promise((r) => setTimeout(r, 25));
+      io.abort();
+      expect(await running).toBe(1);
+      expect(io.out()).toContain('✓ T+0s   error rate baseline');
+      expect(io.out()).toContain('Watch: interrupted before the plan completed');
+    } finally {
+      await service.close();
+    }
+  });
+
   const usage: { name: string; args: string[]; extra?: Parameters<typeof fleet>[2]; message: RegExp }[] = [
     { name: 'an unknown plan', args: ['--plan', 'nope'], message: /watch plan 'nope': expected one of default, received 'nope'/ },
     { name: 'a bad time scale', args: ['--time-scale', '0'], message: /invalid --time-scale/ },
