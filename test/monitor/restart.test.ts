@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoService } from '../../demo/server.js';
 import type { DemoService } from '../../demo/server.js';
 import type { Fleet } from '../../lib/model/fleet.js';
+import { startHttpServer } from '../support/servers.js';
+import type { StartedHttpServer } from '../support/servers.js';
 import { TEAM, bundleCli, reportedIds, tempDir, waitFor, writeFleet } from './support.js';
 
 interface Child {
@@ -27,18 +29,30 @@ function start(cli: string, args: string[]): Child {
 
 describe('monitor: SIGKILL and restart', () => {
   let demo: DemoService;
+  let slow: StartedHttpServer;
+  let inFlight = 0;
   let cli: string;
   let dir: string;
   const children: Child[] = [];
 
   beforeAll(async () => {
     demo = await startDemoService();
+    // A service that takes 250 ms to answer, so the kill can land while a check is running.
+    slow = await startHttpServer((_req, res) => {
+      inFlight++;
+      setTimeout(() => {
+        inFlight--;
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"status":"ok"}');
+      }, 250);
+    });
     cli = await bundleCli();
     dir = tempDir('probe-fleet-restart-');
   });
   afterAll(async () => {
     for (const c of children) if (c.process.exitCode === null && c.process.signalCode === null) c.process.kill('SIGKILL');
     await demo.close();
+    await slow.close();
     rmSync(dir, { recursive: true, force: true });
     rmSync(join(cli, '..'), { recursive: true, force: true });
   });
@@ -50,7 +64,7 @@ describe('monitor: SIGKILL and restart', () => {
       regions: ['eu-west-1'],
       defaults: { timeoutMs: 400, rateLimit: { requestsPerSecond: 50, burst: 10 } },
       environments: { local: { baseUrl: demo.baseUrl } },
-      checks: ['health', 'products', 'version'].map((id) => ({
+      checks: ['health', 'products', 'version', 'slow'].map((id) => ({
         kind: 'http' as const,
         id,
         name: `GET /${id}`,
@@ -59,7 +73,7 @@ describe('monitor: SIGKILL and restart', () => {
         runbook: `https://runbooks.example.com/${id}`,
         expect: `GET /${id === 'version' ? 'health' : id} answers.`,
         severity: 'critical' as const,
-        url: id === 'version' ? '/health' : `/${id}`,
+        url: id === 'version' ? '/health' : id === 'slow' ? `${slow.url}/slow` : `/${id}`,
       })),
     };
     const config = writeFleet(dir, fleet);
@@ -68,8 +82,8 @@ describe('monitor: SIGKILL and restart', () => {
 
     const first = start(cli, args);
     children.push(first);
-    await waitFor('nine results from the first monitor', () => reportedIds(first.out()).length >= 9, 30_000);
-    // Kill between slots, while the process is alive and idle or mid-run: it gets no warning.
+    await waitFor('nine results from the first monitor, and a check running', () => reportedIds(first.out()).length >= 9 && inFlight > 0, 30_000);
+    // Mid-run, with no warning: the slow check's request is open right now.
     first.process.kill('SIGKILL');
     expect((await first.exited).signal).toBe('SIGKILL');
     const reportedBefore = reportedIds(first.out());
