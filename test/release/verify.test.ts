@@ -117,7 +117,8 @@ describe('verify', () => {
   });
 
   it('--env all runs every environment in parallel and reports each', async () => {
-    production.deploy({ version: '1.3.9' });
+    staging.deploy({ extraLatencyMs: 50 });
+    production.deploy({ version: '1.3.9', extraLatencyMs: 50 });
     const run = await verify(['--env', 'all', '--expect-version', '1.4.0']);
     expect(run.code).toBe(1);
     expect(staging.requests.length).toBe(3);
@@ -125,6 +126,11 @@ describe('verify', () => {
     expect(run.out).toMatch(/✓ staging\s+3 passed.*shop 1\.4\.0/);
     expect(run.out).toMatch(/✗ production\s+2 passed, 1 failed.*shop 1\.3\.9 \(expected 1\.4\.0\)/);
     expect(run.out).toContain('Verdict: roll back: 1 of 2 environments failed');
+    // In parallel: each environment received a request while the other was still being answered.
+    const lastAnswer = (s: RegressionService): number => Math.max(...s.requests.map((r) => r.answeredAt ?? Number.POSITIVE_INFINITY));
+    const firstArrival = (s: RegressionService): number => Math.min(...s.requests.map((r) => r.arrivedAt));
+    expect(firstArrival(production)).toBeLessThan(lastAnswer(staging));
+    expect(firstArrival(staging)).toBeLessThan(lastAnswer(production));
   });
 
   it('--tags replaces the critical-path selection', async () => {

@@ -28,6 +28,9 @@ export interface SeenRequest {
   method: string;
   path: string;
   headers: IncomingMessage['headers'];
+  /** Epoch ms when the request arrived, and when its answer was written (for overlap, not speed). */
+  arrivedAt: number;
+  answeredAt?: number;
 }
 
 export interface RegressionService {
@@ -75,7 +78,9 @@ export async function startRegressionService(options: { timeScale?: number; regr
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics());
       return;
     }
-    requests.push({ method: req.method ?? 'GET', path: url.pathname + url.search, headers: req.headers });
+    const seen: SeenRequest = { method: req.method ?? 'GET', path: url.pathname + url.search, headers: req.headers, arrivedAt: Date.now() };
+    requests.push(seen);
+    res.on('finish', () => (seen.answeredAt = Date.now()));
     const n = served++;
     // Bresenham-style: exactly round(rate * N) failures in any N consecutive requests, the first one failing.
     const fails = current.errorRate > 0 && Math.floor(n * current.errorRate) !== Math.floor((n - 1) * current.errorRate);
