@@ -1,14 +1,20 @@
 // The identity every synthetic request carries, so services can filter it out of
 // user-facing metrics. The version comes from package.json, found by walking up from
-// this module (it runs from lib/ in tests, dist/lib/ when built, a bundle in Lambda).
+// this module (it runs from lib/ in tests, dist/lib/ when built), or from the environment.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 let cached: string | undefined;
 
+/**
+ * The package version. A bundle (the Lambda probe) has no package.json beside it, so
+ * `PROBE_FLEET_VERSION` in the environment, when set, wins.
+ */
 export function packageVersion(): string {
   if (cached !== undefined) return cached;
+  const fromEnv = process.env.PROBE_FLEET_VERSION;
+  if (fromEnv) return (cached = fromEnv);
   cached = '0.0.0';
   try {
     let dir = dirname(fileURLToPath(import.meta.url));
