@@ -93,9 +93,12 @@ describe('monitor: SIGKILL and restart', () => {
 
     const second = start(cli, args);
     children.push(second);
-    await waitFor('the second monitor to report results', () => reportedIds(second.out()).length >= 9, 30_000);
+    await waitFor('the second monitor to report results, and a check running', () => reportedIds(second.out()).length >= 9 && inFlight > 0, 30_000);
+    const slowBeforeStop = reportedIds(second.out()).filter((id) => id.startsWith('slow@')).length;
+    // A clean stop while the slow check runs: it finishes, is stored and reported, exit 0.
     second.process.kill('SIGTERM');
     expect((await second.exited).code).toBe(0);
+    expect(reportedIds(second.out()).filter((id) => id.startsWith('slow@')).length).toBe(slowBeforeStop + 1);
     expect(second.out()).toMatch(/store .*results\.jsonl: recovered \(cut a torn last line of \d+ bytes/);
     expect(second.out()).toMatch(new RegExp(`${reportedBefore.length} stored result\\(s\\)`));
     expect(second.out()).toContain('stopped cleanly');

@@ -115,6 +115,9 @@ describe('status page in Chromium', () => {
     expect(history.checkId).toBe('health');
     expect(history.targets[0]!.points.length).toBeGreaterThan(2);
     expect((await fetch(`${url}/api/checks/nope/history`)).status).toBe(404);
+    // The console notifier announced the failing check's alarm and its service's, once each.
+    expect(monitor.output().match(/\[ALARM\] Search answers \(search, local\) failing in local/g)).toHaveLength(1);
+    expect(monitor.output().match(/\[ALARM\] service search service down in local/g)).toHaveLength(1);
     expect((await fetch(`${url}/api/checks/health/history?hours=abc`)).status).toBe(400);
   });
 });
