@@ -3,3 +3,7 @@
 export * from './model/fleet.js';
 export * from './model/result.js';
 export { defineFleet, secret, isSecretRef } from './model/defineFleet.js';
+export type { Diagnostic } from './config/errors.js';
+export { ConfigError, formatDiagnostics } from './config/errors.js';
+export { validateFleet } from './config/validate.js';
+export { parseSchedule, nextRunAfter } from './config/schedule.js';
