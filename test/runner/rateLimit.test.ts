@@ -74,15 +74,18 @@ describe('rate limiting a run', () => {
       expect(arrivals.size).toBe(50);
 
       // The server's own timestamps: in any window of w seconds, count ≤ burst + rate·w,
-      // allowing only for how much the time from "token granted" (the request log's time)
-      // to "request read by the server" varied between requests in this very run.
+      // allowing for how much the time from "request started" (the request log's time) to
+      // "request read by the server" varied between requests in this very run, plus 25 ms
+      // for the event-loop delay between a token's grant and that log time on a busy
+      // machine. A limiter one token too generous or 10% too fast still fails by far more.
+      const SCHEDULING_S = 0.025;
       const sent = new Map(options.requestLog.entries.map((e) => [e.checkId, Date.parse(e.time)]));
       const latencies = [...arrivals].map(([id, at]) => at - (sent.get(id) ?? Number.NaN));
       const jitterS = (Math.max(...latencies) - Math.min(...latencies)) / 1000;
       expect(Number.isFinite(jitterS)).toBe(true);
-      expect(worstExcess([...arrivals.values()], 5, 5, jitterS)).toBeLessThanOrEqual(0);
-      // The grants themselves hold the bound with only clock resolution as slack.
-      expect(worstExcess([...sent.values()], 5, 5, 0.005)).toBeLessThanOrEqual(0);
+      expect(worstExcess([...arrivals.values()], 5, 5, jitterS + SCHEDULING_S), 'server arrivals').toBeLessThanOrEqual(0);
+      // The request start times themselves hold the bound with the same scheduling slack.
+      expect(worstExcess([...sent.values()], 5, 5, SCHEDULING_S), 'request start times').toBeLessThanOrEqual(0);
 
       // The 45 tokens after the burst cannot come sooner than 9 s after the first.
       const times = [...arrivals.values()];
