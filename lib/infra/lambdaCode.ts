@@ -1,26 +1,68 @@
-// How a Lambda bundle is produced. `esbuild` is the real thing (NodejsFunction, local
-// esbuild, settings mirrored from lib/lambda/bundleOptions.ts). `skip` stages only the
-// data files and a placeholder handler: synthesis of a large fleet (benchmarks, the
-// 1000-check test) measures the templates, not esbuild, and a skipped bundle must never
-// be deployed — its handler throws.
+// How a Lambda bundle is produced.
+//
+// `esbuild`, probe: the project's own bundler (`npm run build:lambda`, lib/lambda/bundle.ts)
+// runs as CDK local bundling of an asset holding the frozen `fleet.json`. Why not a plain
+// NodejsFunction bundle: NodejsFunction runs the esbuild CLI, which cannot load plugins, so
+// it cannot apply `leanUndiciPlugin()`; the probe it produced was ~578 KB against a 200 KB
+// budget, and would be a second, untested build of the same function. The function is still
+// a NodejsFunction (runtime, handler and construct type as everywhere else); only its code
+// comes from our bundler, exactly the bytes `build:lambda` and `bench:lambda` measure.
+//
+// `esbuild`, notify: NodejsFunction's own esbuild with the same LAMBDA_BUNDLE settings. The
+// lean undici build does not apply: the notify code uses undici's `request` and its global
+// dispatcher, which the lean facade leaves out on purpose.
+//
+// `skip` stages only the data files and a placeholder handler: synthesis of a large fleet
+// (benchmarks, the 1000-check test) measures the templates, not esbuild, and a skipped
+// bundle must never be deployed — its handler throws.
 import { join } from 'node:path';
+import { AssetHashType, DockerImage } from 'aws-cdk-lib';
 import { Code } from 'aws-cdk-lib/aws-lambda';
 import { OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { PROBE_ENTRY } from '../lambda/buildCommand.js';
 import { LAMBDA_BUNDLE } from '../lambda/bundleOptions.js';
+import { FROZEN_FLEET_FILE } from '../lambda/frozenFleet.js';
 import { assetHashOf, copyCommands, stageFiles } from './probeBundle.js';
+import { runProbeBundler } from './projectBundler.js';
 import { projectRoot } from './projectRoot.js';
 
 export type BundlingMode = 'esbuild' | 'skip';
 
+export type LambdaCodeProps = Pick<NodejsFunctionProps, 'entry' | 'code' | 'handler' | 'bundling' | 'projectRoot' | 'depsLockFilePath'>;
+
 const SKIPPED_HANDLER =
   "export const handler = async () => { throw new Error('probe-fleet: this bundle was synthesized with bundling: \"skip\" and cannot run; synthesize with bundling: \"esbuild\" to deploy'); };\n";
 
+/** NodejsFunction props for the probe: `files` must hold the frozen `fleet.json`. */
+export function probeCodeProps(mode: BundlingMode, files: Record<string, string>): LambdaCodeProps {
+  if (mode === 'skip') return skippedCode(files);
+  if (files[FROZEN_FLEET_FILE] === undefined) throw new Error(`probe-fleet: the probe bundle needs ${FROZEN_FLEET_FILE}, received ${Object.keys(files).join(', ') || 'no files'}`);
+  const staged = stageFiles(files);
+  return {
+    code: Code.fromAsset(staged.dir, {
+      // The staged directory holds only the frozen fleet; the sources the bundler reads are
+      // outside it, so the hash is ours: the fleet's content plus every source file.
+      assetHashType: AssetHashType.CUSTOM,
+      assetHash: assetHashOf(staged, PROBE_ENTRY),
+      bundling: {
+        local: {
+          tryBundle(outputDir: string): boolean {
+            runProbeBundler(join(staged.dir, FROZEN_FLEET_FILE), outputDir);
+            return true;
+          },
+        },
+        // Required by the type, never used: tryBundle either bundles or throws (a Docker
+        // fallback would need the whole package inside the container and network for npm).
+        image: DockerImage.fromRegistry('public.ecr.aws/sam/build-nodejs22.x'),
+      },
+    }),
+    handler: LAMBDA_BUNDLE.handler,
+  };
+}
+
 /** NodejsFunction props that put `entry` (relative to the package root) and `files` into the bundle. */
-export function lambdaCodeProps(mode: BundlingMode, entry: string, files: Record<string, string>): Pick<NodejsFunctionProps, 'entry' | 'code' | 'handler' | 'bundling' | 'projectRoot' | 'depsLockFilePath'> {
-  if (mode === 'skip') {
-    const staged = stageFiles({ ...files, [LAMBDA_BUNDLE.outFileName]: SKIPPED_HANDLER });
-    return { code: Code.fromAsset(staged.dir), handler: LAMBDA_BUNDLE.handler };
-  }
+export function lambdaCodeProps(mode: BundlingMode, entry: string, files: Record<string, string>): LambdaCodeProps {
+  if (mode === 'skip') return skippedCode(files);
   const root = projectRoot();
   const staged = stageFiles(files);
   const names = Object.keys(files);
@@ -45,4 +87,9 @@ export function lambdaCodeProps(mode: BundlingMode, entry: string, files: Record
       },
     },
   };
+}
+
+function skippedCode(files: Record<string, string>): LambdaCodeProps {
+  const staged = stageFiles({ ...files, [LAMBDA_BUNDLE.outFileName]: SKIPPED_HANDLER });
+  return { code: Code.fromAsset(staged.dir), handler: LAMBDA_BUNDLE.handler };
 }

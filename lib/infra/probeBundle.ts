@@ -10,7 +10,7 @@ import { projectRoot } from './projectRoot.js';
 
 let sourceHashCache: string | undefined;
 
-/** Hash of everything a bundle is built from: lib/ and lambdas/ sources and the lock file. */
+/** Hash of everything a bundle is built from: lib/ and lambdas/ sources, the bundler's entry and the lock file. */
 export function sourceHash(): string {
   if (sourceHashCache) return sourceHashCache;
   const root = projectRoot();
@@ -29,6 +29,7 @@ export function sourceHash(): string {
     }
   };
   for (const dir of ['lib', 'lambdas']) visit(join(root, dir));
+  hash.update('bin/build-lambda.ts').update(readFileSync(join(root, 'bin', 'build-lambda.ts')));
   hash.update(readFileSync(join(root, 'package-lock.json')));
   sourceHashCache = hash.digest('hex');
   return sourceHashCache;

@@ -25,7 +25,7 @@ import { certificateAlarms } from './certificateAlarms.js';
 import { availabilityNames, checksDashboard, overviewDashboard } from './dashboard.js';
 import { deadLetterAlarm } from './deadLetterAlarm.js';
 import { heartbeatAlarm } from './heartbeatAlarm.js';
-import { lambdaCodeProps, type BundlingMode } from './lambdaCode.js';
+import { probeCodeProps, type BundlingMode } from './lambdaCode.js';
 import { latencyAlarms } from './latencyAlarm.js';
 import { notifyFunction, type NotifyResources } from './notifyFunction.js';
 import {
@@ -139,7 +139,7 @@ export class ProbeFleet extends Construct {
       if (regionShards.length === 0) continue;
       const frozen = freezeFleet(fleet, region, regionShards);
       const files = { [FROZEN_FLEET_FILE]: serializeFrozenFleet(frozen) };
-      const code = () => lambdaCodeProps(bundling, 'lambdas/probe.ts', files);
+      const code = () => probeCodeProps(bundling, files);
       const secretNames = secretNamesIn(frozen.fleet.checks, frozen.fleet.environments, frozen.fleet.defaults);
       const parts = chunk(regionShards, MAX_SHARDS_PER_PROBE_STACK);
       parts.forEach((shards, i) => {
