@@ -2,6 +2,7 @@
 // run of it at a time, all sharing one rate-limiter registry (as one Lambda shard does);
 // each result stored (synced) before it is reported, fed to the alarm trackers, and
 // alarm changes handed to the notifier.
+import { setMaxListeners } from 'node:events';
 import type { AlarmTracker, AlarmTransition, ServiceAlarmTracker } from '../alerting/evaluate.js';
 import { alarmRoute, serviceTrackersFor, trackersFor } from '../alerting/evaluate.js';
 import { checkTarget } from '../alerting/naming.js';
@@ -137,6 +138,8 @@ export class Monitor {
 
   /** Runs until the signal aborts; then lets in-flight checks finish (or hit their deadline) and returns. */
   async run(signal: AbortSignal): Promise<void> {
+    // Every check's loop waits on the same signal: many listeners are expected here.
+    setMaxListeners(this.targets.length + 16, signal);
     const loops = this.targets.map((t) => this.loop(t, signal));
     const ticker = this.evaluateLoop(signal);
     await Promise.all([...loops, ticker]);

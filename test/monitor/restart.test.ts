@@ -23,7 +23,8 @@ function start(cli: string, args: string[]): Child {
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
   child.stderr.on('data', (c: Buffer) => (out += c.toString('utf8')));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  // 'close', not 'exit': only then has everything the child wrote been read from the pipes.
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
   return { process: child, out: () => out, exited };
 }
 
@@ -31,6 +32,9 @@ describe('monitor: SIGKILL and restart', () => {
   let demo: DemoService;
   let slow: StartedHttpServer;
   let inFlight = 0;
+  let lastRequestAt = 0;
+  /** A request is open and far from its answer: a kill now lands mid-run, not mid-write. */
+  const midRun = (): boolean => inFlight > 0 && Date.now() - lastRequestAt < 120;
   let cli: string;
   let dir: string;
   const children: Child[] = [];
@@ -40,6 +44,7 @@ describe('monitor: SIGKILL and restart', () => {
     // A service that takes 250 ms to answer, so the kill can land while a check is running.
     slow = await startHttpServer((_req, res) => {
       inFlight++;
+      lastRequestAt = Date.now();
       setTimeout(() => {
         inFlight--;
         res.writeHead(200, { 'content-type': 'application/json' });
@@ -82,7 +87,7 @@ describe('monitor: SIGKILL and restart', () => {
 
     const first = start(cli, args);
     children.push(first);
-    await waitFor('nine results from the first monitor, and a check running', () => reportedIds(first.out()).length >= 9 && inFlight > 0, 30_000);
+    await waitFor('nine results from the first monitor, and a check running', () => reportedIds(first.out()).length >= 9 && midRun(), 30_000);
     // Mid-run, with no warning: the slow check's request is open right now.
     first.process.kill('SIGKILL');
     expect((await first.exited).signal).toBe('SIGKILL');
@@ -93,7 +98,7 @@ describe('monitor: SIGKILL and restart', () => {
 
     const second = start(cli, args);
     children.push(second);
-    await waitFor('the second monitor to report results, and a check running', () => reportedIds(second.out()).length >= 9 && inFlight > 0, 30_000);
+    await waitFor('the second monitor to report results, and a check running', () => reportedIds(second.out()).length >= 9 && midRun(), 30_000);
     const slowBeforeStop = reportedIds(second.out()).filter((id) => id.startsWith('slow@')).length;
     // A clean stop while the slow check runs: it finishes, is stored and reported, exit 0.
     second.process.kill('SIGTERM');
