@@ -25,12 +25,19 @@ class FakeClock implements MonitorClock {
     if (signal.aborted) return Promise.resolve(false);
     if (at <= this.t) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const sleeper = { at, wake: resolve };
-      this.sleepers.push(sleeper);
-      signal.addEventListener('abort', () => {
+      const onAbort = (): void => {
         this.sleepers.splice(this.sleepers.indexOf(sleeper), 1);
         resolve(false);
-      }, { once: true });
+      };
+      const sleeper = {
+        at,
+        wake: (v: boolean) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(v);
+        },
+      };
+      this.sleepers.push(sleeper);
+      signal.addEventListener('abort', onAbort, { once: true });
     });
   }
   async drive(busy: () => boolean, done: () => boolean): Promise<void> {
