@@ -5,7 +5,7 @@ import { DEFAULT_CONCURRENCY, rateLimitFor, resolveSettings } from '../config/re
 import { periodSecondsOf } from '../config/schedulePeriod.js';
 // The CDK app's pure planning (no aws-cdk-lib in it): the same targets, alarm groups and
 // dashboard pages as what `cdk deploy` creates.
-import { MAX_ALARMS_PER_COMPOSITE, TARGETS_PER_DASHBOARD_PAGE, chunk, packTargets, planTargets, regionGroups } from '../infra/plan.js';
+import { MAX_ALARMS_PER_COMPOSITE, TARGETS_PER_DASHBOARD_PAGE, chunk, packTargets, planTargets, regionGroups, serviceGroups } from '../infra/plan.js';
 import type { TargetPlan } from '../infra/plan.js';
 import { planShards } from '../lambda/shards.js';
 import { isSecretRef } from '../model/defineFleet.js';
@@ -139,8 +139,11 @@ export interface FleetUsage {
   targets: TargetUsage[];
   shards: ShardUsage[];
   environments: EnvironmentTraffic[];
-  /** Every service gets a composite (over its critical targets, or all of them when none is critical). */
-  services: { service: string; compositeAlarms: number }[];
+  /**
+   * Every service gets a composite (over its critical targets, or all of them when none is
+   * critical), one per environment when its targets run against several.
+   */
+  services: { service: string; environment: string | undefined; compositeAlarms: number }[];
   /** Metrics each dashboard graphs: the overview first, then one page per ≤40 targets of each alarm stack. */
   dashboardMetrics: number[];
   /** Alarms on SQS dead-letter queues: the topics' subscription queue, and the notify function's. */
@@ -302,13 +305,15 @@ export function measureFleetUsage(
     trafficByEnvironment.set(t.environment, (trafficByEnvironment.get(t.environment) ?? 0) + perMonth);
   }
 
-  const services = [...new Set(fleet.checks.map((c) => c.service))].map((service) => {
-    const own = [...targets.values()].filter((t) => t.service === service);
-    const critical = own.filter((t) => t.critical);
-    const members = (critical.length > 0 ? critical : own).length;
-    // A composite rule names at most 100 alarms: larger services get parts under the service alarm.
-    return { service, compositeAlarms: members > MAX_ALARMS_PER_COMPOSITE ? 1 + Math.ceil(members / MAX_ALARMS_PER_COMPOSITE) : 1 };
-  });
+  // One composite per service, or per service and environment when its targets span several (as lib/infra builds them).
+  const services = [...new Set(fleet.checks.map((c) => c.service))].flatMap((service) =>
+    serviceGroups(service, [...targets.values()].filter((t) => t.service === service)).map(({ environment, own }) => {
+      const critical = own.filter((t) => t.critical);
+      const members = (critical.length > 0 ? critical : own).length;
+      // A composite rule names at most 100 alarms: larger services get parts under the service alarm.
+      return { service, environment, compositeAlarms: members > MAX_ALARMS_PER_COMPOSITE ? 1 + Math.ceil(members / MAX_ALARMS_PER_COMPOSITE) : 1 };
+    }),
+  );
 
   const all = [...targets.values()];
   // A target's row graphs Success and Duration p50 and p95 per region, and CertDaysRemaining

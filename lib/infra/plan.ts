@@ -156,3 +156,29 @@ export function packTargets(targets: readonly TargetPlan[], limits: PackLimits):
 export function servicesOf(fleet: Fleet): string[] {
   return [...new Set(fleet.checks.map((c) => c.service))];
 }
+
+export interface ServiceGroup<T extends { environment: string } = TargetPlan> {
+  service: string;
+  /** Undefined when the service's targets all run against one environment. */
+  environment: string | undefined;
+  own: T[];
+}
+
+/**
+ * The composites of one service: one over all its targets when they share one environment,
+ * else one per environment (in the order the targets come). Shared with the cost estimate.
+ */
+export function serviceGroups<T extends { environment: string }>(service: string, own: readonly T[]): ServiceGroup<T>[] {
+  const environments = [...new Set(own.map((t) => t.environment))];
+  if (environments.length <= 1) return [{ service, environment: undefined, own: [...own] }];
+  return environments.map((environment) => ({ service, environment, own: own.filter((t) => t.environment === environment) }));
+}
+
+/**
+ * Subject of a service composite and its key in `ProbeFleet.serviceAlarms`: the service, or
+ * `<service>.<environment>`. Environment names never contain a dot, so the last dot splits
+ * the two even when the service name has dots (lib/notify/alarmEvent.ts reads it so).
+ */
+export function serviceAlarmKey(service: string, environment: string | undefined): string {
+  return environment === undefined ? service : `${service}.${environment}`;
+}

@@ -43,7 +43,7 @@ import {
 } from './plan.js';
 import { ProbeStack } from './probeStack.js';
 import { secretNamesIn } from './secretArns.js';
-import { serviceAlarm } from './serviceAlarms.js';
+import { serviceAlarm, serviceAlarmKey, serviceGroups } from './serviceAlarms.js';
 import { fleetTopics, subscriptionDeadLettersName, topicArnIn, type FleetTopics } from './topics.js';
 
 /** 5 resources per shard (function, log group, rule, permission, invoke config): 80 shards stay under 450. */
@@ -113,8 +113,13 @@ export class ProbeFleet extends Construct {
   readonly servicesStacks: Stack[] = [];
   readonly topics: FleetTopics;
   readonly notify: NotifyResources | undefined;
-  /** Per service, the composite alarm that pages and that deployments roll back on. */
+  /**
+   * The composite alarms that page and that deployments roll back on, keyed by service, or
+   * by `<service>.<environment>` for a service whose checks run against several environments.
+   */
   readonly serviceAlarms: Record<string, IAlarm> = {};
+  /** Per service, the environments of its composites (one entry when it has a single composite). */
+  private readonly serviceEnvironments = new Map<string, string[]>();
   /** Every stack this construct created. */
   readonly stacks: Stack[] = [];
 
@@ -209,18 +214,29 @@ export class ProbeFleet extends Construct {
 
     // Services: composites and dashboards.
     // Services: composites (packed so that thousands of services still fit) and the overview.
-    const serviceTargets = servicesOf(fleet).map((service) => ({ service, own: targets.filter((t) => t.check.service === service) }));
+    const serviceTargets = servicesOf(fleet).flatMap((service) => serviceGroups(service, targets.filter((t) => t.check.service === service)));
     const servicePacks = packServices(serviceTargets);
     const overview: { service: string; alarmName: string; availabilityAlarmNames: string[] }[] = [];
+    const compositeNames = new Map<string, string>();
     servicePacks.forEach((pack, i) => {
       const suffix = i === 0 ? '' : `-${i + 1}`;
       const stack = new Stack(this, `Services${suffix}`, { stackName: `${prefix}-services${suffix}`, env, description: `probe-fleet ${fleet.name}: per-service alarms${i === 0 ? ' and the overview dashboard' : ''}` });
       for (const dependency of [this.homeStack, ...this.alarmStacks]) stack.addStackDependency(dependency, 'composites name the check alarms');
       const ctx: AlarmContext = { scope: stack, metrics, fleet: fleet.name, routes: this.routesIn(stack) };
-      for (const { service, own } of pack) {
-        const alarm = serviceAlarm(ctx, { service, targets: own.map((plan) => ({ plan, availabilityAlarmName: availabilityName.get(plan) ?? '' })) }, overviewUrl);
-        this.serviceAlarms[service] = alarm;
-        overview.push({ service, alarmName: alarmName({ fleet: fleet.name, kind: 'service', subject: service }), availabilityAlarmNames: availabilityNames(fleet.name, own) });
+      for (const { service, environment, own } of pack) {
+        const key = serviceAlarmKey(service, environment);
+        const name = alarmName({ fleet: fleet.name, kind: 'service', subject: key });
+        const clash = compositeNames.get(name);
+        if (clash !== undefined) {
+          throw new Error(`ProbeFleet: service alarms '${clash}' and '${key}' would both be named ${name}; expected distinct service names (alarm names keep only letters, digits, '_', '.' and '-')`);
+        }
+        compositeNames.set(name, key);
+        const alarm = serviceAlarm(ctx, { service, environment, targets: own.map((plan) => ({ plan, availabilityAlarmName: availabilityName.get(plan) ?? '' })) }, overviewUrl);
+        this.serviceAlarms[key] = alarm;
+        const environments = this.serviceEnvironments.get(service) ?? [];
+        environments.push(environment ?? own[0]?.environment ?? '');
+        this.serviceEnvironments.set(service, environments);
+        overview.push({ service: environment === undefined ? service : `${service} (${environment})`, alarmName: name, availabilityAlarmNames: availabilityNames(fleet.name, own) });
       }
       this.servicesStacks.push(stack);
     });
@@ -237,12 +253,27 @@ export class ProbeFleet extends Construct {
     this.stacks.push(...this.probeStacks, this.homeStack, ...this.alarmStacks, ...this.servicesStacks);
   }
 
-  /** The composite alarm of a service: pass it to LambdaDeploymentGroup, ECS deploymentAlarms or CodeDeploy. */
-  serviceAlarm(service: string): IAlarm {
-    const alarm = this.serviceAlarms[service];
-    if (!alarm) {
-      throw new Error(`serviceAlarm: expected one of the fleet's services (${Object.keys(this.serviceAlarms).join(', ')}), received '${service}'`);
+  /**
+   * The composite alarm of a service: pass it to LambdaDeploymentGroup, ECS deploymentAlarms
+   * or CodeDeploy. A service whose checks run against several environments has one per
+   * environment, and `environment` must name it; for a single-environment service it is
+   * optional (and, when given, must be that environment).
+   */
+  serviceAlarm(service: string, environment?: string): IAlarm {
+    const environments = this.serviceEnvironments.get(service);
+    if (!environments) {
+      throw new Error(`serviceAlarm: expected one of the fleet's services (${[...this.serviceEnvironments.keys()].join(', ')}), received '${service}'`);
     }
+    const single = this.serviceAlarms[service];
+    if (single && environments.length === 1) {
+      if (environment === undefined || environment === environments[0]) return single;
+      throw new Error(`serviceAlarm: service '${service}' runs against environment ${environments[0] ?? ''} only, received environment '${environment}'`);
+    }
+    if (environment === undefined) {
+      throw new Error(`serviceAlarm: service '${service}' has one alarm per environment (${environments.join(', ')}); expected an environment, received none`);
+    }
+    const alarm = this.serviceAlarms[serviceAlarmKey(service, environment)];
+    if (!alarm) throw new Error(`serviceAlarm: expected one of the environments of service '${service}' (${environments.join(', ')}), received '${environment}'`);
     return alarm;
   }
 

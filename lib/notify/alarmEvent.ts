@@ -155,6 +155,22 @@ export interface AlarmEventInput {
   alarmArn: string | null;
 }
 
+/**
+ * The service (and its checks) a service composite covers. Its subject is the service, or
+ * `<service>.<environment>` when the service has one composite per environment (lib/infra
+ * serviceAlarmKey); environment names hold no dot, so the last dot splits the two.
+ */
+function serviceScope(config: NotifyConfig, subject: string): { service: string; targets: NotifyTarget[] } {
+  const targets = Object.values(config.targets);
+  const whole = targets.filter((t) => t.service === subject);
+  const dot = subject.lastIndexOf('.');
+  if (whole.length > 0 || dot < 0) return { service: subject, targets: whole };
+  const service = subject.slice(0, dot);
+  const environment = subject.slice(dot + 1);
+  const inEnvironment = targets.filter((t) => t.service === service && t.environment === environment);
+  return inEnvironment.length > 0 ? { service, targets: inEnvironment } : { service: subject, targets: [] };
+}
+
 /** Joins what an alarm says with what the fleet knows about its subject. Shared with the local monitor. */
 export function buildAlarmEvent(input: AlarmEventInput): AlarmEvent {
   const identity = parseAlarmName(input.alarmName);
@@ -162,8 +178,9 @@ export function buildAlarmEvent(input: AlarmEventInput): AlarmEvent {
   const subject = identity?.subject ?? input.alarmName;
   const perCheck = kind === 'availability' || kind === 'latency' || kind === 'cert-chat' || kind === 'cert-pager';
   const target = perCheck ? (input.config.targets[subject] ?? null) : null;
-  const serviceTargets = kind === 'service' ? Object.values(input.config.targets).filter((t) => t.service === subject) : [];
-  const service = target?.service ?? (kind === 'service' ? subject : null);
+  const scope = kind === 'service' ? serviceScope(input.config, subject) : null;
+  const serviceTargets = scope?.targets ?? [];
+  const service = target?.service ?? scope?.service ?? null;
   const status = input.state === 'ALARM' ? 'firing' : input.state === 'OK' && input.previousState === 'ALARM' ? 'resolved' : 'info';
   const downForMs = input.downSince === null ? null : Math.max(0, Date.parse(input.changedAt) - Date.parse(input.downSince));
   const regions =

@@ -83,7 +83,8 @@ const fleets: [string, Fleet, Partial<Counted>][] = [
         alerting: { chat: { webhooks: [{ kind: 'slack', url: secret('slack-hook') }] } },
       },
     ),
-    { composites: 2, kmsKeys: 1 },
+    // two services × two environments (prod, staging): one composite each
+    { composites: 4, kmsKeys: 1 },
   ],
   [
     '12 checks in 11 regions (availability split into groups)',

@@ -230,3 +230,60 @@ describe('heartbeats, service composites, descriptions', () => {
     }
   });
 });
+
+describe('service composites per environment', () => {
+  const multi = synth(
+    smallFleet({
+      regions: ['eu-west-1'],
+      environments: { production: { baseUrl: 'https://shop.example.com' }, staging: { baseUrl: 'https://staging.shop.example.com' } },
+      checks: [
+        httpCheck('checkout-health'),
+        httpCheck('checkout-cart', { severity: 'warning' }),
+        httpCheck('checkout-prod-only', { environments: ['production'] }),
+        httpCheck('catalog-search', { service: 'catalog', owner: 'team-catalog', severity: 'warning', environments: ['production'] }),
+      ],
+    }),
+  );
+  const t = multi.template(multi.fleet.servicesStack);
+  const composite = (name: string) => {
+    const found = Object.values(t.findResources('AWS::CloudWatch::CompositeAlarm', { Properties: { AlarmName: name } }));
+    expect(found, name).toHaveLength(1);
+    return (found[0] as { Properties: { AlarmRule: string; AlarmActions: unknown; AlarmDescription: string } }).Properties;
+  };
+
+  it('a service whose checks run against several environments gets one composite per environment, each over that environment only', () => {
+    t.resourceCountIs('AWS::CloudWatch::CompositeAlarm', 3);
+    const production = composite('probe-fleet/shop/service/checkout.production');
+    expect(production.AlarmRule).toBe('ALARM("probe-fleet/shop/availability/checkout-health.production") OR ALARM("probe-fleet/shop/availability/checkout-prod-only")');
+    expect(routes(production.AlarmActions)).toEqual(['pager']);
+    expect(production.AlarmDescription).toContain('Service checkout in production');
+    const staging = composite('probe-fleet/shop/service/checkout.staging');
+    expect(staging.AlarmRule).toBe('ALARM("probe-fleet/shop/availability/checkout-health.staging")');
+    expect(staging.AlarmRule).not.toContain('production');
+    // A single-environment service keeps its plain name (and a single-environment check its plain target).
+    expect(composite('probe-fleet/shop/service/catalog').AlarmRule).toBe('ALARM("probe-fleet/shop/availability/catalog-search")');
+    expect(Object.keys(multi.fleet.serviceAlarms).sort()).toEqual(['catalog', 'checkout.production', 'checkout.staging']);
+    const overview = JSON.stringify(t.findResources('AWS::CloudWatch::Dashboard'));
+    expect(overview).toContain('checkout (staging): availability');
+  });
+
+  it('serviceAlarm(service, environment): the environment is required only where there are several', () => {
+    expect(multi.fleet.serviceAlarm('checkout', 'production')).toBe(multi.fleet.serviceAlarms['checkout.production']);
+    expect(multi.fleet.serviceAlarm('checkout', 'staging')).toBe(multi.fleet.serviceAlarms['checkout.staging']);
+    expect(multi.fleet.serviceAlarm('catalog')).toBe(multi.fleet.serviceAlarms.catalog);
+    expect(multi.fleet.serviceAlarm('catalog', 'production')).toBe(multi.fleet.serviceAlarms.catalog);
+    expect(() => multi.fleet.serviceAlarm('checkout')).toThrow(/service 'checkout' has one alarm per environment \(production, staging\); expected an environment, received none/);
+    expect(() => multi.fleet.serviceAlarm('checkout', 'qa')).toThrow(/expected one of the environments of service 'checkout' \(production, staging\), received 'qa'/);
+    expect(() => multi.fleet.serviceAlarm('catalog', 'staging')).toThrow(/runs against environment production only, received environment 'staging'/);
+    expect(() => multi.fleet.serviceAlarm('payments', 'production')).toThrow(/expected one of the fleet's services \(checkout, catalog\), received 'payments'/);
+  });
+
+  it('refuses two service alarms that would share a name', () => {
+    const clash = {
+      ...smallFleet({ regions: ['eu-west-1'] }),
+      environments: { production: { baseUrl: 'https://shop.example.com' }, staging: { baseUrl: 'https://staging.shop.example.com' } },
+      checks: [httpCheck('a'), httpCheck('b', { service: 'checkout.staging', environments: ['production'] })],
+    };
+    expect(() => synth(clash)).toThrow(/service alarms 'checkout.staging' and 'checkout.staging' would both be named probe-fleet\/shop\/service\/checkout.staging/);
+  });
+});
