@@ -8,6 +8,7 @@ import type { Plugin } from 'esbuild';
 import { LAMBDA_BUNDLE } from './bundleOptions.js';
 import type { FrozenFleet } from './frozenFleet.js';
 import { FROZEN_FLEET_FILE, serializeFrozenFleet } from './frozenFleet.js';
+import { packageVersion } from '../runner/userAgent.js';
 
 /** What the runner takes from undici. A name missing here fails the build, not the probe. */
 export const UNDICI_EXPORTS = ['Client', 'Dispatcher', 'buildConnector', 'errors'] as const;
@@ -112,6 +113,8 @@ export async function bundleProbe(options: BundleProbeOptions): Promise<BundleOu
     mainFields: [...LAMBDA_BUNDLE.mainFields],
     banner: { js: `${LAMBDA_BUNDLE.banner} ${DIR_BANNER}` },
     plugins: [leanUndiciPlugin()],
+    // A bundle has no package.json beside it: the version its User-Agent names is fixed at build time.
+    define: { 'process.env.PROBE_FLEET_VERSION': JSON.stringify(packageVersion()) },
     logLevel: 'silent',
     legalComments: 'none',
   });

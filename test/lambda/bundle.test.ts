@@ -13,13 +13,16 @@ import type { FakeAws } from '../support/fakeAws.js';
 import { startHttpServer } from '../support/servers.js';
 import type { StartedHttpServer } from '../support/servers.js';
 import { httpCheck, scheduledEvent, testFleet } from './fixtures.js';
+import { packageVersion } from '../../lib/runner/userAgent.js';
 
 const outDir = resolve('test-artifacts', 'lambda-bundle-test', 'probe');
 let target: StartedHttpServer;
 let aws: FakeAws;
+const userAgents: string[] = [];
 
 beforeAll(async () => {
   target = await startHttpServer((req, res) => {
+    userAgents.push(req.headers['user-agent'] ?? '');
     res.writeHead(req.url === '/health' ? 200 : 503, { 'content-type': 'application/json' });
     res.end('{"status":"ok"}');
   });
@@ -54,6 +57,8 @@ describe('the Lambda bundle', () => {
     expect(out.bytes).toBe(out.jsBytes + out.wasmBytes);
 
     const code = await readFile(out.file, 'utf8');
+    // The version is compiled in (Lambda has no package.json to read it from at run time).
+    expect(code).toContain(JSON.stringify(packageVersion()));
     // The SDK comes from the runtime, loaded on first use.
     expect(/import\(["']@aws-sdk\/client-cloudwatch["']\)/.test(code)).toBe(true);
     expect(/^import[^;]*@aws-sdk/m.test(code)).toBe(false);
@@ -89,6 +94,9 @@ describe('the Lambda bundle', () => {
       ['down', false, 503],
       ['health', true, 200],
     ]);
+    // The bundle names the package version it was built from, not 0.0.0.
+    expect(userAgents.length).toBeGreaterThan(0);
+    for (const agent of userAgents) expect(agent).toBe(`probe-fleet/${packageVersion()} (+synthetic)`);
     const put = aws.requests.filter((r) => r.operation === 'PutMetricData');
     expect(put).toHaveLength(1);
     expect(put[0]!.region).toBe('us-east-1');
