@@ -86,6 +86,13 @@ const exitCode = await exited;
 await service.close();
 const results = (out.match(/^\S+ {2}(PASS|FAIL|SLOW|SKIP) /gm) ?? []).length;
 const failed = (out.match(/^\S+ {2}FAIL /gm) ?? []).length;
+// What the failures were, from the store itself (the monitor's own record).
+const failureKinds: Record<string, number> = {};
+for (const line of readFileSync(join(data, 'store', 'results.jsonl'), 'utf8').split('\n')) {
+  if (line === '') continue;
+  const { result } = JSON.parse(line) as { result: { ok: boolean; checkId: string; failure: { kind: string } | null } };
+  if (!result.ok && result.failure) failureKinds[`${result.checkId}:${result.failure.kind}`] = (failureKinds[`${result.checkId}:${result.failure.kind}`] ?? 0) + 1;
+}
 rmSync(data, { recursive: true, force: true });
 const wallS = (Date.now() - started) / 1000;
 process.stdout.write(
@@ -96,6 +103,7 @@ process.stdout.write(
     wallSeconds: Math.round(wallS),
     results,
     failed,
+    failureKinds,
     peakRssMb: Math.round((peakRssKb / 1024) * 10) / 10,
     rssAfterFirstMinuteMb: Math.round((rssAfterFirstMinuteKb / 1024) * 10) / 10,
     finalRssMb: Math.round((lastRssKb / 1024) * 10) / 10,
