@@ -12,6 +12,7 @@ import type { AlarmKind } from './naming.js';
 import { alarmName, checkTarget } from './naming.js';
 import type { LatencyPolicy, TreatMissingData } from './policy.js';
 import { alarmPolicyFor } from './policy.js';
+import { resolveSettings } from '../config/resolve.js';
 
 export type AlarmStateValue = 'ALARM' | 'OK' | 'INSUFFICIENT_DATA';
 export type DatapointValue = 'breaching' | 'ok' | 'missing';
@@ -343,20 +344,33 @@ export class ServiceAlarmTracker {
   }
 }
 
-/** Service alarms over the given trackers, grouped by service, named as the CDK names them. */
-export function serviceTrackersFor(fleet: Fleet, targets: readonly { check: Check; trackers: readonly AlarmTracker[] }[]): ServiceAlarmTracker[] {
-  const byService = new Map<string, { check: Check; availability: AlarmTracker }[]>();
+/**
+ * Service alarms over the given trackers, grouped and named as the CDK composites are: one
+ * per service, or one per `<service>.<environment>` when the service's checks run against
+ * several environments of the fleet (so staging never pages as the service).
+ */
+export function serviceTrackersFor(fleet: Fleet, targets: readonly { check: Check; environment: string; trackers: readonly AlarmTracker[] }[]): ServiceAlarmTracker[] {
+  const groups = new Map<string, { check: Check; availability: AlarmTracker }[]>();
+  const fleetEnvironments = new Map<string, Set<string>>();
+  for (const check of fleet.checks) {
+    const set = fleetEnvironments.get(check.service) ?? new Set<string>();
+    for (const e of resolveSettings(fleet, check).environments) set.add(e);
+    fleetEnvironments.set(check.service, set);
+  }
   for (const t of targets) {
     const availability = t.trackers.find((x) => x.options.kind === 'availability');
     if (!availability) continue;
-    const list = byService.get(t.check.service) ?? [];
+    const perEnvironment = (fleetEnvironments.get(t.check.service)?.size ?? 1) > 1;
+    // Environment names hold no dot, so `<service>.<environment>` reads back unambiguously.
+    const key = perEnvironment ? `${t.check.service}.${t.environment}` : t.check.service;
+    const list = groups.get(key) ?? [];
     list.push({ check: t.check, availability });
-    byService.set(t.check.service, list);
+    groups.set(key, list);
   }
-  return [...byService.entries()].map(([service, members]) => {
+  return [...groups.entries()].map(([key, members]) => {
     const critical = members.filter((m) => m.check.severity === 'critical');
     const chosen = critical.length > 0 ? critical : members;
-    return new ServiceAlarmTracker(alarmName({ fleet: fleet.name, kind: 'service', subject: service }), service, chosen.map((m) => m.availability), critical.length > 0);
+    return new ServiceAlarmTracker(alarmName({ fleet: fleet.name, kind: 'service', subject: key }), key, chosen.map((m) => m.availability), critical.length > 0);
   });
 }
 

@@ -102,7 +102,7 @@ export class Monitor {
     });
     this.services = serviceTrackersFor(
       options.fleet,
-      this.targets.map((t) => ({ check: t.planned.check, trackers: t.trackers })),
+      this.targets.map((t) => ({ check: t.planned.check, environment: t.planned.environment, trackers: t.trackers })),
     );
     this.replay(options.stored);
   }

@@ -98,6 +98,11 @@ export function checkStatus(t: TargetState, now: number, periodMsOverride?: numb
   };
 }
 
+function worstAlarm(states: readonly ('OK' | 'ALARM' | 'INSUFFICIENT_DATA')[]): 'OK' | 'ALARM' | 'INSUFFICIENT_DATA' {
+  if (states.includes('ALARM')) return 'ALARM';
+  return states.includes('OK') ? 'OK' : 'INSUFFICIENT_DATA';
+}
+
 export function statusSnapshot(monitor: Monitor, fleet: string, location: string): StatusSnapshot {
   const now = monitor.now();
   const checks = monitor.targets.map((t) => checkStatus(t, now, monitor.periodMsOverride));
@@ -123,7 +128,8 @@ export function statusSnapshot(monitor: Monitor, fleet: string, location: string
     },
     services: [...services.entries()].map(([name, list]) => ({
       name,
-      alarm: monitor.services.find((s) => s.service === name)?.state ?? 'INSUFFICIENT_DATA',
+      // With one composite per environment, the worst of them.
+      alarm: worstAlarm(monitor.services.filter((s) => s.service === name || s.service.startsWith(`${name}.`)).map((s) => s.state)),
       state: list.reduce<CheckState>((worst, c) => (RANK[c.state] > RANK[worst] ? c.state : worst), 'passing'),
       checks: list,
     })),

@@ -87,7 +87,7 @@ function topicOf(actions: unknown[] | undefined): string {
 }
 
 describe('local notifications take the route the synthesized alarm actions take', () => {
-  const targets = fleet.checks.map((c) => ({ check: c, trackers: trackersFor(fleet, c, 'production', 1, { locations: fleet.regions, startMs: 0 }) }));
+  const targets = fleet.checks.map((c) => ({ check: c, environment: 'production', trackers: trackersFor(fleet, c, 'production', 1, { locations: fleet.regions, startMs: 0 }) }));
   const cases = [
     ...targets.flatMap((t) => t.trackers.map((x) => [x.name, alarmRoute(x.options.kind, t.check.severity === 'critical')] as const)),
     ...serviceTrackersFor(fleet, targets).map((s) => [s.name, alarmRoute('service', s.critical)] as const),
@@ -159,5 +159,26 @@ describe('the same results give the same alarm states locally and in CloudWatch'
     const from = alarm.EvaluationPeriods - 1;
     expect(local.slice(from)).toEqual(cloud.slice(from));
     expect(local).toContain(periods.some((p) => p === null || regions.filter((r) => p[r] !== true).length >= alarm.Threshold) ? 'ALARM' : 'OK');
+  });
+});
+
+describe('service alarms per environment, as the CDK composites', () => {
+  it('a service whose checks run in two environments gets one service alarm per environment, same names and routes as synthesized', () => {
+    const twoEnv: Fleet = {
+      ...fleet,
+      environments: { production: { baseUrl: 'https://shop.example.com' }, staging: { baseUrl: 'https://staging.shop.example.com' } },
+      checks: [check('checkout', { schedule: '1m' }), check('search', { service: 'search', severity: 'warning', environments: ['production'] })],
+    };
+    const app = new App({ builtinCloudFormationValidation: false });
+    const probeFleet = new ProbeFleet(app, 'Fleet', { fleet: twoEnv, bundling: 'skip' });
+    const synthesized = new Map<string, CfnAlarm>();
+    for (const stack of probeFleet.stacks) {
+      for (const { Properties } of Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::CompositeAlarm') as Record<string, { Properties: CfnAlarm }>)) synthesized.set(Properties.AlarmName, Properties);
+    }
+    const targets = twoEnv.checks.flatMap((c) => (c.environments ?? ['production', 'staging']).map((environment) => ({ check: c, environment, trackers: trackersFor(twoEnv, c, environment, (c.environments ?? ['production', 'staging']).length, { locations: twoEnv.regions, startMs: 0 }) })));
+    const local = serviceTrackersFor(twoEnv, targets);
+    expect(local.map((s) => s.name).sort()).toEqual([...synthesized.keys()].filter((n) => !n.includes('~')).sort());
+    expect(local.map((s) => s.name).sort()).toEqual(['probe-fleet/shop/service/search', 'probe-fleet/shop/service/shop.production', 'probe-fleet/shop/service/shop.staging']);
+    for (const s of local) expect(topicOf(synthesized.get(s.name)!.AlarmActions)).toBe(alarmRoute('service', s.critical));
   });
 });
