@@ -242,7 +242,7 @@ export function headline(event: AlarmEvent): string {
   const what = event.target
     ? `${event.target.checkName} (${event.target.service}${event.target.environment ? `, ${event.target.environment}` : ''})`
     : event.kind === 'service'
-      ? `service ${event.subject}`
+      ? `service ${event.service ?? event.subject}${event.service !== null && event.subject.startsWith(`${event.service}.`) ? ` (${event.subject.slice(event.service.length + 1)})` : ''}`
       : event.kind === 'heartbeat'
         ? event.subject === DEAD_LETTER_SUBJECT
           ? 'notification delivery (dead-letter queue)'
