@@ -159,9 +159,17 @@ export class AlarmTracker {
     else this.periods.set(period, [result]);
   }
 
-  private complete(period: number, current: number): boolean {
-    if (period < current) return true;
-    if (period > current) return false;
+  /**
+   * Whether a period's datapoint is final at `nowMs`. A period with locations is final once
+   * every location reported in it, or once a whole further period has passed (a run may end
+   * up to one period after its slot, so its result can arrive after its period ended; silence
+   * is only silence after that). A period without locations (latency, certificates) is
+   * final when it ended.
+   */
+  private complete(period: number, nowMs: number): boolean {
+    const { periodMs } = this.options.rule;
+    if (this.options.locations.length === 0) return nowMs >= (period + 1) * periodMs;
+    if (nowMs >= (period + 2) * periodMs) return true;
     const reported = new Set((this.periods.get(period) ?? []).filter((r) => !r.skipped).map((r) => r.location));
     return this.options.locations.every((l) => reported.has(l));
   }
@@ -170,7 +178,8 @@ export class AlarmTracker {
   window(nowMs: number): DatapointValue[] {
     const { periodMs, evaluationPeriods } = this.options.rule;
     const current = Math.floor(nowMs / periodMs);
-    const last = this.complete(current, current) ? current : current - 1;
+    let last = current;
+    while (last > current - 2 && !this.complete(last, nowMs)) last--;
     // The period the monitor started in has no slot of its own (the first run is at the next boundary).
     const firstObserved = Math.ceil(this.options.startMs / periodMs);
     const values: DatapointValue[] = [];

@@ -152,7 +152,8 @@ describe('the same results give the same alarm states locally and in CloudWatch'
         const passed = period?.[region];
         if (passed !== undefined) tracker!.observe(result(checkId, region, base + i * periodMs + 5000, passed));
       }
-      tracker!.evaluate(base + (i + 1) * periodMs);
+      // A period with a silent region is final locally once the next period has passed too.
+      tracker!.evaluate(base + (i + 2) * periodMs);
       local.push(tracker!.state);
     });
     const cloud = cloudWatchStates(alarm, regions, periods);
