@@ -1,6 +1,7 @@
 // `npm run demo`: start the demo service on free ports, point the demo fleet at it and run
 // `probe-fleet test` exactly as a user would. Extra arguments go to the CLI
-// (`npm run demo -- --reporter junit`). Exits with the CLI's exit code.
+// (`npm run demo -- --reporter junit`). A first argument naming another command runs that
+// one instead (`npm run demo:monitor` = `runDemo.js monitor`). Exits with the CLI's exit code.
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +16,13 @@ export function demoConfigPath(from: string = dirname(fileURLToPath(import.meta.
   return found;
 }
 
+/** Commands that make sense against the demo service; `test` when none is named. */
+const DEMO_COMMANDS = ['test', 'verify', 'monitor', 'watch', 'cost'];
+
 export async function runDemo(argv: string[]): Promise<number> {
+  const named = argv[0] !== undefined && DEMO_COMMANDS.includes(argv[0]);
+  const command = named ? argv[0]! : 'test';
+  const rest = named ? argv.slice(1) : argv;
   // The service and the check must agree on the test account's password; a real deployment
   // would hold it in Secrets Manager, locally it is this environment variable.
   process.env.PROBE_SECRET_DEMO_PASSWORD ||= DEFAULT_DEMO_PASSWORD;
@@ -31,7 +38,7 @@ export async function runDemo(argv: string[]): Promise<number> {
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
   try {
-    return await main(['test', '--config', demoConfigPath(), ...argv], {
+    return await main([command, '--config', demoConfigPath(), ...rest], {
       stdout: process.stdout,
       stderr: process.stderr,
       env: process.env,
