@@ -1,22 +1,19 @@
 // `probe-fleet test`: run the fleet's checks once, locally or from CI, and say with the exit
 // code whether they passed. Loading, secrets and the request log come from runSetup; the run
 // itself is the runner's; this file wires flags to both and turns results into an exit code.
-import { createWriteStream, mkdirSync } from 'node:fs';
 import type { WriteStream } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { CheckResult } from '../../model/result.js';
-import { shouldColor } from '../../reporters/colors.js';
-import { createReporter, isReporterName, REPORTER_NAMES } from '../../reporters/createReporter.js';
+import { REPORTER_NAMES } from '../../reporters/createReporter.js';
 import type { ReporterName } from '../../reporters/createReporter.js';
-import { fanOut, planKey, summarize } from '../../reporters/reporter.js';
-import type { OutputStream, Reporter } from '../../reporters/reporter.js';
+import { planKey, summarize } from '../../reporters/reporter.js';
 import type { CheckFilter, PlannedCheck } from '../../runner/api.js';
 import { runPlan, selectChecks } from '../../runner/runPlan.js';
-import type { Redactor } from '../../secrets/secrets.js';
-import { parseDuration, parseFlags, usageError } from '../args.js';
+import { parseFlags, usageError } from '../args.js';
 import type { CliIO, Command } from '../command.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from '../command.js';
 import { DEFAULT_REQUEST_LOG, prepareRun } from '../runSetup.js';
+import { concurrencyFlag, deadlineFlag, openOutput, reporterFlag, runReporter, tagsFlag } from '../runFlags.js';
 
 /** The smoke budget: a post-deploy gate that takes longer than this is not a gate. */
 export const DEFAULT_TEST_DEADLINE_MS = 120_000;
@@ -122,7 +119,7 @@ async function runTest(args: string[], io: CliIO): Promise<number> {
       }
       output = opened;
     }
-    const reporter = buildReporter(options, io, setup.redactor, output?.stream);
+    const reporter = runReporter(options.reporter, io, setup.redactor, output?.stream);
 
     const byKey = new Map<string, PlannedCheck>(planned.map((p) => [planKey(p.check.id, p.environment), p]));
     const started = performance.now();
@@ -185,36 +182,21 @@ async function runTest(args: string[], io: CliIO): Promise<number> {
   }
 }
 
-function buildReporter(options: TestOptions, io: CliIO, redactor: Redactor, file: OutputStream | undefined): Reporter {
-  const list = (): Reporter => createReporter('list', io.stdout, { redactor, color: shouldColor(io.stdout, io.env) });
-  if (file === undefined) return options.reporter === 'list' ? list() : createReporter(options.reporter, io.stdout, { redactor });
-  // The file receives the chosen report; a person watching stdout still sees progress.
-  return fanOut([list(), createReporter(options.reporter, file, { redactor, color: false })]);
-}
-
 function parseOptions(args: string[]): TestOptions | { error: string } {
   const parsed = parseFlags(args, FLAGS);
   if (!parsed.ok) return { error: parsed.error };
   const v = parsed.values;
   if (parsed.positionals.length > 0) return { error: usageError('argument', 'options only (see --help)', parsed.positionals.join(' ')) };
 
-  const reporter = v.reporter ?? 'list';
-  if (!isReporterName(reporter)) return { error: usageError('--reporter', REPORTER_NAMES.join(' | '), reporter) };
-
-  let deadlineMs = DEFAULT_TEST_DEADLINE_MS;
-  if (v.deadline !== undefined) {
-    const parsedDeadline = parseDuration(v.deadline);
-    if (parsedDeadline === null) return { error: usageError('--deadline', 'a positive duration such as 90s, 2m or 1500ms', v.deadline) };
-    deadlineMs = parsedDeadline;
-  }
-
-  let concurrency: number | undefined;
-  if (v.concurrency !== undefined) {
-    concurrency = Number(v.concurrency);
-    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1000) {
-      return { error: usageError('--concurrency', 'a whole number from 1 to 1000', v.concurrency) };
-    }
-  }
+  const reporterValue = reporterFlag(v.reporter);
+  if ('error' in reporterValue) return reporterValue;
+  const reporter = reporterValue.value;
+  const deadline = deadlineFlag(v.deadline, DEFAULT_TEST_DEADLINE_MS);
+  if ('error' in deadline) return deadline;
+  const deadlineMs = deadline.value;
+  const concurrencyValue = concurrencyFlag(v.concurrency);
+  if ('error' in concurrencyValue) return concurrencyValue;
+  const concurrency = concurrencyValue.value;
 
   if (v.grep !== undefined) {
     try {
@@ -224,11 +206,9 @@ function parseOptions(args: string[]): TestOptions | { error: string } {
     }
   }
 
-  let tags: string[] | undefined;
-  if (v.tags !== undefined) {
-    tags = v.tags.flatMap((t) => t.split(',')).map((t) => t.trim()).filter((t) => t !== '');
-    if (tags.length === 0) return { error: usageError('--tags', 'one or more tag names', v.tags.join(',')) };
-  }
+  const tagsValue = tagsFlag(v.tags);
+  if ('error' in tagsValue) return tagsValue;
+  const tags = tagsValue.value;
 
   if (v.env !== undefined && v.env.trim() === '') return { error: usageError('--env', 'an environment name or all', v.env) };
   if (v.output !== undefined && v.output.trim() === '') return { error: usageError('--output', 'a file path', v.output) };
@@ -244,20 +224,6 @@ function parseOptions(args: string[]): TestOptions | { error: string } {
   if (concurrency !== undefined) options.concurrency = concurrency;
   if (v['request-log'] !== undefined) options.requestLog = v['request-log'];
   return options;
-}
-
-async function openOutput(path: string): Promise<{ stream: WriteStream; close(): Promise<void> } | { error: string }> {
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-    const stream = createWriteStream(path);
-    await new Promise<void>((ready, fail) => {
-      stream.once('open', () => ready());
-      stream.once('error', fail);
-    });
-    return { stream, close: () => new Promise<void>((done) => stream.end(() => done())) };
-  } catch (error) {
-    return { error: error instanceof Error ? error.message : String(error) };
-  }
 }
 
 function describeFilter(filter: CheckFilter): string {

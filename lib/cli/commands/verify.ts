@@ -2,24 +2,22 @@
 // environment, failures retried once (a pass on retry is reported flaky), the deployed version
 // compared with the expected one, an audit line per run, and an exit code a pipeline can roll
 // back on. The work is lib/release/verify.ts; this file wires flags, reporters and exit codes.
-import { createWriteStream, mkdirSync } from 'node:fs';
 import type { WriteStream } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { CheckResult } from '../../model/result.js';
 import { appendAuditRecord, buildAuditRecord } from '../../release/auditRecord.js';
 import type { EnvironmentSummary } from '../../release/verify.js';
 import { DEFAULT_VERIFY_DEADLINE_MS, planVerify, runVerify, summarizeEnvironment } from '../../release/verify.js';
 import { palette, shouldColor } from '../../reporters/colors.js';
-import { createReporter, isReporterName, REPORTER_NAMES } from '../../reporters/createReporter.js';
+import { REPORTER_NAMES } from '../../reporters/createReporter.js';
 import type { ReporterName } from '../../reporters/createReporter.js';
-import { fanOut, planKey, summarize } from '../../reporters/reporter.js';
-import type { OutputStream, Reporter } from '../../reporters/reporter.js';
+import { planKey, summarize } from '../../reporters/reporter.js';
 import type { PlannedCheck } from '../../runner/api.js';
-import type { Redactor } from '../../secrets/secrets.js';
-import { parseDuration, parseFlags, usageError } from '../args.js';
+import { parseFlags, usageError } from '../args.js';
 import type { CliIO, Command } from '../command.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from '../command.js';
 import { DEFAULT_REQUEST_LOG, prepareRun } from '../runSetup.js';
+import { concurrencyFlag, deadlineFlag, openOutput, reporterFlag, runReporter, tagsFlag } from '../runFlags.js';
 
 const FLAGS = {
   config: { type: 'string', short: 'c' },
@@ -128,7 +126,7 @@ async function runVerifyCommand(args: string[], io: CliIO): Promise<number> {
       output = opened;
     }
     const machineOnStdout = options.reporter !== 'list' && output === undefined;
-    const reporter = buildReporter(options, io, setup.redactor, output?.stream);
+    const reporter = runReporter(options.reporter, io, setup.redactor, output?.stream);
     const byKey = new Map<string, PlannedCheck>(planned.map((p) => [planKey(p.check.id, p.environment), p]));
 
     const startedAt = new Date();
@@ -239,35 +237,23 @@ function environmentSection(
   return lines.join('\n');
 }
 
-function buildReporter(options: VerifyOptions, io: CliIO, redactor: Redactor, file: OutputStream | undefined): Reporter {
-  const list = (): Reporter => createReporter('list', io.stdout, { redactor, color: shouldColor(io.stdout, io.env) });
-  if (file === undefined) return options.reporter === 'list' ? list() : createReporter(options.reporter, io.stdout, { redactor });
-  return fanOut([list(), createReporter(options.reporter, file, { redactor, color: false })]);
-}
-
 function parseOptions(args: string[]): VerifyOptions | { error: string } {
   const parsed = parseFlags(args, FLAGS);
   if (!parsed.ok) return { error: parsed.error };
   const v = parsed.values;
   if (parsed.positionals.length > 0) return { error: usageError('argument', 'options only (see --help)', parsed.positionals.join(' ')) };
-  const reporter = v.reporter ?? 'list';
-  if (!isReporterName(reporter)) return { error: usageError('--reporter', REPORTER_NAMES.join(' | '), reporter) };
-  let deadlineMs = DEFAULT_VERIFY_DEADLINE_MS;
-  if (v.deadline !== undefined) {
-    const ms = parseDuration(v.deadline);
-    if (ms === null) return { error: usageError('--deadline', 'a positive duration such as 90s, 2m or 1500ms', v.deadline) };
-    deadlineMs = ms;
-  }
-  let concurrency: number | undefined;
-  if (v.concurrency !== undefined) {
-    concurrency = Number(v.concurrency);
-    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1000) return { error: usageError('--concurrency', 'a whole number from 1 to 1000', v.concurrency) };
-  }
-  let tags: string[] | undefined;
-  if (v.tags !== undefined) {
-    tags = v.tags.flatMap((t) => t.split(',')).map((t) => t.trim()).filter((t) => t !== '');
-    if (tags.length === 0) return { error: usageError('--tags', 'one or more tag names', v.tags.join(',')) };
-  }
+  const reporterValue = reporterFlag(v.reporter);
+  if ('error' in reporterValue) return reporterValue;
+  const reporter = reporterValue.value;
+  const deadline = deadlineFlag(v.deadline, DEFAULT_VERIFY_DEADLINE_MS);
+  if ('error' in deadline) return deadline;
+  const deadlineMs = deadline.value;
+  const concurrencyValue = concurrencyFlag(v.concurrency);
+  if ('error' in concurrencyValue) return concurrencyValue;
+  const concurrency = concurrencyValue.value;
+  const tagsValue = tagsFlag(v.tags);
+  if ('error' in tagsValue) return tagsValue;
+  const tags = tagsValue.value;
   if (v.env !== undefined && v.env.trim() === '') return { error: usageError('--env', 'an environment name or all', v.env) };
   if (v['expect-version'] !== undefined && v['expect-version'].trim() === '') return { error: usageError('--expect-version', 'a version such as 1.5.0 or a commit id', v['expect-version']) };
   if (v.record !== undefined && v.record.trim() === '') return { error: usageError('--record', 'a directory', v.record) };
@@ -282,18 +268,4 @@ function parseOptions(args: string[]): VerifyOptions | { error: string } {
   if (concurrency !== undefined) options.concurrency = concurrency;
   if (v['request-log'] !== undefined) options.requestLog = v['request-log'];
   return options;
-}
-
-async function openOutput(path: string): Promise<{ stream: WriteStream; close(): Promise<void> } | { error: string }> {
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-    const stream = createWriteStream(path);
-    await new Promise<void>((ready, fail) => {
-      stream.once('open', () => ready());
-      stream.once('error', fail);
-    });
-    return { stream, close: () => new Promise<void>((done) => stream.end(() => done())) };
-  } catch (error) {
-    return { error: error instanceof Error ? error.message : String(error) };
-  }
 }
