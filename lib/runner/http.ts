@@ -160,29 +160,71 @@ async function exchange(ctx: AttemptContext, request: Prepared, url: URL, ca: st
   let truncated = false;
   let headersAt: number | undefined;
   let failure: Failure | null = null;
+  let settledAt: number | undefined;
   try {
-    const response = await client.request({
-      path: `${url.pathname}${url.search}`,
-      method: request.method,
-      headers: request.headers,
-      ...(request.body === undefined ? {} : { body: request.body }),
-      signal,
-      reset: true,
-    });
-    headersAt = performance.now();
-    timing.phase = 'body';
-    status = response.statusCode;
-    headers = response.headers;
-    for await (const chunk of response.body as AsyncIterable<Buffer>) {
-      if (bytes + chunk.length > cap) {
-        chunks.push(chunk.subarray(0, cap - bytes));
-        bytes = cap;
-        truncated = true;
-        break;
+    // dispatch with a plain handler, not client.request: the response is handled in the
+    // parser's own callbacks, with no body stream, async iterator or promise hop between
+    // the last byte and the end mark (measured: about 0.2 ms per request).
+    await new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const finish = (error?: unknown): void => {
+        if (settled) return;
+        settled = true;
+        settledAt = performance.now();
+        signal.removeEventListener('abort', onAbort);
+        if (error === undefined) resolve();
+        else reject(error instanceof Error ? error : new Error('request failed with a non-Error value'));
+      };
+      // Destroying the client fails the request wherever it is (queued, connecting, reading).
+      const onAbort = (): void => {
+        finish(signal.reason);
+        client.destroy(signal.reason as Error).catch(() => undefined);
+      };
+      if (signal.aborted) {
+        onAbort();
+        return;
       }
-      chunks.push(chunk);
-      bytes += chunk.length;
-    }
+      signal.addEventListener('abort', onAbort, { once: true });
+      client.dispatch(
+        {
+          path: `${url.pathname}${url.search}`,
+          method: request.method,
+          headers: request.headers,
+          ...(request.body === undefined ? {} : { body: request.body }),
+          reset: true,
+        },
+        {
+          // undici recognises this handler shape by onRequestStart.
+          onRequestStart: () => undefined,
+          onResponseStart: (_controller, statusCode, responseHeaders) => {
+            headersAt = performance.now();
+            timing.phase = 'body';
+            status = statusCode;
+            headers = responseHeaders;
+          },
+          onResponseData: (_controller, chunk) => {
+            if (settled) return;
+            if (bytes + chunk.length > cap) {
+              chunks.push(chunk.subarray(0, cap - bytes));
+              bytes = cap;
+              truncated = true;
+              // Stop reading at once: the rest of the body is never pulled off the wire.
+              timing.socket?.destroy();
+              finish();
+              return;
+            }
+            chunks.push(chunk);
+            bytes += chunk.length;
+          },
+          onResponseEnd: () => {
+            finish();
+          },
+          onResponseError: (_controller, error) => {
+            finish(error);
+          },
+        },
+      );
+    });
   } catch (error) {
     const target = `${request.method} ${url.href}`;
     failure = classifyFailure(error, {
@@ -193,7 +235,8 @@ async function exchange(ctx: AttemptContext, request: Prepared, url: URL, ca: st
       ...(timing.phase === 'body' ? { bytesReceived: bytes } : {}),
     });
   }
-  const end = performance.now();
+  // Marked in the handler when the last byte (or the failure) arrived, not a microtask later.
+  const end = settledAt ?? performance.now();
   // The exchange starts when undici asks for a connection; its own set-up before that is
   // not the service's time. Failures before that point (none expected) fall back to t0.
   const start = Math.min(timing.start ?? t0, end);
