@@ -31,40 +31,51 @@ export interface ConnectorOptions {
   minTlsVersion?: tls.SecureVersion;
 }
 
-export async function resolveAddress(hostname: string, pinned: Readonly<Record<string, string>> | undefined, signal: AbortSignal): Promise<string> {
+/** The address without a lookup (an IP literal or a pinned host), or undefined. */
+function knownAddress(hostname: string, pinned: Readonly<Record<string, string>> | undefined): string | undefined {
   if (net.isIP(hostname)) return hostname;
-  const pin = pinned?.[hostname];
-  if (pin !== undefined) return pin;
+  return pinned?.[hostname];
+}
+
+export async function resolveAddress(hostname: string, pinned: Readonly<Record<string, string>> | undefined, signal: AbortSignal): Promise<string> {
+  const known = knownAddress(hostname, pinned);
+  if (known !== undefined) return known;
   const { address } = await raceSignal(lookup(hostname), signal);
   return address;
 }
 
+// Callback form, so the timed connector can hand the socket to undici in the 'connect'
+// event itself: every promise hop here delays writing the request.
+function openTcp(address: string, port: number, signal: AbortSignal, onSocket: (socket: net.Socket) => void, onFailure: (error: Error) => void): void {
+  const socket = net.connect({ host: address, port, noDelay: true });
+  const cleanup = (): void => {
+    socket.off('connect', onConnect);
+    socket.off('error', onError);
+    signal.removeEventListener('abort', onAbort);
+  };
+  const onConnect = (): void => {
+    cleanup();
+    onSocket(socket);
+  };
+  const onError = (error: Error): void => {
+    cleanup();
+    socket.destroy();
+    onFailure(error);
+  };
+  const onAbort = (): void => {
+    cleanup();
+    socket.destroy();
+    onFailure(signal.reason as Error);
+  };
+  socket.once('connect', onConnect);
+  socket.once('error', onError);
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+}
+
 export function connectTcp(address: string, port: number, signal: AbortSignal): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: address, port, noDelay: true });
-    const cleanup = (): void => {
-      socket.off('connect', onConnect);
-      socket.off('error', onError);
-      signal.removeEventListener('abort', onAbort);
-    };
-    const onConnect = (): void => {
-      cleanup();
-      resolve(socket);
-    };
-    const onError = (error: Error): void => {
-      cleanup();
-      socket.destroy();
-      reject(error);
-    };
-    const onAbort = (): void => {
-      cleanup();
-      socket.destroy();
-      reject(signal.reason as Error);
-    };
-    socket.once('connect', onConnect);
-    socket.once('error', onError);
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
+    openTcp(address, port, signal, resolve, reject);
   });
 }
 
@@ -131,37 +142,51 @@ export function timedConnector(options: ConnectorOptions): buildConnector.connec
     const hostname = opts.hostname.replace(/^\[|\]$/g, '');
     const https = opts.protocol === 'https:';
     const port = Number(opts.port) || (https ? 443 : 80);
-    void (async () => {
-      timing.phase = 'dns';
-      const address = await resolveAddress(hostname, options.hostAddresses, signal);
-      timing.dnsEnd = performance.now();
-      timing.phase = 'connect';
-      const socket = await connectTcp(address, port, signal);
-      timing.socket = socket;
-      timing.connectEnd = performance.now();
-      if (!https) {
-        timing.phase = 'response';
-        return socket;
-      }
+    let done = false;
+    const fail = (error: unknown): void => {
+      if (done) return;
+      done = true;
+      callback(error instanceof Error ? error : new Error(String(error)), null);
+    };
+    const ready = (socket: net.Socket): void => {
+      if (done) return;
+      done = true;
+      timing.phase = 'response';
+      callback(null, socket);
+    };
+    const secure = async (socket: net.Socket): Promise<tls.TLSSocket> => {
       timing.phase = 'tls';
-      const secure = await handshake(socket, hostname, signal, options.ca, options.minTlsVersion, ['http/1.1']);
-      timing.socket = secure;
+      const tlsSocket = await handshake(socket, hostname, signal, options.ca, options.minTlsVersion, ['http/1.1']);
+      timing.socket = tlsSocket;
       timing.tlsEnd = performance.now();
-      const verdict = judgePeer(secure, hostname);
+      const verdict = judgePeer(tlsSocket, hostname);
       timing.certDaysRemaining = verdict.daysRemaining;
       if (verdict.problem) {
-        secure.destroy();
+        tlsSocket.destroy();
         throw verdict.problem;
       }
-      timing.phase = 'response';
-      return secure;
-    })().then(
-      (socket) => {
-        callback(null, socket);
-      },
-      (error: unknown) => {
-        callback(error instanceof Error ? error : new Error(String(error)), null);
-      },
-    );
+      return tlsSocket;
+    };
+    const connect = (address: string): void => {
+      timing.dnsEnd = performance.now();
+      timing.phase = 'connect';
+      try {
+        openTcp(address, port, signal, (socket) => {
+          timing.socket = socket;
+          timing.connectEnd = performance.now();
+          // Plain http: undici writes the request within this 'connect' event.
+          if (!https) ready(socket);
+          else secure(socket).then(ready, fail);
+        }, fail);
+      } catch (error) {
+        // net.connect throws synchronously for arguments it rejects; undici must still hear of it.
+        fail(error);
+      }
+    };
+    timing.phase = 'dns';
+    // An IP literal or a pinned host needs no lookup, and no promise hop either.
+    const known = knownAddress(hostname, options.hostAddresses);
+    if (known !== undefined) connect(known);
+    else resolveAddress(hostname, options.hostAddresses, signal).then(connect, fail);
   };
 }
