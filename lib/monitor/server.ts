@@ -67,7 +67,15 @@ export function startStatusServer(options: StatusServerOptions): Promise<StatusS
     } else if (path === '/api/status') {
       json(res, 200, snapshot());
     } else if (path.startsWith('/api/checks/') && path.endsWith('/history')) {
-      const id = decodeURIComponent(path.slice('/api/checks/'.length, -'/history'.length));
+      const raw = path.slice('/api/checks/'.length, -'/history'.length);
+      let id: string;
+      try {
+        id = decodeURIComponent(raw);
+      } catch {
+        // A malformed escape from any local client must not take the monitor down.
+        json(res, 400, { error: 'invalid_check_id', message: `check id: expected a URL-encoded id, received ${JSON.stringify(raw)}` });
+        return;
+      }
       const hoursText = url.searchParams.get('hours') ?? '24';
       const hours = Number(hoursText);
       if (!Number.isFinite(hours) || hours <= 0 || hours > 24 * 7) {

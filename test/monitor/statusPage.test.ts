@@ -119,5 +119,10 @@ describe('status page in Chromium', () => {
     expect(monitor.output().match(/\[ALARM\] Search answers \(search, local\) failing in local/g)).toHaveLength(1);
     expect(monitor.output().match(/\[ALARM\] service search service down in local/g)).toHaveLength(1);
     expect((await fetch(`${url}/api/checks/health/history?hours=abc`)).status).toBe(400);
+    // A malformed escape is a 400, and the monitor keeps serving afterwards.
+    const malformed = await fetch(`${url}/api/checks/%E0%A4%A/history`);
+    expect(malformed.status).toBe(400);
+    expect(((await malformed.json()) as { error: string }).error).toBe('invalid_check_id');
+    expect((await fetch(`${url}/api/status`)).status).toBe(200);
   });
 });
