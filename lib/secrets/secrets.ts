@@ -52,7 +52,9 @@ export class Redactor {
   add(value: string): void {
     // Very short values would redact ordinary text; they are still never logged on purpose.
     if (value.length < 4) return;
-    const forms = [value, encodeURIComponent(value), Buffer.from(value).toString('base64')];
+    // The value as written, URL-encoded, base64 (Basic auth), and escaped inside JSON text
+    // (a result quoting a body or header holds `pa\"ss` for `pa"ss`).
+    const forms = [value, encodeURIComponent(value), Buffer.from(value).toString('base64'), JSON.stringify(value).slice(1, -1)];
     let changed = false;
     for (const form of forms) {
       if (!this.values.has(form)) {
@@ -75,9 +77,24 @@ export class Redactor {
     return text.replace(this.pattern, MASK);
   }
 
-  /** Redacts every string inside a JSON-compatible value. */
+  /**
+   * Redacts every string (and object key) inside a JSON-compatible value. It walks the value
+   * rather than rewriting its JSON text, so a secret that looks like JSON syntax (`true`, a
+   * number, a trailing backslash) can neither survive nor corrupt the result.
+   */
   redactValue<T>(value: T): T {
     if (this.values.size === 0) return value;
-    return JSON.parse(this.redact(JSON.stringify(value))) as T;
+    return this.walk(value) as T;
+  }
+
+  private walk(value: unknown): unknown {
+    if (typeof value === 'string') return this.redact(value);
+    if (Array.isArray(value)) return value.map((item) => this.walk(item));
+    if (value !== null && typeof value === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [key, item] of Object.entries(value)) out[this.redact(key)] = this.walk(item);
+      return out;
+    }
+    return value;
   }
 }

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { Redactor } from '../../lib/secrets/secrets.js';
+
+// Secret values shaped like what password generators really produce, and like JSON syntax.
+const SCENARIOS: { name: string; secret: string }[] = [
+  { name: 'plain', secret: 'correct-horse-battery' },
+  { name: 'with a double quote', secret: 'pa"ss-w0rd' },
+  { name: 'with a backslash', secret: 'back\\slash!' },
+  { name: 'ending in a backslash', secret: 'trailing\\' },
+  { name: 'that reads as a JSON literal', secret: 'true' },
+  { name: 'that reads as a number', secret: '123456' },
+  { name: 'with a newline', secret: 'line\nbreak' },
+];
+
+describe('Redactor', () => {
+  for (const { name, secret } of SCENARIOS) {
+    it(`removes a secret ${name} from values, their JSON text, and JSON-quoted excerpts`, () => {
+      const redactor = new Redactor();
+      redactor.add(secret);
+      const value = {
+        message: `status: expected 200, got 401 for ${secret}`,
+        // What an assertion shows when it quotes a body: the secret escaped inside JSON text.
+        actual: JSON.stringify({ token: secret }),
+        url: `https://svc.test/?k=${encodeURIComponent(secret)}`,
+        basic: `Basic ${Buffer.from(secret).toString('base64')}`,
+        nested: [{ [secret]: secret }],
+        count: 123456,
+        ok: true,
+      };
+      const redacted = redactor.redactValue(value);
+      // Every string that came out (numbers and booleans may equal a secret's text by chance).
+      const text = [redacted.message, redacted.actual, redacted.url, redacted.basic, ...redacted.nested.flatMap((o) => [...Object.keys(o), ...Object.values(o)])].join('\n');
+      expect(text).not.toContain(secret);
+      expect(text).not.toContain(JSON.stringify(secret).slice(1, -1));
+      expect(text).not.toContain(encodeURIComponent(secret));
+      expect(text).not.toContain(Buffer.from(secret).toString('base64'));
+      // Non-string values are untouched and the shape is kept.
+      expect(redacted.count).toBe(123456);
+      expect(redacted.ok).toBe(true);
+      expect(redacted.nested).toHaveLength(1);
+      expect(redacted.message).toContain('[REDACTED]');
+    });
+  }
+
+  it('leaves values alone when no secret is known', () => {
+    const value = { a: 'x', b: [1, 2] };
+    expect(new Redactor().redactValue(value)).toEqual(value);
+  });
+});
