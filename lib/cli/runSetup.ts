@@ -149,7 +149,9 @@ function chooseEnvironments(fleet: Fleet, flags: RunSetupFlags): Chosen {
   if (requested.length !== 1) return { error: usageError('--base-url', 'exactly one --env NAME whose baseUrl it replaces', flags.env ?? '') };
   const name = requested[0]!;
   const environment = fleet.environments[name]!;
-  return { fleet: { ...fleet, environments: { ...fleet.environments, [name]: { ...environment, baseUrl } } }, environments: [name] };
+  // The environment's sandbox mark described its own URL, not this one: writes and forbidden
+  // paths stay blocked against an arbitrary --base-url.
+  return { fleet: { ...fleet, environments: { ...fleet.environments, [name]: { ...environment, baseUrl, sandbox: false } } }, environments: [name] };
 }
 
 function parseBaseUrl(text: string): string | null {

@@ -27,9 +27,22 @@ export interface GuardInput {
   sideEffects: SideEffects | undefined;
 }
 
+/**
+ * Sandbox rights belong to the sandbox's own origin: a request that a base-URL override, an
+ * absolute URL or a redirect sends elsewhere is judged as production.
+ */
+function isSandboxRequest(environment: Environment, url: URL): boolean {
+  if (environment.sandbox !== true) return false;
+  try {
+    return new URL(environment.baseUrl).origin === url.origin;
+  } catch {
+    return false;
+  }
+}
+
 export function enforceGuards(input: GuardInput): void {
   const { environment, environmentName, method, url, sideEffects } = input;
-  const sandbox = environment.sandbox === true;
+  const sandbox = isSandboxRequest(environment, url);
   if (!READ_ONLY.has(method) && !sideEffects) {
     throw new ProbeFailure(
       'guard_blocked',
@@ -40,7 +53,7 @@ export function enforceGuards(input: GuardInput): void {
   if (sideEffects?.kind === 'sandbox' && !sandbox) {
     throw new ProbeFailure(
       'guard_blocked',
-      `${method} ${url.pathname}: sideEffects 'sandbox' needs an environment marked sandbox, received environment '${environmentName}' which is not; nothing was sent, and a retry will not help`,
+      `${method} ${url.pathname}: sideEffects 'sandbox' needs an environment marked sandbox and a request to its own baseUrl, received environment '${environmentName}' and ${url.origin}; nothing was sent, and a retry will not help`,
       false,
     );
   }

@@ -28,7 +28,7 @@ beforeAll(() => {
   const fleet = fleetFor('http://127.0.0.1:9', [check('only-prod', { url: '/x', environments: ['prod'] }), check('everywhere', { url: '/y' })], {
     environments: {
       prod: { baseUrl: 'https://prod.example', variables: { region: 'eu' } },
-      staging: { baseUrl: 'https://staging.example' },
+      staging: { baseUrl: 'https://staging.example', sandbox: true },
     },
   });
   config = writeFleet(tmp.dir, fleet);
@@ -79,6 +79,14 @@ describe('prepareRun environments', () => {
     if (!setup.ok) throw new Error('expected a prepared run');
     await setup.close();
     expect(setup.fleet.environments.prod?.variables).toEqual({ region: 'eu' });
+  });
+
+  it('a sandbox environment pointed at another URL by --base-url is no longer a sandbox', async () => {
+    const setup = await prepareRun(io().io, { config, env: 'staging', baseUrl: 'http://127.0.0.1:1234', requestLog: 'requests.jsonl' });
+    if (!setup.ok) throw new Error('expected a prepared run');
+    await setup.close();
+    expect(setup.fleet.environments.staging?.baseUrl).toBe('http://127.0.0.1:1234');
+    expect(setup.fleet.environments.staging?.sandbox).toBe(false);
   });
 
   it('drops per-check environment lists when every check runs against --base-url as custom', async () => {

@@ -72,6 +72,19 @@ describe('guards at run time', () => {
     expect(received.length).toBe(before + 1);
   });
 
+  it.each([
+    { name: 'a base-URL override', url: '/payments/charge', override: true },
+    { name: 'an absolute URL to another origin', url: 'SERVER/payments/charge', override: false },
+  ])('a sandbox lends no rights to requests sent elsewhere by $name', async ({ url, override }) => {
+    const before = received.length;
+    const check = httpCheck(url.replace('SERVER', server.url), { method: 'POST', sideEffects: { kind: 'sandbox', reason: 'charges a card' } });
+    // The sandbox's own origin is a closed port; the request would go to the test server.
+    const fleet = fleetOf([check], { prod: { baseUrl: 'http://127.0.0.1:9', sandbox: true } }, { forbiddenPaths: ['/payments'] });
+    const result = await runCheck({ check, environment: 'prod' }, optionsFor(fleet, override ? { baseUrlOverride: server.url } : {}));
+    expect(result.failure?.kind).toBe('guard_blocked');
+    expect(received.length).toBe(before);
+  });
+
   it('a redirect into a forbidden path is not followed', async () => {
     const before = received.length;
     const check = httpCheck('/redirect?to=/payments/charge', { followRedirects: 2 });
