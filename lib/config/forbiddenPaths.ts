@@ -24,8 +24,28 @@ export function parseForbiddenPath(text: string): ForbiddenPathRule | string {
   return { kind: 'prefix', prefix: text, source: text };
 }
 
+/**
+ * The forms of a path a server may act on: as sent, and percent-decoded (`/%70ayments` is
+ * `/payments` to most servers). A sequence that does not decode is decoded where it can be.
+ */
+export function pathForms(path: string): string[] {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    decoded = path.replace(/%[0-9a-f]{2}/gi, (escape) => String.fromCharCode(parseInt(escape.slice(1), 16)));
+  }
+  return decoded === path ? [path] : [path, decoded];
+}
+
+/** Prefixes match without regard to case (many servers route `/Payments` like `/payments`). */
+export function pathHasPrefix(path: string, prefix: string): boolean {
+  const lower = prefix.toLowerCase();
+  return pathForms(path).some((form) => form.toLowerCase().startsWith(lower));
+}
+
 export function pathIsForbidden(path: string, rules: readonly ForbiddenPathRule[]): ForbiddenPathRule | undefined {
-  return rules.find((rule) => (rule.kind === 'prefix' ? path.startsWith(rule.prefix) : rule.regex.test(path)));
+  return rules.find((rule) => (rule.kind === 'prefix' ? pathHasPrefix(path, rule.prefix) : pathForms(path).some((form) => rule.regex.test(form))));
 }
 
 /** The path part of a request URL (absolute, or relative to the environment's baseUrl). */
@@ -35,7 +55,8 @@ export function requestPath(url: string, baseUrl: string): string | undefined {
     const base = new URL(baseUrl);
     const basePath = base.pathname.endsWith('/') ? base.pathname.slice(0, -1) : base.pathname;
     const relative = url.split(/[?#]/)[0] ?? '';
-    return `${basePath}${relative.startsWith('/') ? '' : '/'}${relative}`;
+    // Resolved as a URL, so `/api/../payments` is judged as the `/payments` it reaches.
+    return new URL(`${basePath}${relative.startsWith('/') ? '' : '/'}${relative}`, base.origin).pathname;
   } catch {
     return undefined;
   }

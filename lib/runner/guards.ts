@@ -2,7 +2,7 @@
 // that slipped past validation (or was built in code) still cannot send a write or
 // touch a forbidden path outside a sandbox. A blocked request is never sent.
 import type { Environment, Fleet, HttpMethod, SideEffects } from '../model/fleet.js';
-import { parseForbiddenPath, pathIsForbidden } from '../config/forbiddenPaths.js';
+import { parseForbiddenPath, pathHasPrefix, pathIsForbidden } from '../config/forbiddenPaths.js';
 import { ProbeFailure } from './failure.js';
 
 const READ_ONLY: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -14,7 +14,7 @@ const READ_ONLY: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 export function forbiddenPathMatcher(entry: string): (path: string) => boolean {
   const rule = parseForbiddenPath(entry);
-  if (typeof rule === 'string') return (path) => path.startsWith(entry);
+  if (typeof rule === 'string') return (path) => pathHasPrefix(path, entry);
   return (path) => pathIsForbidden(path, [rule]) !== undefined;
 }
 

@@ -99,6 +99,11 @@ describe('guards at run time', () => {
     expect(forbiddenPathMatcher('/payments')('/api/payments')).toBe(false);
     expect(forbiddenPathMatcher('/^\\/api\\/pay/')('/api/pay')).toBe(true);
     expect(forbiddenPathMatcher('/^\\/api\\/pay/')('/v2/api/pay')).toBe(false);
+    // Encoded and differently cased forms reach the same handler on most servers.
+    expect(forbiddenPathMatcher('/payments')('/%70ayments/charge')).toBe(true);
+    expect(forbiddenPathMatcher('/payments')('/Payments/charge')).toBe(true);
+    expect(forbiddenPathMatcher('/^\\/api\\/pay/')('/api/%70ay')).toBe(true);
+    expect(forbiddenPathMatcher('/payments')('/%E0%A4%A/payments')).toBe(false);
   });
 });
 
