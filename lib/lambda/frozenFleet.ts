@@ -34,13 +34,16 @@ export class FrozenFleetError extends Error {
 /** Expects an already validated fleet (lib/config validation runs before any build or synth). */
 export function freezeFleet(fleet: Fleet, region: string, shards: Shard[]): FrozenFleet {
   const checks = fleet.checks.filter((check) => resolveSettings(fleet, check).regions.includes(region));
+  // Probes never page: alerting (integration URLs, chat channels) and release plans stay out of
+  // every region's bundle, so they are not copied where no code reads them.
+  const { alerting: _alerting, release: _release, ...probed } = fleet;
   const frozen: FrozenFleet = {
     format: FROZEN_FLEET_FORMAT,
     name: fleet.name,
     homeRegion: fleet.homeRegion,
     namespace: namespaceOf(fleet),
     region,
-    fleet: { ...fleet, checks },
+    fleet: { ...probed, checks },
     shards: shards.filter((shard) => shard.region === region),
   };
   // A round trip through JSON is what the bundle will see; doing it here turns a

@@ -27,6 +27,14 @@ describe('frozen fleet', () => {
     expect(freezeFleet(fleet, 'us-east-1', shards).fleet.checks.map((c) => c.id)).toEqual(['a', 'b']);
   });
 
+  it('leaves alerting (integration URLs) and release plans out of the probe bundle', () => {
+    const withAlerting = { ...fleet, alerting: { pager: { httpsEndpoints: ['https://events.pagerduty.test/integration/KEY123/enqueue'] } }, release: { canary: {} } };
+    const frozen = freezeFleet(withAlerting, 'eu-west-1', shards);
+    expect(serializeFrozenFleet(frozen)).not.toContain('KEY123');
+    expect(frozen.fleet).not.toHaveProperty('alerting');
+    expect(frozen.fleet).not.toHaveProperty('release');
+  });
+
   it('round-trips through fleet.json in a directory', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'frozen-'));
     dirs.push(dir);
