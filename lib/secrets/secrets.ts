@@ -49,7 +49,34 @@ export class Redactor {
   private readonly values = new Set<string>();
   private pattern: RegExp | null = null;
 
+  /** A scoped redactor (see `scoped()`) redacts its parent's values as well as its own. */
+  private parent: Redactor | null = null;
+
+  /**
+   * A redactor for one check run. Secrets added to it still go to this (long-lived) redactor;
+   * `addTransient` values — tokens a flow step extracts — are known only to the scope and are
+   * forgotten with it, so a monitor or probe running for months does not accumulate them.
+   */
+  scoped(): Redactor {
+    const child = new Redactor();
+    child.parent = this;
+    return child;
+  }
+
+  /** Redacts `value` in this scope only (a short-lived credential, e.g. an extracted token). */
+  addTransient(value: string): void {
+    this.addForms(value);
+  }
+
   add(value: string): void {
+    if (this.parent) {
+      this.parent.add(value);
+      return;
+    }
+    this.addForms(value);
+  }
+
+  private addForms(value: string): void {
     // Very short values would redact ordinary text; they are still never logged on purpose.
     if (value.length < 4) return;
     // The value as written, URL-encoded, base64 (Basic auth), and escaped inside JSON text
@@ -66,6 +93,7 @@ export class Redactor {
   }
 
   redact(text: string): string {
+    if (this.parent) text = this.parent.redact(text);
     if (this.values.size === 0) return text;
     this.pattern ??= new RegExp(
       [...this.values]
@@ -83,8 +111,12 @@ export class Redactor {
    * number, a trailing backslash) can neither survive nor corrupt the result.
    */
   redactValue<T>(value: T): T {
-    if (this.values.size === 0) return value;
+    if (this.values.size === 0 && !this.parent?.knowsAny()) return value;
     return this.walk(value) as T;
+  }
+
+  private knowsAny(): boolean {
+    return this.values.size > 0 || (this.parent?.knowsAny() ?? false);
   }
 
   private walk(value: unknown): unknown {

@@ -42,6 +42,19 @@ describe('Redactor', () => {
     });
   }
 
+  it('a scope redacts its parent secrets and its own transient values; the parent never learns transients', () => {
+    const parent = new Redactor();
+    parent.add('long-lived-secret');
+    const scope = parent.scoped();
+    scope.addTransient('extracted-token-1');
+    scope.add('secret-resolved-later');
+    expect(scope.redact('long-lived-secret extracted-token-1 secret-resolved-later')).toBe('[REDACTED] [REDACTED] [REDACTED]');
+    expect(scope.redactValue({ t: 'Bearer extracted-token-1' })).toEqual({ t: 'Bearer [REDACTED]' });
+    // Secrets go to the long-lived redactor; tokens are forgotten with the scope.
+    expect(parent.redact('secret-resolved-later extracted-token-1')).toBe('[REDACTED] extracted-token-1');
+    expect(parent.scoped().redact('extracted-token-1')).toBe('extracted-token-1');
+  });
+
   it('leaves values alone when no secret is known', () => {
     const value = { a: 'x', b: [1, 2] };
     expect(new Redactor().redactValue(value)).toEqual(value);
