@@ -67,13 +67,31 @@ export function createRateLimiterRegistry(fleet: Fleet): RateLimiterRegistry {
     acquire(origin, environment, deadline, signal) {
       let bucket = buckets.get(origin);
       if (!bucket) {
-        // The first environment to reach an origin sets its limit for the whole run.
-        const limit = rateLimitFor(fleet, environment);
+        const limit = strictestLimit(fleet, origin, environment);
         bucket = new TokenBucket(limit.requestsPerSecond, limit.burst);
         buckets.set(origin, bucket);
       }
       return bucket.acquire(deadline, signal);
     },
+  };
+}
+
+/**
+ * Several environments may name one origin (two sites behind one host); the service behind
+ * it gets the strictest of their limits, whichever environment's check arrives first.
+ */
+function strictestLimit(fleet: Fleet, origin: string, environment: string): { requestsPerSecond: number; burst: number } {
+  const limits = [rateLimitFor(fleet, environment)];
+  for (const [name, env] of Object.entries(fleet.environments)) {
+    try {
+      if (originOf(new URL(env.baseUrl)) === origin) limits.push(rateLimitFor(fleet, name));
+    } catch {
+      // An unparseable baseUrl was already reported by validation; it names no origin.
+    }
+  }
+  return {
+    requestsPerSecond: Math.min(...limits.map((l) => l.requestsPerSecond)),
+    burst: Math.min(...limits.map((l) => l.burst)),
   };
 }
 

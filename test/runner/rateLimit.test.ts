@@ -34,6 +34,19 @@ describe('TokenBucket', () => {
     expect(await registry.acquire('http://b:80', 'prod', soon)).toBe(true);
     expect(await registry.acquire('http://a:80', 'prod', soon)).toBe(false);
   });
+
+  it('gives an origin shared by two environments the stricter limit, whichever arrives first', async () => {
+    const registry = createRateLimiterRegistry(
+      fleetOf([], {
+        loose: { baseUrl: 'http://shared.test', rateLimit: { requestsPerSecond: 100, burst: 100 } },
+        strict: { baseUrl: 'http://shared.test/eu', rateLimit: { requestsPerSecond: 1, burst: 2 } },
+      }),
+    );
+    const soon = Date.now() + 200;
+    expect(await registry.acquire('http://shared.test:80', 'loose', soon)).toBe(true);
+    expect(await registry.acquire('http://shared.test:80', 'loose', soon)).toBe(true);
+    expect(await registry.acquire('http://shared.test:80', 'loose', soon)).toBe(false);
+  });
 });
 
 /** The largest excess of `count − (burst + rate·(w + slack))` over all windows between two events. */
