@@ -23,14 +23,20 @@ export const DEFAULT_ASSERTIONS: readonly Assertion[] = [{ type: 'status', min: 
 
 const EXCERPT = 120;
 
+// Values are shown whole here and clipped once, in evaluateAssertions, after redaction: a
+// secret cut in half by the clip would leave a prefix the redactor no longer recognises.
 export function show(value: unknown): string {
   if (value === undefined) return 'missing';
-  const text = JSON.stringify(value);
-  return text.length > EXCERPT ? `${text.slice(0, EXCERPT)}…` : text;
+  return JSON.stringify(value);
 }
 
 function excerpt(text: string): string {
-  return JSON.stringify(text.length > EXCERPT ? `${text.slice(0, EXCERPT)}…` : text);
+  // A body can be a mebibyte; keep enough to redact any secret that starts inside the clip.
+  return JSON.stringify(text.length > EXCERPT * 8 ? text.slice(0, EXCERPT * 8) : text);
+}
+
+function clip(text: string): string {
+  return text.length > EXCERPT ? `${text.slice(0, EXCERPT)}…` : text;
 }
 
 function headerValue(view: ResponseView, name: string): string | undefined {
@@ -142,7 +148,8 @@ export function responseTimeResult(lessThanMs: number, durationMs: number): Asse
   return result('responseTime', durationMs < lessThanMs, `< ${lessThanMs} ms`, `${Math.round(durationMs)} ms`);
 }
 
-export function evaluateAssertions(assertions: readonly Assertion[], view: ResponseView): Evaluation {
+/** `redact` runs on every shown value before it is clipped to an excerpt. */
+export function evaluateAssertions(assertions: readonly Assertion[], view: ResponseView, redact: (text: string) => string = (t) => t): Evaluation {
   const results: AssertionResult[] = [];
   let text: string | undefined;
   let parsed: { ok: true; value: unknown } | { ok: false; reason: string } | undefined;
@@ -190,7 +197,10 @@ export function evaluateAssertions(assertions: readonly Assertion[], view: Respo
       }
     }
   }
-  return { results, invalidJson };
+  return {
+    results: results.map((r) => ({ ...r, expected: clip(redact(r.expected)), actual: clip(redact(r.actual)) })),
+    invalidJson: invalidJson === null ? null : clip(redact(invalidJson)),
+  };
 }
 
 export function describeFailed(results: readonly AssertionResult[]): string {

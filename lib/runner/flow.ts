@@ -9,6 +9,7 @@ import { retryNote } from './failure.js';
 import type { Received } from './http.js';
 import { judge, performRequest } from './http.js';
 import { lookupJsonPath } from './jsonPath.js';
+import { isSecretName } from '../config/secretRules.js';
 
 function extractOne(extractor: Extractor, response: Received): string | undefined {
   switch (extractor.from) {
@@ -71,7 +72,7 @@ export async function runFlow(ctx: AttemptContext, steps: readonly FlowStep[]): 
       return outcome;
     }
     const target = `step '${step.name}' ${step.method ?? 'GET'} ${run.response.url.href}`;
-    const verdict = judge(step.assertions, run.response, target);
+    const verdict = judge(step.assertions, run.response, target, (text) => ctx.options.redactor.redact(text));
     outcome.assertions.push(...verdict.results.map((r): AssertionResult => ({ ...r, description: `${step.name} › ${r.description}` })));
     if (verdict.failure) {
       outcome.failure = { ...verdict.failure, step: step.name };
@@ -90,6 +91,8 @@ export async function runFlow(ctx: AttemptContext, steps: readonly FlowStep[]): 
         };
         return outcome;
       }
+      // A token the flow obtains is as sensitive as a secret for the rest of this check.
+      if (isSecretName(name)) ctx.options.redactor.addTransient(value);
       extracted.set(name, value);
     }
   }

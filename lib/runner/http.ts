@@ -7,6 +7,7 @@ import type { Assertion, HttpMethod, HttpRequestSpec } from '../model/fleet.js';
 import type { AssertionResult, Failure, Phases } from '../model/result.js';
 import { DEFAULT_ASSERTIONS, describeFailed, evaluateAssertions } from './assertions.js';
 import type { ResponseView } from './assertions.js';
+import { isSecretHeader } from '../config/secretRules.js';
 import { classifyFailure } from './classifyFailure.js';
 import { timedConnector } from './connector.js';
 import type { ConnectionTiming } from './connector.js';
@@ -19,6 +20,13 @@ import { loadCaCertificates } from './tlsVerify.js';
 import { syntheticHeaders } from './userAgent.js';
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const READ_ONLY_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Headers that carry credentials: validation's secret-header rule, plus cookies. */
+function isCredentialHeader(name: string): boolean {
+  const lower = name.toLowerCase();
+  return lower === 'authorization' || lower === 'proxy-authorization' || lower === 'cookie' || isSecretHeader(lower);
+}
 
 export interface Received extends ResponseView {
   url: URL;
@@ -334,15 +342,35 @@ export async function performRequest(ctx: AttemptContext, spec: HttpRequestSpec,
     const status = result.status ?? 0;
     const location = result.headers.location;
     if (limit > 0 && REDIRECTS.has(status) && typeof location === 'string') {
-      const next = new URL(location, url);
+      let next: URL;
+      try {
+        next = new URL(location, url);
+      } catch {
+        run.failure = redirectFailure(`${spec.url}: ${status} redirect with an unusable Location, expected a URL, received ${JSON.stringify(location.slice(0, 200))}`);
+        return run;
+      }
       if (status === 303 || ((status === 301 || status === 302) && request.method === 'POST')) {
         request = { ...request, method: 'GET', body: undefined };
         delete request.headers['content-type'];
       }
       if (next.origin !== url.origin) {
+        // A 307/308 would carry a write (and any password in its body) to another origin:
+        // the declared side effects were judged for this one.
+        if (!READ_ONLY_METHODS.has(request.method)) {
+          run.failure = {
+            kind: 'guard_blocked',
+            message: `${request.method} ${url.href}: redirected to ${next.origin}, expected the write to stay on its own origin, received a ${status} to another; nothing was sent there, and a retry will not help`,
+            retryable: false,
+          };
+          return run;
+        }
         // Credentials stay with the origin they were meant for, as browsers do.
-        request = { ...request, headers: { ...request.headers } };
-        delete request.headers.authorization;
+        // So does any header whose value holds a secret, whatever its name.
+        const redactor = ctx.options.redactor;
+        request = {
+          ...request,
+          headers: Object.fromEntries(Object.entries(request.headers).filter(([name, value]) => !isCredentialHeader(name) && redactor.redact(value) === value)),
+        };
       }
       const key = `${request.method} ${next.href}`;
       if (visited.includes(key)) {
@@ -363,9 +391,9 @@ export async function performRequest(ctx: AttemptContext, spec: HttpRequestSpec,
 }
 
 /** Assertions for a response, with `invalid_json` or `assertion` as the failure when any fails. */
-export function judge(assertions: readonly Assertion[] | undefined, response: ResponseView, target: string): { results: AssertionResult[]; failure: Failure | null } {
+export function judge(assertions: readonly Assertion[] | undefined, response: ResponseView, target: string, redact: (text: string) => string): { results: AssertionResult[]; failure: Failure | null } {
   const list = assertions && assertions.length > 0 ? assertions : DEFAULT_ASSERTIONS;
-  const { results, invalidJson } = evaluateAssertions(list, response);
+  const { results, invalidJson } = evaluateAssertions(list, response, redact);
   if (invalidJson) {
     return { results, failure: { kind: 'invalid_json', message: `${target}: ${invalidJson}, expected JSON for the json assertions; ${retryNote('invalid_json')}`, retryable: false } };
   }
@@ -378,6 +406,6 @@ export async function runHttpCheck(ctx: AttemptContext, spec: HttpRequestSpec): 
   const run = await performRequest(ctx, spec, new Map());
   const { response, ...outcome } = run;
   if (!response || outcome.failure) return outcome;
-  const verdict = judge(spec.assertions, response, `${spec.method ?? 'GET'} ${response.url.href}`);
+  const verdict = judge(spec.assertions, response, `${spec.method ?? 'GET'} ${response.url.href}`, (text) => ctx.options.redactor.redact(text));
   return { ...outcome, assertions: verdict.results, failure: verdict.failure };
 }

@@ -105,8 +105,12 @@ function internalResult(planned: PlannedCheck, options: RunOptions, startedAt: s
   });
 }
 
-export async function runCheck(planned: PlannedCheck, options: RunOptions): Promise<CheckResult> {
+export async function runCheck(planned: PlannedCheck, runOptions: RunOptions): Promise<CheckResult> {
   const startedAt = new Date().toISOString();
+  // One redactor scope per check: secrets still reach the run's redactor, while tokens a flow
+  // extracts are redacted from this result and then forgotten (a long-lived monitor or probe
+  // container would otherwise collect every token it ever saw).
+  const options: RunOptions = { ...runOptions, redactor: runOptions.redactor.scoped() };
   try {
     return await runChecked(planned, options, startedAt, options.rateLimiters ?? createRateLimiterRegistry(options.fleet));
   } catch (error) {
