@@ -33,7 +33,7 @@ const LEFT_OUT: Record<string, string> = {
 
 /**
  * undici's index loads fetch, WebSocket, caches and mocks: 520 KB minified, and CommonJS,
- * so esbuild cannot shake it. The probe only needs `Client` and its `request`, so the bundle
+ * so esbuild cannot shake it. The probe only needs `Client` and its `dispatch`, so the bundle
  * takes them from undici's own files. The ESM facade lists names explicitly so that esbuild
  * rejects an import the facade does not provide. It deliberately leaves out undici's global
  * dispatcher, which would replace the one behind Node's own fetch in the AWS runtime.
@@ -48,8 +48,8 @@ export function leanUndiciPlugin(): Plugin {
   const cjs = [
     "'use strict'",
     "const Dispatcher = require('./lib/dispatcher/dispatcher')",
-    // The runner calls client.request only; the other API methods stay out.
-    "Dispatcher.prototype.request = require('./lib/api/api-request')",
+    // The runner drives Client#dispatch with its own handler: none of undici's API methods
+    // (request, stream, pipeline and their body readers) are needed.
     'module.exports = {',
     '  Dispatcher,',
     "  Client: require('./lib/dispatcher/client'),",
