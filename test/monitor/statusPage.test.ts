@@ -95,6 +95,9 @@ describe('status page in Chromium', () => {
     await page.keyboard.press('Tab');
     expect(await page.locator(':focus').textContent()).toBe('Skip to checks');
     await page.keyboard.press('Enter');
+    // Following the link is a navigation the browser finishes on its own time: wait for it
+    // (bounded) rather than read the URL in the same instant.
+    await page.waitForURL((u) => u.hash === '#main', { timeout: 5000 });
     expect(new URL(page.url()).hash).toBe('#main');
     // Narrow screens: cards take the full width, nothing scrolls sideways.
     expect(await page.evaluate(() => {
