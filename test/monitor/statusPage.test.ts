@@ -39,7 +39,7 @@ describe('status page in Chromium', () => {
       ],
     };
     const config = writeFleet(dir, fleet);
-    monitor = monitorInProcess(['--config', config, '--data', join(dir, 'data'), '--port', '0', '--period', '1s', '--request-log', join(dir, 'requests.jsonl')], {}, dir);
+    monitor = monitorInProcess(['--config', config, '--data', join(dir, 'data'), '--port', '0', '--period', '2s', '--request-log', join(dir, 'requests.jsonl')], {}, dir);
     url = await monitor.url;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     await waitFor('several results per check', () => (monitor.output().match(/ (PASS|FAIL|SLOW) /g) ?? []).length >= 16);

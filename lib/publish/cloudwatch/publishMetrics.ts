@@ -90,11 +90,10 @@ export async function publishMetrics(request: PublishRequest): Promise<PublishOu
     for (let retryIndex = 0; ; retryIndex++) {
       const left = request.deadline - now();
       if (left < retry.minAttemptMs) {
-        failure = {
-          kind: 'deadline',
-          message: `PutMetricData: expected ${retry.minAttemptMs} ms for an attempt before the deadline, ${Math.max(0, left)} ms were left${failure ? ` after ${failure.message}` : ''}`,
-          retryable: false,
-        };
+        failure = endedByDeadline(
+          failure,
+          `PutMetricData: expected ${retry.minAttemptMs} ms for an attempt before the deadline, ${Math.max(0, left)} ms were left`,
+        );
         break;
       }
       outcome.attempts++;
@@ -107,7 +106,8 @@ export async function publishMetrics(request: PublishRequest): Promise<PublishOu
         outcome.published += batch.length;
         break;
       } catch (error) {
-        failure = classifyPublishError(error);
+        const classified = classifyPublishError(error);
+        failure = classified.kind === 'deadline' ? endedByDeadline(failure, classified.message) : classified;
         if (!failure.retryable) break;
         const ceiling = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** retryIndex);
         const delay = Math.floor(random() * ceiling);
@@ -152,4 +152,13 @@ export async function publishMetrics(request: PublishRequest): Promise<PublishOu
     }
   }
   return outcome;
+}
+
+/**
+ * When the deadline ends a run of failed attempts, the error names their cause (a throttle,
+ * a 500) rather than the clock: the cause is what on-call needs to read in the error line.
+ */
+function endedByDeadline(previous: PublishError | null, why: string): PublishError {
+  if (previous === null) return { kind: 'deadline', message: why, retryable: false };
+  return { ...previous, retryable: false, message: `${previous.message}; gave up: ${why}` };
 }
