@@ -191,7 +191,8 @@ describe('publishMetrics on the wire', () => {
     const started = Date.now();
     const lines: string[] = [];
     const outcome = await publishMetrics({ client, namespace: 'ProbeFleet', fleet: 'shop', region: 'eu-west-1', datums: datums(2), deadline: started + 400, write: (l) => lines.push(l), retry: { baseDelayMs: 20, maxDelayMs: 100, minAttemptMs: 50 } });
-    expect(Date.now() - started).toBeLessThan(400 + 200);
+    // Without the deadline it would retry forever; the slack allows for a loaded machine.
+    expect(Date.now() - started).toBeLessThan(400 + 1000);
     expect(outcome.ok).toBe(false);
     expect(outcome.attempts).toBeGreaterThan(1);
     expect(outcome.error?.kind).toBe('throttled');
