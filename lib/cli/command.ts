@@ -21,3 +21,9 @@ export interface Command {
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
+
+/** Reports a usage error the same way for every command and returns its exit code. */
+export function usageFailure(io: CliIO, command: string, error: string): number {
+  io.stderr.write(`probe-fleet ${command}: ${error}\nRun 'probe-fleet ${command} --help' for the options.\n`);
+  return EXIT_USAGE;
+}

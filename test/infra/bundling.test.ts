@@ -1,7 +1,6 @@
 // The tests that run real bundling through synthesis: the probe asset is what the project's
 // own bundler (`npm run build:lambda`) produces — small, with fleet.json, and it runs — and
 // the notify bundle holds its handler and notify.json.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -15,6 +14,7 @@ import type { Fleet } from '../../lib/model/fleet.js';
 import { parseNotifyConfig } from '../../lib/notify/notifyConfig.js';
 import { httpCheck, scheduledEvent, testFleet } from '../lambda/fixtures.js';
 import { startFakeAws, type FakeAws } from '../support/fakeAws.js';
+import { runNode } from '../support/runNode.js';
 import { startHttpServer, type StartedHttpServer } from '../support/servers.js';
 import { smallFleet } from './synth.js';
 
@@ -57,18 +57,6 @@ function synthesize(name: string, fleet: Fleet) {
     return join(outdir, `asset.${key.replace(/\.zip$/, '')}`);
   };
   return { probeFleet, assetDirOf, template };
-}
-
-function runNode(script: string, env: NodeJS.ProcessEnv): Promise<{ stdout: string; stderr: string; code: number | null }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', fail);
-    child.on('close', (code) => done({ stdout, stderr, code }));
-  });
 }
 
 describe('Lambda bundles', () => {

@@ -1,7 +1,6 @@
 // Builds the real Lambda bundle and runs it in a fresh Node process, the way Lambda loads it:
 // import index.mjs, call `handler`, with fleet.json read from the bundle's own directory.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawn } from 'node:child_process';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -10,6 +9,7 @@ import { freezeFleet } from '../../lib/lambda/frozenFleet.js';
 import { planShards } from '../../lib/lambda/shards.js';
 import { startFakeAws } from '../support/fakeAws.js';
 import type { FakeAws } from '../support/fakeAws.js';
+import { runNode } from '../support/runNode.js';
 import { startHttpServer } from '../support/servers.js';
 import type { StartedHttpServer } from '../support/servers.js';
 import { httpCheck, scheduledEvent, testFleet } from './fixtures.js';
@@ -34,18 +34,6 @@ afterAll(async () => {
   await aws.close();
   await rm(resolve('test-artifacts', 'lambda-bundle-test'), { recursive: true, force: true });
 });
-
-function runNode(script: string, env: NodeJS.ProcessEnv): Promise<{ stdout: string; stderr: string; code: number | null }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', fail);
-    child.on('close', (code) => done({ stdout, stderr, code }));
-  });
-}
 
 describe('the Lambda bundle', () => {
   it('is small, ESM, keeps the AWS SDK external, and runs a shard from a scheduled event', async () => {

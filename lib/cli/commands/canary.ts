@@ -18,7 +18,7 @@ import { runPlan, selectChecks } from '../../runner/runPlan.js';
 import { createRateLimiterRegistry } from '../../runner/tokenBucket.js';
 import { parseDuration, parseFlags, usageError } from '../args.js';
 import type { CliIO, Command } from '../command.js';
-import { EXIT_USAGE } from '../command.js';
+import { EXIT_USAGE, usageFailure } from '../command.js';
 import { DEFAULT_REQUEST_LOG, prepareRun } from '../runSetup.js';
 
 const FLAGS = {
@@ -126,10 +126,7 @@ export const canaryCommand: Command = {
 
 async function runCanaryCommand(args: string[], io: CliIO): Promise<number> {
   const flags = parseOptions(args);
-  if ('error' in flags) {
-    io.stderr.write(`probe-fleet canary: ${flags.error}\nRun 'probe-fleet canary --help' for the options.\n`);
-    return EXIT_USAGE;
-  }
+  if ('error' in flags) return usageFailure(io, 'canary', flags.error);
   const setup = await prepareRun(io, { config: flags.config, env: flags.env, requestLog: flags.requestLog });
   if (!setup.ok) return setup.exitCode;
   const fail = (message: string): number => {

@@ -11,7 +11,7 @@ import type { CheckFilter, PlannedCheck } from '../../runner/api.js';
 import { runPlan, selectChecks } from '../../runner/runPlan.js';
 import { parseFlags, usageError } from '../args.js';
 import type { CliIO, Command } from '../command.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from '../command.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, usageFailure } from '../command.js';
 import { DEFAULT_REQUEST_LOG, prepareRun } from '../runSetup.js';
 import { concurrencyFlag, deadlineFlag, openOutput, reporterFlag, runReporter, tagsFlag } from '../runFlags.js';
 
@@ -90,10 +90,7 @@ export const testCommand: Command = {
 
 async function runTest(args: string[], io: CliIO): Promise<number> {
   const options = parseOptions(args);
-  if ('error' in options) {
-    io.stderr.write(`probe-fleet test: ${options.error}\nRun 'probe-fleet test --help' for the options.\n`);
-    return EXIT_USAGE;
-  }
+  if ('error' in options) return usageFailure(io, 'test', options.error);
 
   const setup = await prepareRun(io, { config: options.config, env: options.env, baseUrl: options.baseUrl, requestLog: options.requestLog });
   if (!setup.ok) return setup.exitCode;

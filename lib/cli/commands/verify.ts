@@ -15,7 +15,7 @@ import { planKey, summarize } from '../../reporters/reporter.js';
 import type { PlannedCheck } from '../../runner/api.js';
 import { parseFlags, usageError } from '../args.js';
 import type { CliIO, Command } from '../command.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from '../command.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, usageFailure } from '../command.js';
 import { DEFAULT_REQUEST_LOG, prepareRun } from '../runSetup.js';
 import { concurrencyFlag, deadlineFlag, openOutput, reporterFlag, runReporter, tagsFlag } from '../runFlags.js';
 
@@ -94,10 +94,7 @@ export const verifyCommand: Command = {
 
 async function runVerifyCommand(args: string[], io: CliIO): Promise<number> {
   const options = parseOptions(args);
-  if ('error' in options) {
-    io.stderr.write(`probe-fleet verify: ${options.error}\nRun 'probe-fleet verify --help' for the options.\n`);
-    return EXIT_USAGE;
-  }
+  if ('error' in options) return usageFailure(io, 'verify', options.error);
   const setup = await prepareRun(io, { config: options.config, env: options.env, baseUrl: options.baseUrl, requestLog: options.requestLog });
   if (!setup.ok) return setup.exitCode;
 

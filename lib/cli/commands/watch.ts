@@ -23,7 +23,7 @@ import { runPlan, selectChecks } from '../../runner/runPlan.js';
 import { createRateLimiterRegistry } from '../../runner/tokenBucket.js';
 import { parseFlags, usageError } from '../args.js';
 import type { CliIO, Command } from '../command.js';
-import { EXIT_USAGE } from '../command.js';
+import { EXIT_USAGE, usageFailure } from '../command.js';
 import { DEFAULT_REQUEST_LOG, prepareRun } from '../runSetup.js';
 
 const FLAGS = {
@@ -98,10 +98,7 @@ export const watchCommand: Command = {
 
 async function runWatchCommand(args: string[], io: CliIO): Promise<number> {
   const flags = parseOptions(args, Date.now());
-  if ('error' in flags) {
-    io.stderr.write(`probe-fleet watch: ${flags.error}\nRun 'probe-fleet watch --help' for the options.\n`);
-    return EXIT_USAGE;
-  }
+  if ('error' in flags) return usageFailure(io, 'watch', flags.error);
   const setup = await prepareRun(io, { config: flags.config, env: flags.env, baseUrl: flags.baseUrl, requestLog: flags.requestLog });
   if (!setup.ok) return setup.exitCode;
   const fail = (message: string): number => {
