@@ -2,6 +2,7 @@
 // Slack / Teams / Google Chat / PagerDuty. Formatting and delivery live in lib/notify.
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context, SNSEvent } from 'aws-lambda';
+import { DeliveredLedger } from '../lib/notify/deliveredLedger.js';
 import { handleSnsEvent } from '../lib/notify/handleSnsEvent.js';
 import type { RecordOutcome } from '../lib/notify/handleSnsEvent.js';
 import { loadNotifyConfig } from '../lib/notify/loadNotifyConfig.js';
@@ -15,6 +16,8 @@ const MARGIN_MS = 2000;
 let config: NotifyConfig | undefined;
 const redactor = new Redactor();
 let secrets: SecretsManagerProvider | undefined;
+// Per container: a retried message goes only to the destinations that did not get it.
+const ledger = new DeliveredLedger();
 
 export async function handler(event: SNSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<RecordOutcome[]> {
   config ??= loadNotifyConfig(import.meta.url);
@@ -25,6 +28,7 @@ export async function handler(event: SNSEvent, context?: Pick<Context, 'getRemai
     secrets,
     redactor,
     env: process.env,
+    ledger,
     ...(remaining !== undefined ? { deliver: { deadline: Date.now() + remaining - MARGIN_MS } } : {}),
     ...(process.env.PAGERDUTY_EVENTS_URL ? { pagerDutyUrl: process.env.PAGERDUTY_EVENTS_URL } : {}),
   });

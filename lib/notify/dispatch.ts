@@ -5,6 +5,7 @@ import type { SecretProvider } from '../secrets/secrets.js';
 import type { AlarmEvent } from './alarmEvent.js';
 import type { DeliverOptions } from './deliver.js';
 import { DeliveryError, deliverJson } from './deliver.js';
+import type { DeliveredLedger } from './deliveredLedger.js';
 import { formatGoogleChat } from './googleChat.js';
 import type { NotifyConfig, NotifyRoute, NotifyWebhook, RouteName } from './notifyConfig.js';
 import { PAGERDUTY_EVENTS_URL, formatPagerDuty } from './pagerDuty.js';
@@ -16,6 +17,8 @@ export interface DispatchDeps {
   deliver?: DeliverOptions;
   /** Events API endpoint; the EU service region uses `https://events.eu.pagerduty.com/v2/enqueue`. */
   pagerDutyUrl?: string;
+  /** Destinations that already have this message (an earlier attempt of the same SNS message). */
+  delivered?: { ledger: DeliveredLedger; messageId: string };
 }
 
 export interface DispatchOutcome {
@@ -23,6 +26,8 @@ export interface DispatchOutcome {
   ok: boolean;
   attempts: number;
   error?: string;
+  /** Delivered by an earlier attempt of the same message; not sent again. */
+  alreadyDelivered?: true;
 }
 
 export class NotifyDeliveryError extends Error {
@@ -48,11 +53,14 @@ export function formatWebhook(kind: NotifyWebhook['kind'], event: AlarmEvent): u
 }
 
 async function send(destination: string, secretName: string, deps: DispatchDeps, build: (secret: string) => { url: string; message: unknown } | null): Promise<DispatchOutcome> {
+  const ledger = deps.delivered;
+  if (ledger?.ledger.has(ledger.messageId, destination)) return { destination, ok: true, attempts: 0, alreadyDelivered: true };
   try {
     const secret = await deps.secrets.resolve(secretName);
     const job = build(secret);
     if (job === null) return { destination, ok: true, attempts: 0 };
     const delivered = await deliverJson(job.url, job.message, deps.deliver);
+    ledger?.ledger.add(ledger.messageId, destination);
     return { destination, ok: true, attempts: delivered.attempts };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

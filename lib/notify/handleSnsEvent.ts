@@ -1,11 +1,13 @@
 // SNS event → alarm events → deliveries. A record that cannot be delivered makes the whole
 // invocation throw: Lambda's asynchronous retries then run it again, and after those the
 // event lands in the function's dead-letter queue. Nothing is dropped with only a log line.
+// With a ledger, a retried message skips the destinations that already have it.
 import type { SNSEvent } from 'aws-lambda';
 import type { Redactor, SecretProvider } from '../secrets/secrets.js';
 import type { AlarmEvent } from './alarmEvent.js';
 import { parseAlarmMessage } from './alarmEvent.js';
 import type { DeliverOptions } from './deliver.js';
+import type { DeliveredLedger } from './deliveredLedger.js';
 import type { DispatchOutcome } from './dispatch.js';
 import { dispatch, recoveryPagerDutySecrets } from './dispatch.js';
 import type { NotifyConfig, RouteName } from './notifyConfig.js';
@@ -18,6 +20,8 @@ export interface HandleDeps {
   env?: NodeJS.ProcessEnv;
   deliver?: DeliverOptions;
   pagerDutyUrl?: string;
+  /** Kept across invocations of one container: what each message already delivered. */
+  ledger?: DeliveredLedger;
   log?: (line: string) => void;
 }
 
@@ -71,6 +75,8 @@ export async function handleSnsEvent(event: SNSEvent, deps: HandleDeps): Promise
           secrets: deps.secrets,
           deliver: { redactor: deps.redactor, ...deps.deliver },
           ...(deps.pagerDutyUrl ? { pagerDutyUrl: deps.pagerDutyUrl } : {}),
+          // Without a real MessageId there is nothing to recognise a retry by.
+          ...(deps.ledger && messageId !== 'unknown' ? { delivered: { ledger: deps.ledger, messageId } } : {}),
         },
         recoveryPagerDutySecrets(alarm, route, deps.config),
       );

@@ -119,6 +119,9 @@ export function compositeMessage(name: string, state: 'ALARM' | 'OK', old: 'ALAR
   });
 }
 
+let messageSeq = 0;
+
+/** Every call is a new SNS message with its own MessageId, as SNS assigns them. */
 export function snsEvent(topicArn: string, ...messages: string[]): SNSEvent {
   return {
     Records: messages.map((message, i) => ({
@@ -127,7 +130,7 @@ export function snsEvent(topicArn: string, ...messages: string[]): SNSEvent {
       EventSubscriptionArn: `${topicArn}:0b1d4a4e-0000-4000-8000-00000000000${i}`,
       Sns: {
         Type: 'Notification',
-        MessageId: `95df01b4-ee98-5cb9-9903-4c221d41eb5${i}`,
+        MessageId: `95df01b4-ee98-5cb9-9903-${(++messageSeq).toString(16).padStart(12, '0')}`,
         TopicArn: topicArn,
         Subject: 'ALARM: "probe-fleet/shop/availability/health" in EU (Ireland)',
         Message: message,

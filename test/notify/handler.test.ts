@@ -135,9 +135,10 @@ describe('notify handler, bundled, end to end', () => {
 
   it('a webhook that keeps failing: retried in-process, the others delivered, then the invocation throws for Lambda to retry and dead-letter', async () => {
     failTeams = true;
+    const event = snsEvent(CHAT_TOPIC, alarmMessage({ name: 'probe-fleet/shop/availability/products', state: 'ALARM', old: 'OK' }));
     try {
       const before = arrivals.length;
-      const attempt = handler(snsEvent(CHAT_TOPIC, alarmMessage({ name: 'probe-fleet/shop/availability/products', state: 'ALARM', old: 'OK' })), context);
+      const attempt = handler(event, context);
       await expect(attempt).rejects.toThrow(/1 of 1 record\(s\) not delivered.*teams webhook \(secret teams-webhook\).*received HTTP 503/);
       await attempt.catch((error: unknown) => {
         expect(String(error)).not.toContain('TEAMSSECRETXYZ');
@@ -151,6 +152,11 @@ describe('notify handler, bundled, end to end', () => {
     } finally {
       failTeams = false;
     }
+    // Lambda's retry of the same event, Teams back up: only Teams gets it; Slack and Google Chat already have it.
+    const retryFrom = arrivals.length;
+    const outcomes = (await handler(event, context)) as { outcomes: { destination: string; alreadyDelivered?: true }[] }[];
+    expect(arrivals.slice(retryFrom).map((a) => a.path.split('/')[1])).toEqual(['teams']);
+    expect(outcomes[0]!.outcomes.filter((o) => o.alreadyDelivered).map((o) => o.destination.split(' ')[0]).sort()).toEqual(['googleChat', 'slack']);
   });
 
   it('a message from an unknown topic or a broken message throws (dead-letter queue), naming what was expected', async () => {
