@@ -32,8 +32,8 @@ export default defineFleet({
   },
   alerting: {
     pager: {
-      // The PagerDuty "Amazon CloudWatch" integration endpoint of the on-call service.
-      httpsEndpoints: ['https://events.pagerduty.com/integration/0123456789abcdef0123456789abcdef/enqueue'],
+      // The PagerDuty "Amazon CloudWatch" integration URL of the on-call service (it embeds a key).
+      httpsEndpoints: [secret('probe-fleet/pagerduty-cloudwatch-url')],
       pagerDutyRoutingKey: secret('probe-fleet/pagerduty-routing-key'),
     },
     chat: {

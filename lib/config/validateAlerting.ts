@@ -1,8 +1,7 @@
 // `alerting` (pager and chat routes, the fleet's alarm policy) and a check's `alarm` policy.
 import { DEFAULT_DATAPOINTS_TO_ALARM, DEFAULT_EVALUATION_PERIODS } from '../alerting/policy.js';
-import { at, describeReceived } from './collector.js';
+import { at } from './collector.js';
 import type { Collector } from './collector.js';
-import { httpUrlProblem } from './validateRequest.js';
 import { validateSecretRef } from './validateValues.js';
 
 const POLICY_KEYS = ['quorum', 'evaluationPeriods', 'datapointsToAlarm', 'latencyStatistic', 'latencyPeriodMinutes', 'certificateDays'] as const;
@@ -61,15 +60,10 @@ function validateRoute(c: Collector, path: string, value: unknown): void {
   c.array(at(path, 'emails'), route.emails, false, 'an array of email addresses')?.forEach((email, i) => {
     c.matching(at(at(path, 'emails'), i), email, true, EMAIL, 'an email address like oncall@example.com');
   });
-  c.array(at(path, 'httpsEndpoints'), route.httpsEndpoints, false, 'an array of https:// URLs')?.forEach((endpoint, i) => {
-    const endpointPath = at(at(path, 'httpsEndpoints'), i);
-    if (typeof endpoint !== 'string') {
-      c.report(endpointPath, 'an https:// URL', describeReceived(endpoint));
-      return;
-    }
-    // Integration URLs embed keys: describe what is wrong without echoing them.
-    const problem = httpUrlProblem(endpoint, true);
-    if (problem) c.report(endpointPath, problem.expected, problem.received);
+  // Integration URLs embed keys: they live in Secrets Manager and reach CloudFormation as a
+  // dynamic reference, never in the fleet file or the template.
+  c.array(at(path, 'httpsEndpoints'), route.httpsEndpoints, false, "an array of secret('name'), each holding an https:// URL")?.forEach((endpoint, i) => {
+    validateSecretRef(c, at(at(path, 'httpsEndpoints'), i), endpoint, true);
   });
   c.array(at(path, 'slackChannels'), route.slackChannels, false, 'an array of { workspaceId, channelId, name? }')?.forEach((channel, i) => {
     const channelPath = at(at(path, 'slackChannels'), i);

@@ -15,7 +15,7 @@ import type { Topic } from 'aws-cdk-lib/aws-sns';
 import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { Fleet } from '../model/fleet.js';
+import type { AlertRoute, Fleet } from '../model/fleet.js';
 import {
   buildNotifyConfig,
   CHAT_TOPIC_ARN_ENV,
@@ -67,7 +67,10 @@ export function notifyFunction(scope: Construct, props: NotifyFunctionProps): No
     enforceSSL: true,
     retentionPeriod: Duration.days(14),
   });
-  const secrets = secretNamesIn(fleet.alerting?.pager, fleet.alerting?.chat);
+  // Only what the function delivers: webhooks and routing keys. HTTPS endpoint URLs are
+  // resolved by CloudFormation for the SNS subscriptions; the function never reads them.
+  const delivered = (route: AlertRoute | undefined): unknown[] => [route?.webhooks, route?.pagerDutyRoutingKey];
+  const secrets = secretNamesIn(...delivered(fleet.alerting?.pager), ...delivered(fleet.alerting?.chat));
   const statements = [
     new PolicyStatement({
       sid: 'WriteOwnLogs',

@@ -1,7 +1,7 @@
 // The on-call topics: `pager` (critical) and `chat` (warnings, certificate notices,
 // recoveries), encrypted with a customer key that CloudWatch may use to publish, with SSL
 // enforced by topic policy and the subscriptions the fleet definition names.
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, SecretValue, Stack } from 'aws-cdk-lib';
 import { SlackChannelConfiguration, LoggingLevel } from 'aws-cdk-lib/aws-chatbot';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
@@ -83,8 +83,13 @@ export function fleetTopics(scope: Construct, fleet: Fleet, prefix: string): Fle
 
 function subscribe(scope: Construct, topic: ITopic, route: RouteName, config: AlertRoute | undefined, prefix: string, deadLetterQueue: Queue): void {
   for (const email of config?.emails ?? []) topic.addSubscription(new EmailSubscription(email, { deadLetterQueue }));
-  // PagerDuty and Opsgenie CloudWatch integrations read the raw alarm JSON over HTTPS.
-  for (const url of config?.httpsEndpoints ?? []) topic.addSubscription(new UrlSubscription(url, { protocol: SubscriptionProtocol.HTTPS, deadLetterQueue }));
+  // PagerDuty and Opsgenie CloudWatch integrations read the raw alarm JSON over HTTPS. Their
+  // URLs embed keys, so the template holds a dynamic reference that CloudFormation resolves
+  // from Secrets Manager at deploy time, never the URL itself.
+  for (const ref of config?.httpsEndpoints ?? []) {
+    const url = SecretValue.secretsManager(ref.$secret).unsafeUnwrap();
+    topic.addSubscription(new UrlSubscription(url, { protocol: SubscriptionProtocol.HTTPS, deadLetterQueue }));
+  }
   (config?.slackChannels ?? []).forEach((channel, i) => {
     new SlackChannelConfiguration(scope, `Slack-${route}-${i}`, {
       slackChannelConfigurationName: `${prefix}-${route}-${channel.name ?? channel.channelId}`.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 128),

@@ -75,8 +75,11 @@ export interface Webhook {
 
 export interface AlertRoute {
   emails?: string[];
-  /** HTTPS endpoints subscribed to the SNS topic, e.g. PagerDuty or Opsgenie CloudWatch integrations. */
-  httpsEndpoints?: string[];
+  /**
+   * HTTPS endpoints subscribed to the SNS topic, e.g. PagerDuty or Opsgenie CloudWatch
+   * integrations. Each is `secret('name')` holding the https:// URL: integration URLs embed keys.
+   */
+  httpsEndpoints?: SecretRef[];
   slackChannels?: SlackChannel[];
   /** Chat webhooks delivered by the notify function (formatted messages, not raw alarm JSON). */
   webhooks?: Webhook[];

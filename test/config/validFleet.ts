@@ -38,7 +38,7 @@ export function validFleet(): Fleet {
     forbiddenPaths: ['/payments', '/^\\/refunds?\\//'],
     versions: { shop: { path: '/health', jsonPath: '$.version' } },
     alerting: {
-      pager: { emails: ['oncall@example.com'], httpsEndpoints: ['https://events.pagerduty.com/integration/abc/enqueue'], pagerDutyRoutingKey: { $secret: 'pd-key' } },
+      pager: { emails: ['oncall@example.com'], httpsEndpoints: [{ $secret: 'pd/cloudwatch-url' }], pagerDutyRoutingKey: { $secret: 'pd-key' } },
       chat: {
         slackChannels: [{ workspaceId: 'T012AB3C4', channelId: 'C012AB3CD', name: 'shop-alerts' }],
         webhooks: [{ kind: 'teams', url: { $secret: 'teams-webhook' } }],

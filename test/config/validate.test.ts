@@ -111,7 +111,7 @@ const cases: Case[] = [
   { name: 'missing baseUrl', mutate: (f) => { delete f.environments.prod.baseUrl; }, path: 'environments.prod.baseUrl', message: /missing required value/ },
   { name: 'relative URL without a slash', mutate: (f) => { f.checks[0].url = 'health'; }, path: 'checks[0].url', message: /expected an absolute http\(s\) URL or a path starting with \/, received "health"/ },
   { name: 'URL host from a variable missing somewhere', mutate: (f) => { f.environments.prod.variables.origin = 'https://a.example.com'; f.checks[0].url = '{{origin}}/health'; }, path: 'checks[0].url', message: /\{\{origin\}\} refers to nothing/ },
-  { name: 'https endpoint over http', mutate: (f) => { f.alerting.pager.httpsEndpoints[0] = 'http://events.example.com/key-abc'; }, path: 'alerting.pager.httpsEndpoints[0]', message: /^expected an https:\/\/ URL, received a http: URL$/ },
+  { name: 'https endpoint as a literal URL', mutate: (f) => { f.alerting.pager.httpsEndpoints[0] = 'https://events.example.com/key-abc'; }, path: 'alerting.pager.httpsEndpoints[0]', message: /^a credential must be a secret reference: expected secret\('name'\), received a literal string$/ },
   { name: 'bad email', mutate: (f) => { f.alerting.pager.emails[0] = 'oncall-at-example'; }, path: 'alerting.pager.emails[0]', message: /expected an email address/ },
 
   // References between parts of the fleet.

@@ -76,7 +76,7 @@ export function smallFleet(overrides: Partial<Fleet> = {}): Fleet {
       },
     ],
     alerting: {
-      pager: { httpsEndpoints: ['https://events.pagerduty.com/integration/abc/enqueue'], pagerDutyRoutingKey: { $secret: 'pd/routing-key' } },
+      pager: { httpsEndpoints: [{ $secret: 'pd/cloudwatch-url' }], pagerDutyRoutingKey: { $secret: 'pd/routing-key' } },
       chat: {
         emails: ['sre@example.com'],
         slackChannels: [{ workspaceId: 'T0001', channelId: 'C0001', name: 'alerts' }],

@@ -39,7 +39,8 @@ describe('on-call topics', () => {
     });
     home.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'https',
-      Endpoint: 'https://events.pagerduty.com/integration/abc/enqueue',
+      // The integration URL stays in Secrets Manager; CloudFormation resolves it at deploy time.
+      Endpoint: '{{resolve:secretsmanager:pd/cloudwatch-url:SecretString:::}}',
       TopicArn: { Ref: Match.stringLikeRegexp('^PagerTopic') },
       RedrivePolicy: Match.anyValue(),
     });

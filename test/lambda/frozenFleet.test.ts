@@ -27,10 +27,11 @@ describe('frozen fleet', () => {
     expect(freezeFleet(fleet, 'us-east-1', shards).fleet.checks.map((c) => c.id)).toEqual(['a', 'b']);
   });
 
-  it('leaves alerting (integration URLs) and release plans out of the probe bundle', () => {
-    const withAlerting = { ...fleet, alerting: { pager: { httpsEndpoints: ['https://events.pagerduty.test/integration/KEY123/enqueue'] } }, release: { canary: {} } };
+  it('leaves alerting (contacts, integration secrets) and release plans out of the probe bundle', () => {
+    const withAlerting = { ...fleet, alerting: { pager: { emails: ['oncall@example.com'], httpsEndpoints: [{ $secret: 'pd/cloudwatch-url-KEY123' }] } }, release: { canary: {} } };
     const frozen = freezeFleet(withAlerting, 'eu-west-1', shards);
     expect(serializeFrozenFleet(frozen)).not.toContain('KEY123');
+    expect(serializeFrozenFleet(frozen)).not.toContain('oncall@example.com');
     expect(frozen.fleet).not.toHaveProperty('alerting');
     expect(frozen.fleet).not.toHaveProperty('release');
   });
