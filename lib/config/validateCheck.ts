@@ -1,6 +1,7 @@
 // One check: the fields every kind shares, then its kind's own fields.
 import { isIP } from 'node:net';
 import { DEFAULT_TIMEOUT_MS } from './resolve.js';
+import { caPemProblem } from './caPem.js';
 import { at, describeReceived, isRecord } from './collector.js';
 import type { Collector } from './collector.js';
 import type { ForbiddenPathRule } from './forbiddenPaths.js';
@@ -56,15 +57,24 @@ export function validateRetryPolicy(c: Collector, path: string, value: unknown):
 }
 
 export function validateCaCertificates(c: Collector, path: string, value: unknown): void {
-  const list = c.array(path, value, false, "an array of { file } or secret('name')");
+  const list = c.array(path, value, false, "an array of { file }, { pem } or secret('name')");
   list?.forEach((item, i) => {
     const itemPath = at(path, i);
     if (looksLikeSecretRef(item)) {
       validateSecretRef(c, itemPath, item, true);
       return;
     }
-    const source = c.object(itemPath, item, ['file'], "{ file: 'ca.pem' } or secret('name')");
-    if (source) c.string(at(itemPath, 'file'), source.file, true, 'a path to a PEM file');
+    const expected = "{ file: 'ca.pem' }, { pem: '-----BEGIN CERTIFICATE-----…' } or secret('name')";
+    const source = isRecord(item) && 'pem' in item ? c.object(itemPath, item, ['pem'], expected) : c.object(itemPath, item, ['file'], expected);
+    if (!source) return;
+    if ('pem' in source) {
+      const pem = c.string(at(itemPath, 'pem'), source.pem, true, 'PEM text with one or more CERTIFICATE blocks');
+      const problem = pem === undefined ? undefined : caPemProblem(pem);
+      // Never echo the text: the likely mistake is pasting a private key.
+      if (problem) c.report(at(itemPath, 'pem'), 'PEM text with one or more CERTIFICATE blocks and nothing else', problem);
+    } else {
+      c.string(at(itemPath, 'file'), source.file, true, 'a path to a PEM file');
+    }
   });
 }
 

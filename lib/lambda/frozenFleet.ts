@@ -1,9 +1,12 @@
 // The fleet definition frozen into a Lambda bundle at synth/build time. Environment
 // variables hold 4 KB; a fleet is bigger, so it travels as `fleet.json` next to the handler.
 // Secrets stay references ({ $secret }): values are only ever resolved at run time.
+// CA certificate files are read in as `{ pem }`: no path on the build machine exists in Lambda.
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Fleet } from '../model/fleet.js';
+import type { CaSource, Fleet } from '../model/fleet.js';
+import { caPemProblem } from '../config/caPem.js';
 import { namespaceOf, resolveSettings } from '../config/resolve.js';
 import type { Shard } from './shards.js';
 
@@ -31,9 +34,29 @@ export class FrozenFleetError extends Error {
   readonly retryable = false;
 }
 
+/** A CA certificate file's PEM text, checked to hold certificates only; files are relative to the working directory. */
+function inlineCaFiles<T extends { caCertificates?: CaSource[] }>(owner: T, where: string): T {
+  if (!owner.caCertificates?.some((source) => 'file' in source)) return owner;
+  const caCertificates = owner.caCertificates.map((source, i): CaSource => {
+    if (!('file' in source)) return source;
+    const path = `${where}.caCertificates[${i}].file`;
+    let pem: string;
+    try {
+      pem = readFileSync(source.file, 'utf8');
+    } catch (error) {
+      throw new FrozenFleetError(`${path} '${source.file}': expected a readable PEM file to freeze into the bundle, ${(error as Error).message}; fix the path (relative to the working directory) and build again`);
+    }
+    const problem = caPemProblem(pem);
+    if (problem) throw new FrozenFleetError(`${path} '${source.file}': expected PEM text with CERTIFICATE blocks and nothing else, received ${problem}; nothing was bundled`);
+    return { pem };
+  });
+  return { ...owner, caCertificates };
+}
+
 /** Expects an already validated fleet (lib/config validation runs before any build or synth). */
 export function freezeFleet(fleet: Fleet, region: string, shards: Shard[]): FrozenFleet {
-  const checks = fleet.checks.filter((check) => resolveSettings(fleet, check).regions.includes(region));
+  const environments = Object.fromEntries(Object.entries(fleet.environments).map(([name, environment]) => [name, inlineCaFiles(environment, `environments.${name}`)]));
+  const checks = fleet.checks.filter((check) => resolveSettings(fleet, check).regions.includes(region)).map((check) => inlineCaFiles(check, `check '${check.id}'`));
   // Probes never page: alerting (integration URLs, chat channels) and release plans stay out of
   // every region's bundle, so they are not copied where no code reads them.
   const { alerting: _alerting, release: _release, ...probed } = fleet;
@@ -43,7 +66,7 @@ export function freezeFleet(fleet: Fleet, region: string, shards: Shard[]): Froz
     homeRegion: fleet.homeRegion,
     namespace: namespaceOf(fleet),
     region,
-    fleet: { ...probed, checks },
+    fleet: { ...probed, environments, checks },
     shards: shards.filter((shard) => shard.region === region),
   };
   // A round trip through JSON is what the bundle will see; doing it here turns a

@@ -41,8 +41,12 @@ export interface FleetDefaults {
   concurrency?: number;
 }
 
-/** Extra trusted CA certificates for internal services signed by a private CA. */
-export type CaSource = { file: string } | SecretRef;
+/**
+ * Extra trusted CA certificates for internal services signed by a private CA: a PEM file,
+ * the PEM text itself, or a secret holding it. A CA certificate is public; a file is read
+ * into the Lambda bundle as `{ pem }` when the fleet is frozen.
+ */
+export type CaSource = { file: string } | { pem: string } | SecretRef;
 
 export interface Environment {
   baseUrl: string;

@@ -87,6 +87,7 @@ export async function loadCaCertificates(sources: readonly CaSource[], values: V
   const extra = await Promise.all(
     sources.map(async (source) => {
       if (isSecretRef(source)) return values.secret(source.$secret);
+      if ('pem' in source) return source.pem;
       try {
         return await readFile(source.file, 'utf8');
       } catch (error) {

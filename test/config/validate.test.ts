@@ -177,6 +177,8 @@ const cases: Case[] = [
   // Elsewhere.
   { name: 'versions with a bad JSON path', mutate: (f) => { f.versions.shop.jsonPath = 'version'; }, path: 'versions.shop.jsonPath', message: /expected a JSON path like \$\.a\.b/ },
   { name: 'reserved namespace', mutate: (f) => { f.namespace = 'AWS/Probes'; }, path: 'namespace', message: /not starting with AWS\// },
+  { name: 'CA PEM that is a private key', mutate: (f) => { f.environments['prod-us'].caCertificates[0] = { pem: '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg\n-----END PRIVATE KEY-----\n' }; }, path: 'environments.prod-us.caCertificates[0].pem', message: /^expected PEM text with one or more CERTIFICATE blocks and nothing else, received PEM with PRIVATE KEY block\(s\); a private key never belongs in a fleet$/ },
+  { name: 'CA PEM with no PEM block', mutate: (f) => { f.checks[0].caCertificates = [{ pem: 'ca.pem' }]; }, path: 'checks[0].caCertificates[0].pem', message: /received text with no PEM block$/ },
   { name: 'CA certificate without a file', mutate: (f) => { f.environments['prod-us'].caCertificates[0] = { path: 'ca.pem' }; }, path: 'environments.prod-us.caCertificates[0].path', message: /unknown key "path"/, count: 2 },
   { name: 'release that is not an object', mutate: (f) => { f.release = 'canary'; }, path: 'release', message: /expected an object.*, received "canary"$/ },
   { name: 'checks that are not an array', mutate: (f) => { f.checks = { health: {} }; }, path: 'checks', message: /expected an array of checks, received an object/ },

@@ -2,8 +2,9 @@ import { describe, it, expect, afterAll } from 'vitest';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freezeFleet, loadFrozenFleet, parseFrozenFleet, serializeFrozenFleet, FROZEN_FLEET_FILE } from '../../lib/lambda/frozenFleet.js';
+import { FrozenFleetError, freezeFleet, loadFrozenFleet, parseFrozenFleet, serializeFrozenFleet, FROZEN_FLEET_FILE } from '../../lib/lambda/frozenFleet.js';
 import { planShards } from '../../lib/lambda/shards.js';
+import type { Fleet } from '../../lib/model/fleet.js';
 import { httpCheck, secret, testFleet } from './fixtures.js';
 
 const dirs: string[] = [];
@@ -63,5 +64,45 @@ describe('frozen fleet', () => {
 
   it('names the missing file', async () => {
     await expect(loadFrozenFleet(join(tmpdir(), 'no-such-dir-for-probe'))).rejects.toThrow(/fleet.json: expected it next to the handler.*ENOENT/);
+  });
+
+  describe('CA certificate files', () => {
+    const CERT = '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUb2s=\n-----END CERTIFICATE-----\n';
+    const KEY = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQ-PLANTED\n-----END PRIVATE KEY-----\n';
+    const withCa = async (content: string | null): Promise<Fleet> => {
+      const dir = await mkdtemp(join(tmpdir(), 'frozen-ca-'));
+      dirs.push(dir);
+      const file = join(dir, 'ca.pem');
+      if (content !== null) await writeFile(file, content);
+      return {
+        ...fleet,
+        environments: { prod: { baseUrl: 'https://127.0.0.1:1', caCertificates: [{ $secret: 'other-ca' }, { file }] } },
+        checks: [httpCheck('a', '/a', { caCertificates: [{ file }] })],
+      };
+    };
+
+    it('are read into the bundle as PEM text: no build-machine path reaches Lambda', async () => {
+      const frozen = freezeFleet(await withCa(CERT), 'eu-west-1', shards);
+      expect(frozen.fleet.environments.prod!.caCertificates).toEqual([{ $secret: 'other-ca' }, { pem: CERT }]);
+      expect(frozen.fleet.checks[0]!.caCertificates).toEqual([{ pem: CERT }]);
+      expect(serializeFrozenFleet(frozen)).not.toContain('ca.pem');
+    });
+
+    it('refuse a missing file, naming where it was asked for', async () => {
+      const missing = await withCa(null);
+      expect(() => freezeFleet(missing, 'eu-west-1', shards)).toThrow(FrozenFleetError);
+      expect(() => freezeFleet(missing, 'eu-west-1', shards)).toThrow(/environments\.prod\.caCertificates\[1\]\.file '.*ca\.pem': expected a readable PEM file to freeze into the bundle, ENOENT/);
+    });
+
+    it('refuse a private key without echoing it', async () => {
+      let message = '';
+      try {
+        freezeFleet(await withCa(CERT + KEY), 'eu-west-1', shards);
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toMatch(/expected PEM text with CERTIFICATE blocks and nothing else, received PEM with PRIVATE KEY block\(s\); a private key never belongs in a fleet; nothing was bundled$/);
+      expect(message).not.toContain('PLANTED');
+    });
   });
 });

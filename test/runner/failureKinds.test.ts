@@ -31,6 +31,7 @@ let garbageTlsPort = 0;
 let ca: Ca;
 const tlsUrls: Record<string, string> = {};
 let caDir = '';
+let caPem = '';
 
 function plain(req: IncomingMessage, res: ServerResponse): void {
   switch (req.url) {
@@ -123,6 +124,7 @@ beforeAll(async () => {
   }
   caDir = mkdtempSync(join(tmpdir(), 'probe-fleet-ca-'));
   writeFileSync(join(caDir, 'ca.pem'), ca.certPem);
+  caPem = ca.certPem;
 });
 
 afterAll(async () => {
@@ -214,6 +216,12 @@ const scenarios: Scenario[] = [
       expect(r.certDaysRemaining).toBeGreaterThanOrEqual(88);
       expect(r.phases.tlsMs).toBeGreaterThan(0);
     },
+  },
+  {
+    name: 'private CA as PEM text (how a file travels in a Lambda bundle): trusted',
+    kind: null,
+    check: () => httpCheck(tlsUrls.valid ?? ''),
+    environment: () => ({ baseUrl: plainUrl, caCertificates: [{ pem: caPem }] }),
   },
   {
     name: 'wildcard certificate matches one label',
