@@ -9,7 +9,7 @@ import { PRICES_READ_ON, PRICE_REGION } from '../../cost/prices.js';
 import type { Fleet } from '../../model/fleet.js';
 import { parseFlags, usageError } from '../args.js';
 import type { Command } from '../command.js';
-import { EXIT_OK, EXIT_USAGE } from '../command.js';
+import { EXIT_OK, EXIT_USAGE, usageFailure } from '../command.js';
 
 const FLAGS = {
   config: { type: 'string', short: 'c' },
@@ -80,13 +80,9 @@ export const costCommand: Command = {
   help: HELP,
   async run(args, io) {
     const parsed = parseFlags(args, FLAGS);
-    if (!parsed.ok) {
-      io.stderr.write(`probe-fleet cost: ${parsed.error}\n\n${HELP}`);
-      return EXIT_USAGE;
-    }
+    if (!parsed.ok) return usageFailure(io, 'cost', parsed.error);
     if (parsed.positionals.length > 0) {
-      io.stderr.write(`probe-fleet cost: ${usageError('arguments', 'none (use --config FILE)', parsed.positionals.join(' '))}\n`);
-      return EXIT_USAGE;
+      return usageFailure(io, 'cost', usageError('arguments', 'none (use --config FILE)', parsed.positionals.join(' ')));
     }
     const flags = parsed.values;
     const numbers = {
@@ -97,8 +93,7 @@ export const costCommand: Command = {
     };
     const errors = Object.values(numbers).flatMap((n) => (n.ok ? [] : [n.error]));
     if (errors.length > 0) {
-      io.stderr.write(errors.map((e) => `probe-fleet cost: ${e}\n`).join(''));
-      return EXIT_USAGE;
+      return usageFailure(io, 'cost', errors.join('; '));
     }
     const assumptions: Record<string, number> = {};
     for (const [key, n] of Object.entries(numbers)) if (n.ok && n.value !== undefined) assumptions[key] = n.value;

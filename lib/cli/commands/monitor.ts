@@ -9,7 +9,7 @@ import type { StatusServer } from '../../monitor/server.js';
 import { ResultStore } from '../../monitor/store.js';
 import { parseDuration, parseFlags, usageError } from '../args.js';
 import type { CliIO, Command } from '../command.js';
-import { EXIT_OK, EXIT_USAGE } from '../command.js';
+import { EXIT_OK, EXIT_USAGE, usageFailure } from '../command.js';
 import { DEFAULT_REQUEST_LOG, prepareRun } from '../runSetup.js';
 
 export const DEFAULT_MONITOR_PORT = 8787;
@@ -56,31 +56,24 @@ export const monitorCommand: Command = {
   help: HELP,
   async run(args: string[], io: CliIO): Promise<number> {
     const parsed = parseFlags(args, FLAGS);
-    if (!parsed.ok) {
-      io.stderr.write(`probe-fleet monitor: ${parsed.error}\n\n${HELP}`);
-      return EXIT_USAGE;
-    }
+    if (!parsed.ok) return usageFailure(io, 'monitor', parsed.error);
     const flags = parsed.values;
     if (parsed.positionals.length > 0) {
-      io.stderr.write(`probe-fleet monitor: ${usageError('arguments', 'none (only options)', parsed.positionals.join(' '))}\n`);
-      return EXIT_USAGE;
+      return usageFailure(io, 'monitor', usageError('arguments', 'none (only options)', parsed.positionals.join(' ')));
     }
     const port = flags.port === undefined ? DEFAULT_MONITOR_PORT : Number(flags.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      io.stderr.write(`probe-fleet monitor: ${usageError('--port', 'an integer from 0 to 65535', flags.port ?? '')}\n`);
-      return EXIT_USAGE;
+      return usageFailure(io, 'monitor', usageError('--port', 'an integer from 0 to 65535', flags.port ?? ''));
     }
     const notify = flags.notify ?? 'console';
     if (notify !== 'console' && notify !== 'webhooks') {
-      io.stderr.write(`probe-fleet monitor: ${usageError('--notify', 'console or webhooks', notify)}\n`);
-      return EXIT_USAGE;
+      return usageFailure(io, 'monitor', usageError('--notify', 'console or webhooks', notify));
     }
     let periodMs: number | undefined;
     if (flags.period !== undefined) {
       const value = parseDuration(flags.period);
       if (value === null || value < 100) {
-        io.stderr.write(`probe-fleet monitor: ${usageError('--period', 'a duration of at least 100ms, e.g. 2s', flags.period)}\n`);
-        return EXIT_USAGE;
+        return usageFailure(io, 'monitor', usageError('--period', 'a duration of at least 100ms, e.g. 2s', flags.period));
       }
       periodMs = value;
     }
@@ -102,9 +95,8 @@ export const monitorCommand: Command = {
     let notifier: Notifier;
     if (notify === 'webhooks') {
       if (!hasWebhookDestinations(notifyConfig)) {
-        io.stderr.write(`probe-fleet monitor: ${usageError('--notify', 'webhooks or a PagerDuty routing key under alerting.pager / alerting.chat in the fleet', 'webhooks')}\n`);
         await setup.close();
-        return EXIT_USAGE;
+        return usageFailure(io, 'monitor', usageError('--notify', 'webhooks or a PagerDuty routing key under alerting.pager / alerting.chat in the fleet', 'webhooks'));
       }
       // A destination whose secret is missing would lose every alert: refuse to start instead.
       const names = (['pager', 'chat'] as const).flatMap((r) => [...notifyConfig.routes[r].webhooks.map((w) => w.secretName), ...(notifyConfig.routes[r].pagerDutyRoutingKeySecret === null ? [] : [notifyConfig.routes[r].pagerDutyRoutingKeySecret])]);
@@ -133,9 +125,8 @@ export const monitorCommand: Command = {
     try {
       opened = ResultStore.open(dataDir);
     } catch (error) {
-      io.stderr.write(`probe-fleet monitor: ${usageError('--data', 'a directory the store can be written to', dataDir)} (${(error as Error).message})\n`);
       await setup.close();
-      return EXIT_USAGE;
+      return usageFailure(io, 'monitor', `${usageError('--data', 'a directory the store can be written to', dataDir)} (${(error as Error).message})`);
     }
     const { store, results, report } = opened;
     if (report.tornBytes > 0 || report.corruptLines > 0 || report.duplicates > 0) {
@@ -160,10 +151,9 @@ export const monitorCommand: Command = {
     try {
       server = await startStatusServer({ monitor, fleet: setup.fleet, environments: setup.environments, location: LOCAL_LOCATION, host, port });
     } catch (error) {
-      io.stderr.write(`probe-fleet monitor: ${usageError('--port', `a free port on ${host}`, String(port))} (${(error as Error).message})\n`);
       store.close();
       await setup.close();
-      return EXIT_USAGE;
+      return usageFailure(io, 'monitor', `${usageError('--port', `a free port on ${host}`, String(port))} (${(error as Error).message})`);
     }
     notifyConfig.dashboardUrl = `${server.url}/`;
     write(`probe-fleet monitor: ${monitor.targets.length} check(s) of fleet ${setup.fleet.name}, ${results.length} stored result(s) in ${store.file}`);
