@@ -7,9 +7,14 @@
 //   addedLatencyMs{Median,P99}      runner's durationMs minus the server's own handling time, for
 //                                   150 sequential checks against a handler that waits 100 ms
 //   curlAddedLatencyMsMedian        the same figure for curl against the same server (the floor)
+//   detail.nodeSocketAddedLatencyMsMedian
+//                                   the same figure for a bare node:net socket that writes the
+//                                   request on connect and stops at the last body byte: the
+//                                   floor for any client written for this Node runtime
 import { execFile, fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import * as http from 'node:http';
+import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -162,6 +167,34 @@ function curlSamples(base: string, count: number): Promise<{ key: string; totalM
   });
 }
 
+/** A bare socket per sample: no HTTP client at all, only what Node itself costs. */
+async function nodeSocketSamples(base: string, count: number): Promise<{ key: string; totalMs: number }[]> {
+  const { hostname, port } = new URL(base);
+  const samples: { key: string; totalMs: number }[] = [];
+  for (let i = 0; i < count; i++) {
+    const key = `n${i}`;
+    const started = performance.now();
+    const totalMs = await new Promise<number>((resolve, reject) => {
+      const socket = net.connect({ host: hostname, port: Number(port), noDelay: true });
+      let received = '';
+      socket.once('connect', () => socket.write(`GET /delay?k=${key} HTTP/1.1\r\nhost: ${hostname}:${port}\r\nconnection: close\r\n\r\n`));
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.toString('latin1');
+        // The bench server's body is fixed: its last byte ends the sample, as it does for curl.
+        if (received.endsWith('{"ok":true}')) {
+          const ms = performance.now() - started;
+          socket.destroy();
+          resolve(ms);
+        }
+      });
+      socket.once('error', reject);
+      socket.once('close', () => reject(new Error(`bench server closed sample ${key} before the body ended`)));
+    });
+    samples.push({ key, totalMs });
+  }
+  return samples;
+}
+
 async function bench(): Promise<void> {
   const { child, base } = await startServerProcess();
   try {
@@ -189,6 +222,7 @@ async function bench(): Promise<void> {
       runnerSamples.push({ key: item.check.id.replace('-', ''), totalMs: result.durationMs });
     }
     const curl = await curlSamples(base, LATENCY_SAMPLES);
+    const nodeSocket = await nodeSocketSamples(base, LATENCY_SAMPLES);
     const handling = await handlingTimes(base);
 
     const runnerAdded = added(runnerSamples, handling);
@@ -200,6 +234,7 @@ async function bench(): Promise<void> {
       addedLatencyMsP99: round(quantile(runnerAdded, 0.99)),
       curlAddedLatencyMsMedian: curlAdded === null ? null : round(quantile(curlAdded, 0.5)),
       peakRssMb: round(peakRssMb, 1),
+      detail: { nodeSocketAddedLatencyMsMedian: round(quantile(added(nodeSocket, handling), 0.5)) },
     };
     process.stderr.write(
       `bench: ${THROUGHPUT_CHECKS} checks at concurrency ${THROUGHPUT_CONCURRENCY} in ${round(wallMs, 0)} ms; ` +
