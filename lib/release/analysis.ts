@@ -31,20 +31,27 @@ export function emptyTally(): MetricTally {
   return { count: 0, successful: 0, failed: 0, inconclusive: 0, error: 0, consecutiveError: 0 };
 }
 
-/** Adds one measurement. Any measurement that is not an error resets the consecutive-error run. */
+/**
+ * Adds one measurement. As in Argo's controller, an error is not a measurement towards
+ * `count` (it measured nothing); any measurement that is not an error counts and resets the
+ * consecutive-error run.
+ */
 export function record(tally: MetricTally, phase: MeasurementPhase): MetricTally {
-  const next = { ...tally, count: tally.count + 1 };
+  const next = { ...tally };
   switch (phase) {
     case 'Successful':
       next.successful++;
+      next.count++;
       next.consecutiveError = 0;
       break;
     case 'Failed':
       next.failed++;
+      next.count++;
       next.consecutiveError = 0;
       break;
     case 'Inconclusive':
       next.inconclusive++;
+      next.count++;
       next.consecutiveError = 0;
       break;
     case 'Error':

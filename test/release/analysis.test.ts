@@ -27,7 +27,8 @@ describe('Argo analysis semantics', () => {
     { name: 'failureLimit 0 aborts at the first failure', measurements: [S, F, S], limits: { failureLimit: 0 }, phase: 'Failed', taken: 2 },
     { name: 'inconclusive > inconclusiveLimit', measurements: [S, I, S], phase: 'Inconclusive', taken: 2 },
     { name: 'inconclusiveLimit 1 tolerates one', measurements: [S, I, S, S, S], limits: { inconclusiveLimit: 1 }, phase: 'Successful', taken: 5 },
-    { name: 'errors do not count as failures', measurements: [E, E, S, E, S], phase: 'Successful', taken: 5 },
+    { name: 'errors are neither failures nor measurements towards count', measurements: [E, E, S, E, S, S, S, S], phase: 'Successful', taken: 8 },
+    { name: 'two real measurements among errors do not promote at count 5', measurements: [E, E, S, E, S], phase: 'Running', taken: 5 },
     {
       name: 'consecutive errors beyond the limit',
       measurements: [E, E, E],
@@ -38,7 +39,7 @@ describe('Argo analysis semantics', () => {
     {
       name: 'a success resets the consecutive-error run',
       measurements: [E, E, S, E, E, S],
-      limits: { consecutiveErrorLimit: 2, count: 6 },
+      limits: { consecutiveErrorLimit: 2, count: 2 },
       phase: 'Successful',
       taken: 6,
     },
