@@ -1,5 +1,6 @@
 // Flag parsing shared by every command: node's own parseArgs, with errors as values.
 import { parseArgs } from 'node:util';
+import { httpUrlProblem } from '../config/validateRequest.js';
 
 export type FlagSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean; default?: string | boolean }>;
 
@@ -31,4 +32,18 @@ export function parseDuration(text: string): number | null {
 /** A usage error in the house format: what failed, expected, received. */
 export function usageError(flag: string, expected: string, received: string): string {
   return `invalid ${flag}: expected ${expected}, received ${JSON.stringify(received)}`;
+}
+
+/**
+ * A URL given on the command line: absolute http(s), and without a user name or password,
+ * which would otherwise be printed in progress lines, reports and the request log. A URL with
+ * credentials is described, never echoed.
+ */
+export function urlFlag(flag: string, text: string): { url: string } | { error: string } {
+  const problem = httpUrlProblem(text);
+  if (problem === undefined) return { url: text };
+  if (problem.received.includes('user name or password')) {
+    return { error: `invalid ${flag}: expected an http:// or https:// URL without a user name or password (it would be printed in reports and logs), received ${problem.received}` };
+  }
+  return { error: usageError(flag, 'an absolute http:// or https:// URL', text) };
 }

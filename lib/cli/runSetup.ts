@@ -13,7 +13,7 @@ import type { RequestLogSink } from '../runner/api.js';
 import { jsonLinesRequestLog } from '../runner/requestLog.js';
 import type { SecretProvider } from '../secrets/secrets.js';
 import { EnvSecretProvider, Redactor } from '../secrets/secrets.js';
-import { usageError } from './args.js';
+import { urlFlag, usageError } from './args.js';
 import type { CliIO } from './command.js';
 import { EXIT_USAGE } from './command.js';
 
@@ -133,8 +133,9 @@ function chooseEnvironments(fleet: Fleet, flags: RunSetupFlags): Chosen {
 
   if (flags.baseUrl === undefined) return { fleet, environments: requested ?? known };
 
-  const baseUrl = parseBaseUrl(flags.baseUrl);
-  if (baseUrl === null) return { error: usageError('--base-url', 'an absolute http:// or https:// URL', flags.baseUrl) };
+  const parsedUrl = urlFlag('--base-url', flags.baseUrl);
+  if ('error' in parsedUrl) return parsedUrl;
+  const baseUrl = parsedUrl.url;
 
   if (requested === null) {
     if (flags.env === 'all') return { error: usageError('--base-url', 'one --env NAME (or none) to point at one URL, not --env all', flags.baseUrl) };
@@ -152,15 +153,6 @@ function chooseEnvironments(fleet: Fleet, flags: RunSetupFlags): Chosen {
   // The environment's sandbox mark described its own URL, not this one: writes and forbidden
   // paths stay blocked against an arbitrary --base-url.
   return { fleet: { ...fleet, environments: { ...fleet.environments, [name]: { ...environment, baseUrl, sandbox: false } } }, environments: [name] };
-}
-
-function parseBaseUrl(text: string): string | null {
-  try {
-    const url = new URL(text);
-    return url.protocol === 'http:' || url.protocol === 'https:' ? text : null;
-  } catch {
-    return null;
-  }
 }
 
 type OpenedLog = { out: { write(text: string): unknown }; close(): Promise<void> } | { error: string };

@@ -102,6 +102,11 @@ describe('prepareRun environments', () => {
     { name: '--base-url with two environments', flags: { env: 'prod,staging', baseUrl: 'http://127.0.0.1:1' }, message: 'invalid --base-url: expected exactly one --env NAME' },
     { name: 'a relative --base-url', flags: { baseUrl: '/api' }, message: 'invalid --base-url: expected an absolute http:// or https:// URL, received "/api"' },
     { name: 'a missing config', flags: { config: 'missing.ts' }, message: 'fleet definition not found' },
+    {
+      name: 'a --base-url with a password (it would reach every report)',
+      flags: { baseUrl: 'http://probe:s3cretpw@127.0.0.1:1' },
+      message: 'invalid --base-url: expected an http:// or https:// URL without a user name or password (it would be printed in reports and logs), received a URL with a user name or password',
+    },
   ];
   for (const c of errors) {
     it(`exit 2 on ${c.name}`, async () => {
@@ -109,6 +114,7 @@ describe('prepareRun environments', () => {
       const setup = await prepareRun(t.io, { config, ...c.flags, requestLog: 'requests.jsonl' });
       expect(setup).toEqual({ ok: false, exitCode: 2 });
       expect(t.err()).toContain(c.message);
+      expect(t.err()).not.toContain('s3cretpw');
       expect(t.out()).toBe('');
     });
   }

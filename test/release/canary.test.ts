@@ -176,6 +176,7 @@ describe('canary', () => {
     { name: 'a bad interval', args: ['--interval', 'often'], message: /invalid --interval/ },
     { name: 'a negative failure limit', args: ['--failure-limit=-1'], message: /invalid --failure-limit/ },
     { name: 'a latency ratio below 1', args: ['--latency-ratio', '0.5'], message: /invalid --latency-ratio/ },
+    { name: 'a baseline URL with a password', args: ['--baseline', 'http://probe:s3cretpw@127.0.0.1:1'], message: /^(?![\s\S]*s3cretpw)[\s\S]*invalid --baseline: expected an http:\/\/ or https:\/\/ URL without a user name or password/ },
   ];
   for (const row of usage) {
     it(`exits 2 on ${row.name}, before any request`, async () => {

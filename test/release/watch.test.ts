@@ -199,6 +199,7 @@ describe('watch, plans and sources', () => {
     { name: 'an unknown plan', args: ['--plan', 'nope'], message: /watch plan 'nope': expected one of default, received 'nope'/ },
     { name: 'a bad time scale', args: ['--time-scale', '0'], message: /invalid --time-scale/ },
     { name: 'a future --since', args: ['--since', '2999-01-01T00:00:00Z'], message: /invalid --since/ },
+    { name: 'a metrics URL with a password', args: ['--metrics-url', 'http://probe:s3cretpw@127.0.0.1:9/metrics'], message: /^(?![\s\S]*s3cretpw)[\s\S]*invalid --metrics-url: expected an http:\/\/ or https:\/\/ URL without a user name or password/ },
     {
       name: 'a plan step naming an unknown series',
       args: ['--plan', 'bad'],

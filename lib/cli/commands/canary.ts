@@ -16,7 +16,7 @@ import type { Palette } from '../../reporters/colors.js';
 import { redactDeep } from '../../reporters/format.js';
 import { runPlan, selectChecks } from '../../runner/runPlan.js';
 import { createRateLimiterRegistry } from '../../runner/tokenBucket.js';
-import { parseDuration, parseFlags, usageError } from '../args.js';
+import { parseDuration, parseFlags, urlFlag, usageError } from '../args.js';
 import type { CliIO, Command } from '../command.js';
 import { EXIT_USAGE, usageFailure } from '../command.js';
 import { DEFAULT_REQUEST_LOG, prepareRun } from '../runSetup.js';
@@ -246,13 +246,8 @@ function parseOptions(args: string[]): CanaryFlags | { error: string } {
   if (parsed.positionals.length > 0) return { error: usageError('argument', 'options only (see --help)', parsed.positionals.join(' ')) };
   const url = (flag: string, text: string | undefined): string | { error: string } => {
     if (text === undefined) return { error: `${flag} is required: expected an absolute http:// or https:// URL, received nothing` };
-    try {
-      const u = new URL(text);
-      if (u.protocol === 'http:' || u.protocol === 'https:') return text;
-    } catch {
-      // reported below
-    }
-    return { error: usageError(flag, 'an absolute http:// or https:// URL', text) };
+    const parsedUrl = urlFlag(flag, text);
+    return 'error' in parsedUrl ? parsedUrl : parsedUrl.url;
   };
   const canary = url('--canary', v.canary);
   if (typeof canary !== 'string') return canary;

@@ -21,7 +21,7 @@ import { redactDeep } from '../../reporters/format.js';
 import { joinUrl } from '../../runner/http.js';
 import { runPlan, selectChecks } from '../../runner/runPlan.js';
 import { createRateLimiterRegistry } from '../../runner/tokenBucket.js';
-import { parseFlags, usageError } from '../args.js';
+import { parseFlags, urlFlag, usageError } from '../args.js';
 import type { CliIO, Command } from '../command.js';
 import { EXIT_USAGE, usageFailure } from '../command.js';
 import { DEFAULT_REQUEST_LOG, prepareRun } from '../runSetup.js';
@@ -238,13 +238,9 @@ function parseOptions(args: string[], now: number): WatchFlags | { error: string
     flags.since = since;
   }
   if (v['metrics-url'] !== undefined) {
-    try {
-      const url = new URL(v['metrics-url']);
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme');
-    } catch {
-      return { error: usageError('--metrics-url', 'an absolute http:// or https:// URL', v['metrics-url']) };
-    }
-    flags.metricsUrl = v['metrics-url'];
+    const parsedUrl = urlFlag('--metrics-url', v['metrics-url']);
+    if ('error' in parsedUrl) return parsedUrl;
+    flags.metricsUrl = parsedUrl.url;
   }
   if (v.env !== undefined) flags.env = v.env;
   if (v.config !== undefined) flags.config = v.config;
