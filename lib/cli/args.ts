@@ -21,12 +21,49 @@ export function parseFlags<S extends FlagSpec>(args: string[], spec: S): FlagRes
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
-/** `500ms`, `120s`, `2m`, `1h` (or a bare number of seconds) → milliseconds; null when unreadable. */
+/**
+ * The longest delay a Node timer can hold (2^31 - 1 ms, about 24.8 days). A longer one fires
+ * at once, so a duration past it would cut every check the moment it starts.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * `500ms`, `120s`, `2m`, `1h` (or a bare number of seconds) → milliseconds; null when
+ * unreadable, not positive, or longer than a timer can wait.
+ */
 export function parseDuration(text: string): number | null {
+  const value = readDuration(text);
+  return value !== null && value <= MAX_TIMER_MS ? value : null;
+}
+
+function readDuration(text: string): number | null {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
   if (!match) return null;
   const value = Number(match[1]) * (UNITS[match[2] ?? 's'] ?? 1000);
   return Number.isFinite(value) && value > 0 ? value : null;
+}
+
+/** How a duration reads in messages: the largest unit that divides it (`24h`, `90s`, `1500ms`). */
+export function formatDuration(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
+/**
+ * A duration flag with bounds, so an out-of-range value is a usage error that says the limit
+ * instead of a run that misbehaves (a too-long timer fires at once). `max` is capped at
+ * MAX_TIMER_MS whatever the caller asks.
+ */
+export function durationFlag(flag: string, text: string, bounds: { min?: number; max: number; examples: string }): { ms: number } | { error: string } {
+  const min = bounds.min ?? 1;
+  const max = Math.min(bounds.max, MAX_TIMER_MS);
+  const range = `duration from ${formatDuration(min)} to ${formatDuration(max)}, such as ${bounds.examples}`;
+  const value = readDuration(text);
+  if (value === null) return { error: usageError(flag, `a positive ${range}`, text) };
+  if (value < min || value > max) return { error: usageError(flag, `a ${range}`, text) };
+  return { ms: value };
 }
 
 /** A usage error in the house format: what failed, expected, received. */

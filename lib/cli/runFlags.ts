@@ -10,7 +10,7 @@ import type { ReporterName } from '../reporters/createReporter.js';
 import { fanOut } from '../reporters/reporter.js';
 import type { OutputStream, Reporter } from '../reporters/reporter.js';
 import type { Redactor } from '../secrets/secrets.js';
-import { parseDuration, usageError } from './args.js';
+import { durationFlag, usageError } from './args.js';
 import type { CliIO } from './command.js';
 
 export type FlagValue<T> = { value: T } | { error: string };
@@ -20,10 +20,13 @@ export function reporterFlag(value: string | undefined): FlagValue<ReporterName>
   return isReporterName(reporter) ? { value: reporter } : { error: usageError('--reporter', REPORTER_NAMES.join(' | '), reporter) };
 }
 
+/** A run that needs more than a day is not a gate; the cap also keeps the deadline timer within what Node can hold. */
+export const MAX_DEADLINE_MS = 24 * 3_600_000;
+
 export function deadlineFlag(value: string | undefined, defaultMs: number): FlagValue<number> {
   if (value === undefined) return { value: defaultMs };
-  const ms = parseDuration(value);
-  return ms === null ? { error: usageError('--deadline', 'a positive duration such as 90s, 2m or 1500ms', value) } : { value: ms };
+  const parsed = durationFlag('--deadline', value, { max: MAX_DEADLINE_MS, examples: '90s, 2m or 1500ms' });
+  return 'error' in parsed ? parsed : { value: parsed.ms };
 }
 
 export function concurrencyFlag(value: string | undefined): FlagValue<number | undefined> {

@@ -3,6 +3,9 @@
 // only) and covers everything after: connect, TLS, headers, body, later steps.
 // The run's deadline and the caller's signal cut it short as well.
 
+/** The longest delay a Node timer can hold: 2^31 - 1 ms, about 24.8 days. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 export type CutCause = 'timeout' | 'deadline' | 'aborted';
 
 export class AttemptClock {
@@ -56,11 +59,15 @@ export class AttemptClock {
     clearTimeout(this.timer);
     this.deadline = at;
     const cause: CutCause = at === this.runDeadline ? 'deadline' : 'timeout';
+    const wait = Math.max(0, at - Date.now());
+    // A Node timer cannot wait past MAX_TIMER_MS (it would fire at once and cut every check
+    // as `deadline`); a farther deadline waits in steps instead.
     this.timer = setTimeout(
       () => {
-        this.cut(cause);
+        if (wait > MAX_TIMER_MS) this.arm(at);
+        else this.cut(cause);
       },
-      Math.max(0, at - Date.now()),
+      Math.min(wait, MAX_TIMER_MS),
     );
   }
 

@@ -143,6 +143,7 @@ describe('probe-fleet test: exit codes', () => {
   const badFlags: { name: string; args: string[]; message: RegExp }[] = [
     { name: 'an unknown reporter', args: ['--reporter', 'xml'], message: /invalid --reporter: expected list \| json \| junit, received "xml"/ },
     { name: 'an unreadable deadline', args: ['--deadline', 'soon'], message: /invalid --deadline: expected a positive duration/ },
+    { name: 'a deadline past the 24h cap', args: ['--deadline', '600h'], message: /invalid --deadline: expected a duration from 1ms to 24h, such as 90s, 2m or 1500ms, received "600h"/ },
     { name: 'a zero concurrency', args: ['--concurrency', '0'], message: /invalid --concurrency: expected a whole number from 1 to 1000, received "0"/ },
     { name: 'an invalid grep pattern', args: ['--grep', '(unclosed'], message: /invalid --grep: expected a valid regular expression/ },
     { name: 'an unknown flag', args: ['--bogus'], message: /Unknown option '--bogus'/ },
