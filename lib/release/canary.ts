@@ -213,20 +213,45 @@ export function measureLatency(canaryRound: CheckResult[] | Error, baselineRound
     const which = canaryRound instanceof Error ? `canary: ${canaryRound.message}` : `baseline: ${(baselineRound as Error).message}`;
     return { metric, phase: 'Error', value: null, detail: `could not measure latency (${which})` };
   }
-  // Durations of exchanges that got an answer; a refused connection says nothing about speed.
-  const durations = (results: CheckResult[]): number[] => taken(results).filter((r) => r.status !== null).map((r) => r.durationMs);
-  const canary = durations(canaryRound);
-  const baseline = durations(baselineRound);
-  if (baseline.length === 0) return { metric, phase: 'Error', value: null, detail: 'the baseline answered nothing: no reference to compare with' };
-  if (canary.length < minSamples || baseline.length < minSamples) {
-    return { metric, phase: 'Inconclusive', value: null, detail: `${canary.length} canary and ${baseline.length} baseline samples < ${minSamples} needed` };
+  // Judged per check: pooled samples let a slow endpoint hide a fast one's regression (its p95
+  // is the slow endpoint's either way). Only passing exchanges count: a fast 500 or a refused
+  // connection says nothing about how quickly the service does its work.
+  const canary = passingDurationsByCheck(canaryRound);
+  const baseline = passingDurationsByCheck(baselineRound);
+  const checkIds = [...new Set([...canary.keys(), ...baseline.keys()])];
+  if (checkIds.length === 0) return { metric, phase: 'Inconclusive', value: null, detail: 'no passing exchange on either side: nothing to compare' };
+  const verdicts = checkIds.map((id) => judgeCheckLatency(id, canary.get(id) ?? [], baseline.get(id) ?? [], judgement, minSamples));
+  // The interval's measurement is its worst check's: one regressed endpoint is a regressed canary.
+  const worst = verdicts.reduce((a, b) => (LATENCY_SEVERITY[b.phase] > LATENCY_SEVERITY[a.phase] || (b.phase === a.phase && (b.value ?? 0) > (a.value ?? 0)) ? b : a));
+  const of = verdicts.length > 1 ? ` (worst of ${verdicts.length} checks)` : '';
+  return { metric, phase: worst.phase, value: worst.value, detail: `${worst.detail}${of}` };
+}
+
+const LATENCY_SEVERITY: Record<MeasurementPhase, number> = { Successful: 0, Inconclusive: 1, Error: 2, Failed: 3 };
+
+function passingDurationsByCheck(results: CheckResult[]): Map<string, number[]> {
+  const byCheck = new Map<string, number[]>();
+  for (const r of taken(results)) {
+    if (!r.ok) continue;
+    const list = byCheck.get(r.checkId) ?? [];
+    list.push(r.durationMs);
+    byCheck.set(r.checkId, list);
   }
+  return byCheck;
+}
+
+function judgeCheckLatency(checkId: string, canary: number[], baseline: number[], judgement: LatencyJudgement, minSamples: number): Omit<Measurement, 'metric'> {
   const p = judgement.percentile;
+  const head = `[LATENCY p${p} ${checkId}]`;
+  if (baseline.length === 0) return { phase: 'Error', value: null, detail: `${head} the baseline passed no exchange: no reference to compare with` };
+  if (canary.length < minSamples || baseline.length < minSamples) {
+    return { phase: 'Inconclusive', value: null, detail: `${head} ${canary.length} canary and ${baseline.length} baseline passing samples < ${minSamples} needed` };
+  }
   const canaryP = percentile(canary, p)!;
   const baselineP = percentile(baseline, p)!;
   const ratio = baselineP > 0 ? canaryP / baselineP : canaryP > 0 ? Number.POSITIVE_INFINITY : 1;
   const slowerByRatio = ratio > judgement.ratio && canaryP - baselineP > judgement.minDeltaMs;
-  let text = `[LATENCY p${p}] canary ${canaryP.toFixed(1)} ms / baseline ${baselineP.toFixed(1)} ms = ${Number.isFinite(ratio) ? ratio.toFixed(2) : 'inf'} <= ${judgement.ratio}`;
+  let text = `${head} canary ${canaryP.toFixed(1)} ms / baseline ${baselineP.toFixed(1)} ms = ${Number.isFinite(ratio) ? ratio.toFixed(2) : 'inf'} <= ${judgement.ratio}`;
   let slower = slowerByRatio;
   if (judgement.mannWhitney) {
     const test = mannWhitneyGreater(canary, baseline);
@@ -234,7 +259,7 @@ export function measureLatency(canaryRound: CheckResult[] | Error, baselineRound
     text += `; Mann-Whitney U=${test.u} p=${test.pValue.toFixed(4)} (${test.method}) ${significant ? '<' : '>='} alpha ${judgement.alpha}`;
     slower = slowerByRatio && significant;
   }
-  return { metric, phase: slower ? 'Failed' : 'Successful', value: ratio, detail: slower ? `${text}: canary slower` : text };
+  return { phase: slower ? 'Failed' : 'Successful', value: ratio, detail: slower ? `${text}: canary slower` : text };
 }
 
 async function measureCloudWatch(source: CloudWatchMetricSource, fetcher: MetricFetcher, intervalMs: number, signal: AbortSignal, now: () => number): Promise<Measurement> {

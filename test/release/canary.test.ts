@@ -5,11 +5,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { canaryCommand } from '../../lib/cli/commands/canary.js';
-import type { CanaryReport } from '../../lib/release/canary.js';
+import type { CanaryReport, LatencyJudgement } from '../../lib/release/canary.js';
+import { measureLatency } from '../../lib/release/canary.js';
+import type { CheckResult } from '../../lib/model/result.js';
 import type { DecodedAwsRequest, FakeAnswer, FakeAws } from '../support/fakeAws.js';
 import { serverError, startFakeAws } from '../support/fakeAws.js';
 import type { RegressionService } from '../support/regressionService.js';
 import { startRegressionService } from '../support/regressionService.js';
+import type { StartedHttpServer } from '../support/servers.js';
+import { startHttpServer } from '../support/servers.js';
 import { captureIO, check, fleet, tempDir, writeFleet } from './helpers.js';
 
 let canary: RegressionService;
@@ -171,6 +175,39 @@ describe('canary', () => {
     expect(run.report.metrics['success-rate']?.tally.successful).toBe(2);
   });
 
+  it('judges latency per check: one fast endpoint slower on the canary aborts, though a slow endpoint dominates the pooled p95', async () => {
+    // /quick is +150 ms on the canary only; /heavy takes 400 ms on both. Pooled, both p95s are
+    // /heavy's 400 ms (ratio 1.0) and the regression would pass unseen.
+    const delays = { canary: { '/quick': 150, '/heavy': 400 }, baseline: { '/quick': 0, '/heavy': 400 } };
+    const servers: StartedHttpServer[] = [];
+    try {
+      for (const side of ['canary', 'baseline'] as const) {
+        servers.push(
+          await startHttpServer((req, res) => {
+            const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname as '/quick' | '/heavy';
+            setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'), delays[side][path] ?? 0);
+          }),
+        );
+      }
+      const twoEndpoints = writeFleet(tmp.dir, fleet({ production: 'http://127.0.0.1:9' }, [check('quick', { url: '/quick' }), check('heavy', { url: '/heavy' })]), 'two-endpoints.json');
+      const io = captureIO(tmp.dir);
+      const json = join(tmp.dir, 'two-endpoints-report.json');
+      const code = await canaryCommand.run(
+        ['--config', twoEndpoints, '--canary', servers[0]!.url, '--baseline', servers[1]!.url, ...FAST, '--runs-per-interval', '10', '--count', '3', '--failure-limit', '0', '--latency-min-delta', '50ms', '--request-log', join(tmp.dir, 'requests.jsonl'), '--json', json],
+        io,
+      );
+      const report = JSON.parse(readFileSync(json, 'utf8')) as CanaryReport;
+      expect(code, io.out() + io.err()).toBe(1);
+      expect(report.reason).toBe('latency: 1 failed measurements > failure limit 0');
+      const latency = report.intervals[0]!.measurements.find((m) => m.metric === 'latency')!;
+      expect(latency.phase).toBe('Failed');
+      expect(latency.detail).toMatch(/^\[LATENCY p95 quick\] canary \d+\.\d ms \/ baseline \d+\.\d ms = \d+\.\d\d <= 1\.2: canary slower \(worst of 2 checks\)$/);
+      expect(latency.value).toBeGreaterThan(1.2);
+    } finally {
+      for (const server of servers) await server.close();
+    }
+  });
+
   const usage: { name: string; args: string[]; message: RegExp }[] = [
     { name: 'a bad success condition', args: ['--success', '0.99'], message: /invalid --success: expected a comparison/ },
     { name: 'a bad interval', args: ['--interval', 'often'], message: /invalid --interval/ },
@@ -191,5 +228,60 @@ describe('canary', () => {
     const io = captureIO(tmp.dir);
     expect(await canaryCommand.run(['--config', config, '--baseline', baseline.url], io)).toBe(2);
     expect(io.err()).toContain('--canary is required');
+  });
+});
+
+// The latency judgement alone, on result values shaped like the runner's.
+describe('measureLatency', () => {
+  const judgement: LatencyJudgement = { ratio: 1.2, minDeltaMs: 10, mannWhitney: false, alpha: 0.05, percentile: 95 };
+  const results = (checkId: string, durations: number[], extra: Partial<CheckResult> = {}): CheckResult[] =>
+    durations.map((durationMs) => ({
+      checkId,
+      environment: 'production',
+      location: 'local',
+      runId: 'r',
+      startedAt: '2026-11-22T00:00:00.000Z',
+      ok: true,
+      degraded: false,
+      durationMs,
+      phases: { dnsMs: 0, connectMs: 0, tlsMs: 0, ttfbMs: durationMs, transferMs: 0 },
+      status: 200,
+      bytes: 2,
+      certDaysRemaining: null,
+      assertions: [],
+      failure: null,
+      attempts: 1,
+      flaky: false,
+      ...extra,
+    }));
+  const steady = (ms: number, n = 10): number[] => Array.from({ length: n }, (_, i) => ms + (i % 3));
+
+  it('leaves failed exchanges out: fast 500s on the canary do not make it look fast', () => {
+    // The canary's passing answers are 3x slower; its many quick failures would pull a pooled p95 down to the baseline's.
+    const canary = [...results('products', steady(300)), ...results('products', steady(5, 30), { ok: false, status: 500 })];
+    const measured = measureLatency(canary, results('products', steady(100)), judgement, 10);
+    expect(measured.phase).toBe('Failed');
+    expect(measured.detail).toMatch(/^\[LATENCY p95 products\] canary 302\.0 ms \/ baseline 102\.0 ms = 2\.96 <= 1\.2: canary slower$/);
+  });
+
+  it('counts only passing exchanges towards --min-samples', () => {
+    const canary = [...results('products', steady(100, 9)), ...results('products', steady(100, 20), { ok: false, status: 503 })];
+    const measured = measureLatency(canary, results('products', steady(100)), judgement, 10);
+    expect(measured).toMatchObject({ phase: 'Inconclusive', value: null });
+    expect(measured.detail).toBe('[LATENCY p95 products] 9 canary and 10 baseline passing samples < 10 needed');
+  });
+
+  it('is the worst check\'s verdict, and names that check', () => {
+    const canary = [...results('quick', steady(60)), ...results('heavy', steady(400))];
+    const baseline = [...results('quick', steady(5)), ...results('heavy', steady(400))];
+    const measured = measureLatency(canary, baseline, judgement, 10);
+    expect(measured.phase).toBe('Failed');
+    expect(measured.detail).toMatch(/^\[LATENCY p95 quick\].*: canary slower \(worst of 2 checks\)$/);
+    expect(measured.value).toBeCloseTo(62 / 7, 6);
+  });
+
+  it('is an error for a check the baseline never passed: nothing to compare with', () => {
+    const measured = measureLatency(results('products', steady(100)), results('products', steady(100), { ok: false, status: 500 }), judgement, 10);
+    expect(measured).toMatchObject({ phase: 'Error', detail: '[LATENCY p95 products] the baseline passed no exchange: no reference to compare with' });
   });
 });

@@ -53,8 +53,9 @@ Canary analysis with Argo Rollouts semantics. Every interval the selected checks
 measurement (Successful, Failed, Inconclusive or Error):
   success-rate   the canary's pass rate against --success; inconclusive with fewer than
                  --min-samples results, or when the baseline fails the condition too
-  latency        canary p95 / baseline p95 against --latency-ratio (and, with
-                 --mann-whitney, only when a one-sided Mann-Whitney U test is significant)
+  latency        per check, canary p95 / baseline p95 of passing exchanges against
+                 --latency-ratio and --latency-min-delta (and, with --mann-whitney, only when a
+                 one-sided Mann-Whitney U test is also significant); the slowest check decides
   cloudwatch:*   each GetMetricData query in fleet.release.canary.cloudwatch
 A metric fails when its failed measurements exceed --failure-limit, is inconclusive when
 inconclusive ones exceed --inconclusive-limit, and errs when consecutive errors exceed
