@@ -208,6 +208,28 @@ describe('canary', () => {
     }
   });
 
+  it('exits 2 before any request when --runs-per-interval x checks cannot reach --min-samples', async () => {
+    const run = await analyse(['--runs-per-interval', '4', '--min-samples', '10', '--no-latency']);
+    expect(run.code).toBe(2);
+    expect(run.err).toContain('--runs-per-interval 4 x 1 selected check = 4 results per interval < --min-samples 10');
+    expect(run.err).toContain('(--runs-per-interval 10 or more, or a lower --min-samples); nothing ran');
+    expect(canary.requests).toHaveLength(0);
+    expect(baseline.requests).toHaveLength(0);
+  });
+
+  it('exits 2 before any request when latency, judged per check, cannot reach --min-samples', async () => {
+    const three = writeFleet(tmp.dir, fleet({ production: 'http://127.0.0.1:9' }, [check('a'), check('b'), check('c')]), 'three-checks.json');
+    // 3 checks x 5 runs = 15 results: enough for the success rate, not for any one check's p95.
+    const run = await analyse(['--runs-per-interval', '5', '--min-samples', '10'], { config: three });
+    expect(run.code).toBe(2);
+    expect(run.err).toContain('--runs-per-interval 5 < --min-samples 10: latency is judged per check');
+    expect(run.err).toContain('or --no-latency; nothing ran');
+    expect(canary.requests).toHaveLength(0);
+    // Without the latency metric the same schedule is valid.
+    const ok = await analyse(['--runs-per-interval', '5', '--min-samples', '10', '--no-latency', '--count', '1'], { config: three });
+    expect(ok.code, ok.out + ok.err).toBe(0);
+  });
+
   const usage: { name: string; args: string[]; message: RegExp }[] = [
     { name: 'a bad success condition', args: ['--success', '0.99'], message: /invalid --success: expected a comparison/ },
     { name: 'a bad interval', args: ['--interval', 'often'], message: /invalid --interval/ },

@@ -77,7 +77,8 @@ Options:
       --inconclusive-limit N        inconclusive measurements tolerated (default: 0)
       --consecutive-error-limit N   consecutive errors tolerated (default: 4)
       --initial-delay TIME          wait before the first measurement (default: 0s)
-      --min-samples N               fewer results than this are inconclusive (default: 10)
+      --min-samples N               fewer results than this are inconclusive (default: 10);
+                                    runs x checks (and, for latency, runs) must reach it
       --latency-ratio R             allowed canary/baseline p95 ratio (default: 1.2)
       --latency-min-delta TIME      p95 differences below this are noise (default: 10ms)
       --no-latency                  do not judge latency
@@ -146,6 +147,8 @@ async function runCanaryCommand(args: string[], io: CliIO): Promise<number> {
     if (selected.length === 0) {
       return fail(`no http or flow check of fleet ${setup.fleet.name} matches ${flags.tags ? `tags ${flags.tags.join(', ')}` : 'the critical path (tag smoke or severity critical)'}: expected at least one, received none; nothing ran`);
     }
+    const samplesProblem = unreachableMinSamples(flags, selected.length);
+    if (samplesProblem !== null) return fail(samplesProblem);
     for (const source of setup.fleet.release?.canary?.cloudwatch ?? []) {
       const parsed = parseCondition(source.successCondition ?? '');
       if (!parsed.ok) return fail(`release.canary.cloudwatch '${source.name}'.successCondition: ${parsed.error}`);
@@ -208,6 +211,30 @@ async function runCanaryCommand(args: string[], io: CliIO): Promise<number> {
     fetcher?.close();
     await setup.close();
   }
+}
+
+/**
+ * A schedule that can never reach --min-samples makes every measurement Inconclusive, so the
+ * analysis would stop after its first interval with exit 3 having judged nothing. Success rate
+ * pools every check's runs; latency is judged per check, so each check needs the minimum alone.
+ */
+export function unreachableMinSamples(flags: Pick<CanaryFlags, 'runsPerInterval' | 'minSamples' | 'latency'>, checks: number): string | null {
+  const { runsPerInterval: runs, minSamples } = flags;
+  const perInterval = runs * checks;
+  if (perInterval < minSamples) {
+    return (
+      `--runs-per-interval ${runs} x ${checks} selected check${checks === 1 ? '' : 's'} = ${perInterval} results per interval < --min-samples ${minSamples}: ` +
+      `every success-rate measurement would be inconclusive; expected at least ${minSamples} results per interval ` +
+      `(--runs-per-interval ${Math.ceil(minSamples / checks)} or more, or a lower --min-samples); nothing ran`
+    );
+  }
+  if (flags.latency !== null && runs < minSamples) {
+    return (
+      `--runs-per-interval ${runs} < --min-samples ${minSamples}: latency is judged per check, so every latency measurement would be inconclusive; ` +
+      `expected --runs-per-interval ${minSamples} or more, a lower --min-samples, or --no-latency; nothing ran`
+    );
+  }
+  return null;
 }
 
 const PHASE_WIDTH = 12;
