@@ -9,7 +9,7 @@ import { resolveSettings } from '../config/resolve.js';
 import { Redactor } from '../secrets/secrets.js';
 import type { SecretProvider } from '../secrets/secrets.js';
 import { SecretsManagerProvider } from '../secrets/secretsManager.js';
-import { buildMetricDatums } from '../publish/cloudwatch/metricDatums.js';
+import { buildMetricDatums, isCutByDeadline } from '../publish/cloudwatch/metricDatums.js';
 import { publishMetrics } from '../publish/cloudwatch/publishMetrics.js';
 import type { PublishOutcome, RetrySettings } from '../publish/cloudwatch/publishMetrics.js';
 import type { FrozenFleet } from './frozenFleet.js';
@@ -56,7 +56,10 @@ export interface InvocationSummary {
   passed: number;
   failed: number;
   degraded: number;
+  /** Not started before the run deadline. */
   skipped: number;
+  /** Started, then cut by the run deadline: no verdict, published like skipped ones. */
+  cut: number;
   durationMs: number;
   publish: Pick<PublishOutcome, 'ok' | 'calls' | 'attempts' | 'published' | 'fallbackDatums' | 'emfLines'> & { error: string | null } | null;
   error: { kind: string; message: string } | null;
@@ -69,6 +72,9 @@ interface ContainerState {
   cloudWatch: CloudWatchClient;
   runPlan: RunPlan;
 }
+
+const CUT_WHY =
+  "the invocation's run deadline cut this check before it finished (the probe ran out of time, not the check's own timeout): no Success, Duration or Degraded is published for it, it is counted in ChecksSkipped";
 
 const defaultLog = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -126,6 +132,7 @@ export function createProbeHandler(deps: ProbeHandlerDeps = {}): (event: unknown
         failed: 0,
         degraded: 0,
         skipped: 0,
+        cut: 0,
         durationMs: now() - start,
         publish: null,
         error,
@@ -171,6 +178,11 @@ export function createProbeHandler(deps: ProbeHandlerDeps = {}): (event: unknown
     const logResult = (result: CheckResult): void => {
       logged.add(keyOf(result));
       const skipped = result.skipped === true;
+      if (isCutByDeadline(result)) {
+        // The metrics leave this check out, so the log is the one place that says why.
+        log(JSON.stringify({ level: 'warn', event: 'check_cut', shard: shard.id, why: CUT_WHY, ...redactor.redactValue(result) }));
+        return;
+      }
       log(JSON.stringify({ level: skipped || !result.ok ? 'warn' : 'info', event: skipped ? 'check_skipped' : 'check_result', shard: shard.id, ...redactor.redactValue(result) }));
     };
     const requestLog: RequestLogSink = {
@@ -238,9 +250,10 @@ export function createProbeHandler(deps: ProbeHandlerDeps = {}): (event: unknown
     }
 
     const skipped = results.filter((r) => r.skipped === true).length;
-    const ran = results.filter((r) => r.skipped !== true);
+    const cut = results.filter(isCutByDeadline).length;
+    const ran = results.filter((r) => r.skipped !== true && !isCutByDeadline(r));
     const summary: InvocationSummary = {
-      ok: runError === null && outcome.ok && ran.every((r) => r.ok) && skipped === 0,
+      ok: runError === null && outcome.ok && ran.every((r) => r.ok) && skipped === 0 && cut === 0,
       shard: shard.id,
       region,
       runId,
@@ -249,6 +262,7 @@ export function createProbeHandler(deps: ProbeHandlerDeps = {}): (event: unknown
       failed: ran.filter((r) => !r.ok).length,
       degraded: ran.filter((r) => r.degraded).length,
       skipped,
+      cut,
       durationMs: now() - start,
       publish: {
         ok: outcome.ok,

@@ -33,6 +33,9 @@ beforeAll(async () => {
       // A badly behaved service that reflects what it received.
       res.writeHead(502, { 'content-type': 'text/plain', 'x-echo': req.url });
       res.end(`you sent ${req.url}`);
+    } else if (req.url === '/hang') {
+      // Never answers: only the invocation's deadline can end a check that asks here.
+      return;
     } else if (req.url?.startsWith('/slow')) {
       setTimeout(() => {
         res.writeHead(200);
@@ -145,8 +148,9 @@ describe('probe handler', () => {
     expect(lines.join('\n')).not.toContain(SECRET_VALUE);
   });
 
-  it('a shard larger than the deadline allows: skipped checks are logged and counted, the invocation returns in time', async () => {
-    const checks = Array.from({ length: 30 }, (_, i) => httpCheck(`slow-${i}`, `/slow/${i}`));
+  it('a shard larger than the deadline allows: skipped and cut checks are logged and counted, publish no Success, and the invocation returns in time', async () => {
+    // The first check hangs, so one check is always running when the deadline comes: cut, not failed.
+    const checks = [httpCheck('hang-0', '/hang'), ...Array.from({ length: 29 }, (_, i) => httpCheck(`slow-${i + 1}`, `/slow/${i + 1}`))];
     const fleet = testFleet(target.url, checks, {
       defaults: { schedule: '1m', concurrency: 2, rateLimit: { requestsPerSecond: 1000, burst: 1000 }, timeoutMs: 5000 },
     });
@@ -160,25 +164,39 @@ describe('probe handler', () => {
     });
     const before = aws.requests.length;
     const started = Date.now();
-    // 2 s left: checks may start for 1 s (2 at a time, 300 ms each), then publishing has 1 s.
+    // 2 s left: checks may start for 1 s (2 at a time: the hanging one, and 300 ms ones one
+    // after the other), then publishing has 1 s.
     const summary = await handler(scheduledEvent(shards[0]!.id), context(2_000));
     expect(Date.now() - started).toBeLessThan(2_000);
 
     expect(summary.checks).toBe(30);
     expect(summary.skipped).toBeGreaterThan(0);
-    expect(summary.passed + summary.failed + summary.skipped).toBe(30);
+    expect(summary.cut).toBeGreaterThanOrEqual(1);
+    expect(summary.passed + summary.failed + summary.skipped + summary.cut).toBe(30);
     expect(summary.ok).toBe(false);
     const logged = parse(lines);
     const skippedLines = logged.filter((l) => l.event === 'check_skipped');
     expect(skippedLines).toHaveLength(summary.skipped);
     expect(skippedLines.every((l) => l.skipped === true)).toBe(true);
-    expect(logged.filter((l) => l.event === 'check_result')).toHaveLength(30 - summary.skipped);
+    const cutLines = logged.filter((l) => l.event === 'check_cut');
+    expect(cutLines).toHaveLength(summary.cut);
+    expect(cutLines.map((l) => l.checkId)).toContain('hang-0');
+    for (const line of cutLines) {
+      expect(line).toMatchObject({ level: 'warn', failure: { kind: 'deadline' } });
+      expect(line.why).toMatch(/ran out of time.*ChecksSkipped/);
+    }
+    expect(logged.filter((l) => l.event === 'check_result')).toHaveLength(30 - summary.skipped - summary.cut);
 
-    const put = aws.requests.slice(before).find((r) => r.operation === 'PutMetricData')!.body as { MetricData: { MetricName: string; Values: number[] }[] };
-    expect(put.MetricData.find((d) => d.MetricName === 'ChecksSkipped')?.Values).toEqual([summary.skipped]);
-    expect(put.MetricData.find((d) => d.MetricName === 'ChecksRun')?.Values).toEqual([30 - summary.skipped]);
-    // Skipped checks publish no Success=0: they did not run.
-    expect(put.MetricData.filter((d) => d.MetricName === 'Success')).toHaveLength(30 - summary.skipped);
+    type Datum = { MetricName: string; Dimensions: { Name: string; Value: string }[]; Values: number[] };
+    const put = aws.requests.slice(before).find((r) => r.operation === 'PutMetricData')!.body as { MetricData: Datum[] };
+    expect(put.MetricData.find((d) => d.MetricName === 'ChecksSkipped')?.Values).toEqual([summary.skipped + summary.cut]);
+    expect(put.MetricData.find((d) => d.MetricName === 'ChecksRun')?.Values).toEqual([30 - summary.skipped - summary.cut]);
+    // Skipped and cut checks publish no Success=0 (nor Duration, Degraded): the probe ran out of time, not the service.
+    const checkOf = (d: Datum): string | undefined => d.Dimensions.find((x) => x.Name === 'Check')?.Value;
+    const perCheck = put.MetricData.filter((d) => checkOf(d) !== undefined);
+    const cutIds = new Set(cutLines.map((l) => l.checkId as string));
+    expect(perCheck.filter((d) => cutIds.has(checkOf(d)!))).toEqual([]);
+    expect(put.MetricData.filter((d) => d.MetricName === 'Success')).toHaveLength(summary.passed + summary.failed);
   });
 
   it('publication that keeps failing ends in EMF on the log, and the invocation still returns', async () => {

@@ -91,6 +91,22 @@ describe('buildMetricDatums', () => {
       ],
     },
     {
+      name: "a check cut by the invocation's deadline is counted as skipped, while one that hit its own timeout is a failure",
+      input: {
+        results: [
+          result({ checkId: 'cut', ok: false, durationMs: 900, failure: { kind: 'deadline', message: "the run's deadline passed", retryable: false } }),
+          result({ checkId: 'slow', ok: false, durationMs: 5000, failure: { kind: 'timeout', message: 'no answer within the 5000 ms timeout', retryable: true } }),
+        ],
+      },
+      expected: [
+        d('Success', target('slow'), 'Count', [0]),
+        d('Duration', target('slow'), 'Milliseconds', [5000]),
+        d('Degraded', target('slow'), 'Count', [0]),
+        d('ChecksRun', fleetDims, 'Count', [1]),
+        d('ChecksSkipped', fleetDims, 'Count', [1]),
+      ],
+    },
+    {
       name: 'an empty shard still sends the heartbeat',
       input: { results: [] },
       expected: [d('ChecksRun', fleetDims, 'Count', [0]), d('ChecksSkipped', fleetDims, 'Count', [0])],

@@ -60,10 +60,24 @@ interface Sample {
 }
 
 /**
- * Per result that ran: Success, Duration, Degraded, CertDaysRemaining (when a certificate was
- * seen) and, for `detailedTimings` checks, the five phases; dimensions Fleet, Check, Region.
- * A skipped result publishes none of those (it did not run: publishing Success=0 would page
- * someone for our own lack of time); it is counted in ChecksSkipped.
+ * A check the invocation's deadline cut short (failure kind `deadline`: the probe ran out of
+ * time, not the check's own timeout). It says nothing about the service, only about the shard.
+ */
+export function isCutByDeadline(result: CheckResult): boolean {
+  return result.skipped !== true && result.failure?.kind === 'deadline';
+}
+
+/** Whether a result gives no verdict on its service: skipped (never started) or cut by the deadline. */
+export function hasNoVerdict(result: CheckResult): boolean {
+  return result.skipped === true || isCutByDeadline(result);
+}
+
+/**
+ * Per result that ran to a verdict: Success, Duration, Degraded, CertDaysRemaining (when a
+ * certificate was seen) and, for `detailedTimings` checks, the five phases; dimensions Fleet,
+ * Check, Region. A skipped result, or one cut by the deadline, publishes none of those (it
+ * did not run to the end: publishing Success=0 would page someone for our own lack of time);
+ * it is counted in ChecksSkipped.
  * Per invocation: ChecksRun and ChecksSkipped with dimensions Fleet, Region, always, even 0.
  */
 export function buildMetricDatums(input: InvocationMetrics): MetricDatum[] {
@@ -75,7 +89,7 @@ export function buildMetricDatums(input: InvocationMetrics): MetricDatum[] {
   let run = 0;
   let skipped = 0;
   for (const result of input.results) {
-    if (result.skipped === true) {
+    if (hasNoVerdict(result)) {
       skipped++;
       continue;
     }
