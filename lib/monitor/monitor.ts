@@ -104,6 +104,8 @@ export class Monitor {
       options.fleet,
       this.targets.map((t) => ({ check: t.planned.check, environment: t.planned.environment, trackers: t.trackers })),
     );
+    const stale = options.store.tookOverLock;
+    if (stale) options.log(`store ${options.store.dir}: took over ${stale.file} left by ${stale.pid === null ? 'a process that died while creating it' : `pid ${stale.pid}, which is no longer running`}`);
     this.replay(options.stored);
   }
 

@@ -6,11 +6,15 @@
 //   seen are dropped, so a re-run of the same slot after a restart never counts twice.
 // - compaction: results older than the retention are dropped by writing a new file beside the
 //   old one, syncing it, and renaming it over the old one (atomic on POSIX file systems).
-import { closeSync, existsSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+// - lock: open and compaction rewrite the file, which is only safe if nobody else appends to
+//   it, so the directory is locked by one live process at a time (`monitor.lock`, its pid).
+import { randomUUID } from 'node:crypto';
+import { closeSync, existsSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CheckResult } from '../model/result.js';
 
 export const RESULTS_FILE = 'results.jsonl';
+export const LOCK_FILE = 'monitor.lock';
 export const DEFAULT_RETENTION_MS = 7 * 24 * 3600_000;
 
 export interface StoredResult {
@@ -36,6 +40,95 @@ export class StoreError extends Error {
     readonly retryable: boolean,
   ) {
     super(message);
+  }
+}
+
+/** Another live process holds the data directory: starting again will not help until it stops. */
+export class StoreLockedError extends StoreError {
+  constructor(
+    readonly dir: string,
+    readonly pid: number,
+  ) {
+    super(
+      `data directory ${dir} is in use by another monitor (pid ${pid}); expected a directory no running monitor holds. Stop that monitor or pick another --data; if no such process is yours, remove ${join(dir, LOCK_FILE)}`,
+      false,
+    );
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else; it is alive all the same.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A lock left behind by a process that is gone, taken over at open. */
+export interface StaleLock {
+  file: string;
+  /** Null when the lock file could not be read (its writer died while creating it). */
+  pid: number | null;
+}
+
+interface LockHolder {
+  pid: number;
+  token: string;
+}
+
+function readLock(file: string): LockHolder | null {
+  try {
+    const value = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockHolder>;
+    return typeof value.pid === 'number' && Number.isInteger(value.pid) && value.pid > 0 ? { pid: value.pid, token: typeof value.token === 'string' ? value.token : '' } : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Takes the directory's lock: a file created with O_EXCL holding this process's pid. A lock
+ * left by a process that is gone (SIGKILL, crash) is taken over. Returns the token that proves
+ * ownership at release, and the pid of a dead holder whose lock was taken over, if any.
+ */
+function acquireLock(dir: string): { token: string; tookOver: StaleLock | null } {
+  const file = join(dir, LOCK_FILE);
+  const token = randomUUID();
+  const body = `${JSON.stringify({ pid: process.pid, token, since: new Date().toISOString() })}\n`;
+  let tookOver: StaleLock | null = null;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fd = openSync(file, 'wx');
+      try {
+        writeSync(fd, body);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      return { token, tookOver };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = readLock(file);
+    // An unreadable lock is one whose writer died between create and write: nobody holds it.
+    if (holder !== null && pidAlive(holder.pid)) throw new StoreLockedError(dir, holder.pid);
+    tookOver = { file, pid: holder?.pid ?? null };
+    // Two starts racing for the same stale lock: both may unlink, only one O_EXCL create wins,
+    // the other sees a live holder on its next turn.
+    rmSync(file, { force: true });
+  }
+  throw new StoreError(`data directory ${dir}: could not take ${LOCK_FILE}, other processes kept taking it over; retry is safe`, true);
+}
+
+function releaseLock(dir: string, token: string): void {
+  const file = join(dir, LOCK_FILE);
+  // Only our own lock: never remove one a later process took over.
+  if (readLock(file)?.token !== token) return;
+  try {
+    unlinkSync(file);
+  } catch {
+    /* already gone */
   }
 }
 
@@ -69,6 +162,9 @@ export class ResultStore {
   private fd: number | null = null;
   private readonly ids = new Set<string>();
   private appendsSinceCompaction = 0;
+  private lockToken: string | null = null;
+  /** The lock of a dead monitor this store took over at open, for the start-up log. */
+  tookOverLock: StaleLock | null = null;
 
   private constructor(
     readonly dir: string,
@@ -81,12 +177,25 @@ export class ResultStore {
   static open(dir: string, options: { retentionMs?: number; now?: number } = {}): { store: ResultStore; results: StoredResult[]; report: OpenReport } {
     const store = new ResultStore(dir, options.retentionMs ?? DEFAULT_RETENTION_MS);
     mkdirSync(dir, { recursive: true });
+    // Before anything is read or cut: a live monitor may be appending to this file.
+    const lock = acquireLock(dir);
+    store.lockToken = lock.token;
+    store.tookOverLock = lock.tookOver;
+    try {
+      return store.load(options.now ?? Date.now());
+    } catch (error) {
+      store.close();
+      throw error;
+    }
+  }
+
+  private load(now: number): { store: ResultStore; results: StoredResult[]; report: OpenReport } {
     // A compaction that died before its rename leaves only this temporary file behind.
-    rmSync(`${store.file}.tmp`, { force: true });
+    rmSync(`${this.file}.tmp`, { force: true });
     const report: OpenReport = { loaded: 0, tornBytes: 0, corruptLines: 0, duplicates: 0 };
     const results: StoredResult[] = [];
-    if (existsSync(store.file)) {
-      const buffer = readFileSync(store.file);
+    if (existsSync(this.file)) {
+      const buffer = readFileSync(this.file);
       let end = buffer.length;
       // Everything after the last newline is a line the writer never finished.
       const lastNewline = buffer.lastIndexOf(0x0a);
@@ -109,15 +218,15 @@ export class ResultStore {
           }
           continue;
         }
-        if (store.ids.has(parsed.id)) {
+        if (this.ids.has(parsed.id)) {
           report.duplicates++;
           continue;
         }
-        store.ids.add(parsed.id);
+        this.ids.add(parsed.id);
         results.push(parsed);
       }
       if (report.tornBytes > 0) {
-        const fd = openSync(store.file, 'r+');
+        const fd = openSync(this.file, 'r+');
         try {
           ftruncateSync(fd, end);
           fsyncSync(fd);
@@ -127,11 +236,10 @@ export class ResultStore {
       }
     }
     report.loaded = results.length;
-    store.fd = openSync(store.file, 'a');
-    const now = options.now ?? Date.now();
-    const retained = results.filter((r) => Date.parse(r.result.startedAt) >= now - store.retentionMs);
-    if (retained.length < results.length || report.duplicates > 0 || report.corruptLines > 0) store.rewrite(retained);
-    return { store, results: retained, report };
+    this.fd = openSync(this.file, 'a');
+    const retained = results.filter((r) => Date.parse(r.result.startedAt) >= now - this.retentionMs);
+    if (retained.length < results.length || report.duplicates > 0 || report.corruptLines > 0) this.rewrite(retained);
+    return { store: this, results: retained, report };
   }
 
   has(id: string): boolean {
@@ -210,11 +318,21 @@ export class ResultStore {
     return existsSync(this.file) ? statSync(this.file).size : 0;
   }
 
+  /** Syncs and closes the file, then releases the directory's lock. */
   close(): void {
-    if (this.fd === null) return;
-    fsyncSync(this.fd);
-    closeSync(this.fd);
-    this.fd = null;
+    if (this.fd !== null) {
+      const fd = this.fd;
+      this.fd = null;
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    }
+    if (this.lockToken !== null) {
+      releaseLock(this.dir, this.lockToken);
+      this.lockToken = null;
+    }
   }
 }
 

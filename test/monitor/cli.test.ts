@@ -1,10 +1,11 @@
 // `probe-fleet monitor` usage and configuration errors: exit 2, a message naming the flag, the
 // expected value and what was received, and nothing started.
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../lib/cli/main.js';
 import type { Fleet } from '../../lib/model/fleet.js';
-import { TEAM, tempDir, writeFleet } from './support.js';
+import { TEAM, monitorInProcess, reportedIds, tempDir, waitFor, writeFleet } from './support.js';
 
 const dir = tempDir('probe-fleet-monitor-cli-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -50,5 +51,32 @@ describe('probe-fleet monitor: usage errors', () => {
     const code = await main(['monitor', '--help'], { stdout: { write: (t: string) => (out += t) }, stderr: { write: () => true }, env: {}, cwd: dir, signal: new AbortController().signal });
     expect(code).toBe(0);
     for (const flag of ['--config', '--env', '--port', '--host', '--data', '--notify', '--period', '--request-log']) expect(out).toContain(flag);
+  });
+});
+
+describe('probe-fleet monitor: one monitor per data directory', () => {
+  it('a second monitor on the same --data exits 2 naming the directory and the pid, and the first one\'s store stays intact', async () => {
+    const data = join(dir, 'shared-data');
+    const args = ['--config', fleet(), '--data', data, '--port', '0', '--period', '200ms', '--request-log', join(dir, 'requests.jsonl')];
+    const first = monitorInProcess(args, {}, dir);
+    try {
+      expect(await first.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      await waitFor('two results from the first monitor', () => reportedIds(first.output()).length >= 2);
+      const second = await run([...args]);
+      expect(second.code).toBe(2);
+      expect(second.err).toContain(`data directory ${data} is in use by another monitor (pid ${process.pid})`);
+      // The first keeps appending to a file nobody cut or replaced.
+      const count = reportedIds(first.output()).length;
+      await waitFor('the first monitor to keep storing results', () => reportedIds(first.output()).length >= count + 2);
+    } finally {
+      expect(await first.stop()).toBe(0);
+    }
+    const stored = readFileSync(join(data, 'results.jsonl'), 'utf8').trimEnd().split('\n').map((l) => (JSON.parse(l) as { id: string }).id);
+    expect(stored).toEqual(reportedIds(first.output()));
+    // Released at the clean stop: the next monitor starts.
+    const third = monitorInProcess(args, {}, dir);
+    expect(await third.url).toMatch(/^http:/);
+    expect(await third.stop()).toBe(0);
+    expect(third.output()).not.toContain('took over');
   });
 });

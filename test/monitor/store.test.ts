@@ -1,9 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../lib/model/result.js';
-import { ResultStore, RESULTS_FILE, resultId } from '../../lib/monitor/store.js';
+import { LOCK_FILE, ResultStore, RESULTS_FILE, StoreLockedError, resultId } from '../../lib/monitor/store.js';
 
 const dirs: string[] = [];
 function dir(): string {
@@ -116,5 +117,61 @@ describe('ResultStore', () => {
     expect(reopened.results).toHaveLength(1);
     expect(existsSync(join(d, `${RESULTS_FILE}.tmp`))).toBe(false);
     reopened.store.close();
+  });
+});
+
+/** The pid of a process that has exited: a lock naming it is stale. */
+function deadPid(): number {
+  const child = spawnSync(process.execPath, ['-e', ''], { stdio: 'ignore' });
+  expect(child.status).toBe(0);
+  return child.pid!;
+}
+
+describe('ResultStore: one live monitor per data directory', () => {
+  it('refuses a second open while the first holds the lock, naming the directory and the pid, and leaves the first store intact', () => {
+    const d = dir();
+    const first = ResultStore.open(d, { now: NOW });
+    first.store.append(entry(1));
+    // A torn tail as seen mid-write: the second open must not cut it from under the first.
+    appendFileSync(join(d, RESULTS_FILE), '{"id":"health@local@2026-11-22T00:02:00.000Z","res');
+    const before = readFileSync(join(d, RESULTS_FILE), 'utf8');
+    let thrown: unknown;
+    try {
+      ResultStore.open(d, { now: NOW });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(StoreLockedError);
+    const locked = thrown as StoreLockedError;
+    expect(locked.pid).toBe(process.pid);
+    expect(locked.retryable).toBe(false);
+    expect(locked.message).toContain(`data directory ${d} is in use by another monitor (pid ${process.pid})`);
+    expect(readFileSync(join(d, RESULTS_FILE), 'utf8')).toBe(before);
+    first.store.close();
+    expect(existsSync(join(d, LOCK_FILE))).toBe(false);
+    // Released on close: the next open gets it (and now cuts the torn tail).
+    const reopened = ResultStore.open(d, { now: NOW });
+    expect(reopened.report.tornBytes).toBeGreaterThan(0);
+    expect(reopened.store.tookOverLock).toBeNull();
+    reopened.store.close();
+  });
+
+  it('takes over a lock whose pid is no longer running, and says whose', () => {
+    const d = dir();
+    const pid = deadPid();
+    writeFileSync(join(d, LOCK_FILE), JSON.stringify({ pid, token: 'old' }));
+    const { store } = ResultStore.open(d, { now: NOW });
+    expect(store.tookOverLock).toEqual({ file: join(d, LOCK_FILE), pid });
+    expect((JSON.parse(readFileSync(join(d, LOCK_FILE), 'utf8')) as { pid: number }).pid).toBe(process.pid);
+    store.close();
+    expect(existsSync(join(d, LOCK_FILE))).toBe(false);
+  });
+
+  it('takes over an unreadable lock (its writer died while creating it)', () => {
+    const d = dir();
+    writeFileSync(join(d, LOCK_FILE), '');
+    const { store } = ResultStore.open(d, { now: NOW });
+    expect(store.tookOverLock).toEqual({ file: join(d, LOCK_FILE), pid: null });
+    store.close();
   });
 });
