@@ -124,7 +124,7 @@ describe('ResultStore', () => {
 function deadPid(): number {
   const child = spawnSync(process.execPath, ['-e', ''], { stdio: 'ignore' });
   expect(child.status).toBe(0);
-  return child.pid!;
+  return child.pid;
 }
 
 describe('ResultStore: one live monitor per data directory', () => {
