@@ -122,8 +122,9 @@ describe('monitor: SIGKILL and restart', () => {
     const stored = storedIds(join(data, 'results.jsonl'));
     const reportedAfter = reportedIds(second.out());
     expect(new Set(stored).size).toBe(stored.length);
-    // The restart never ran again a slot the first monitor had stored.
-    expect(reportedAfter.filter((id) => storedBefore.includes(id))).toEqual([]);
+    // Whether a restart inside a stored slot skips it is shown with a controlled clock in
+    // scheduler.test.ts; here the restart lands slots later, so only "nothing twice" is checked.
+    expect(second.out()).toMatch(/store \S+: took over \S+monitor\.lock left by pid \d+, which is no longer running/);
     expect([...stored].sort()).toEqual([...storedBefore, ...reportedAfter].sort());
   });
 });

@@ -5,9 +5,10 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MonitorClock } from '../../lib/monitor/clock.js';
-import { Monitor } from '../../lib/monitor/monitor.js';
+import { LOCAL_LOCATION, Monitor } from '../../lib/monitor/monitor.js';
 import { consoleNotifier, monitorNotifyConfig } from '../../lib/monitor/notifier.js';
-import { ResultStore } from '../../lib/monitor/store.js';
+import { ResultStore, resultId } from '../../lib/monitor/store.js';
+import type { CheckResult } from '../../lib/model/result.js';
 import type { Fleet } from '../../lib/model/fleet.js';
 import { EnvSecretProvider, Redactor } from '../../lib/secrets/secrets.js';
 import { startHttpServer } from '../support/servers.js';
@@ -53,6 +54,25 @@ class FakeClock implements MonitorClock {
   }
 }
 
+const storedResult: CheckResult = {
+  checkId: 'health',
+  environment: 'local',
+  location: LOCAL_LOCATION,
+  runId: 'before-restart',
+  startedAt: '',
+  ok: true,
+  degraded: false,
+  durationMs: 5,
+  phases: { dnsMs: 0, connectMs: 1, tlsMs: 0, ttfbMs: 3, transferMs: 1 },
+  status: 200,
+  bytes: 15,
+  certDaysRemaining: null,
+  assertions: [],
+  failure: null,
+  attempts: 1,
+  flaky: false,
+};
+
 describe('monitor scheduler', () => {
   let server: StartedHttpServer;
   let onRequest: () => void = () => undefined;
@@ -69,7 +89,7 @@ describe('monitor scheduler', () => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
-  async function run(slowRun: (n: number) => number, results: number): Promise<{ ids: string[]; log: string[] }> {
+  async function run(slowRun: (n: number) => number, results: number, prestoredSlots: number[] = []): Promise<{ ids: string[]; log: string[]; requests: number; firstSlot: number }> {
     const dir = tempDir('probe-fleet-sched-');
     dirs.push(dir);
     const fleet: Fleet = {
@@ -81,6 +101,13 @@ describe('monitor scheduler', () => {
     };
     // Just before a minute boundary, so the first slot is the next full minute.
     const clock = new FakeClock(Math.ceil(Date.now() / 60_000) * 60_000 + 60_000 - 1);
+    const firstSlot = clock.t + 1;
+    const seed = ResultStore.open(join(dir, 'data'));
+    for (const k of prestoredSlots) {
+      const slot = new Date(firstSlot + k * 60_000);
+      seed.store.append({ id: resultId('health', LOCAL_LOCATION, slot), result: { ...storedResult, startedAt: slot.toISOString() } });
+    }
+    seed.store.close();
     const { store, results: stored } = ResultStore.open(join(dir, 'data'));
     const log: string[] = [];
     const monitor = new Monitor({
@@ -97,8 +124,10 @@ describe('monitor scheduler', () => {
       clock,
     });
     let n = 0;
+    let requests = 0;
     // The service "takes" this long to answer: the clock moves while the check runs.
     onRequest = () => {
+      requests++;
       clock.t += slowRun(n++);
     };
     const controller = new AbortController();
@@ -107,7 +136,7 @@ describe('monitor scheduler', () => {
     controller.abort();
     await running;
     store.close();
-    return { ids: reportedIds(log.join('\n')), log };
+    return { ids: reportedIds(log.join('\n')), log, requests, firstSlot };
   }
 
   it('runs on the schedule, not on the end of the last run (3 s runs do not shift the minute)', async () => {
@@ -125,5 +154,14 @@ describe('monitor scheduler', () => {
     // The second run took 2.5 minutes: the two slots it covered are skipped.
     expect(gaps).toEqual([1, 3, 1]);
     expect(log.join('\n')).toMatch(/outlasted its period; 2 slot\(s\) skipped/);
+  });
+
+  it('never runs again a slot whose result is already stored (a restart inside the slot)', async () => {
+    // As if a monitor stored the next two slots and was restarted before they were over.
+    const { ids, requests, firstSlot } = await run(() => 1000, 5, [0, 1]);
+    const slots = ids.map((id) => Date.parse(id.split('@')[2]!));
+    expect(slots[0]).toBe(firstSlot + 2 * 60_000);
+    // No request went out for the stored slots: they were skipped, not run and then refused.
+    expect(requests).toBe(ids.length);
   });
 });
