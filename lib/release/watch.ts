@@ -53,8 +53,15 @@ export interface WatchRunOptions {
   now?: () => number;
 }
 
-/** How often a due step looks again for the data it is waiting for (wall time). */
+/** How often a due step looks again at data the watch already holds in memory (wall time). */
 const POLL_MS = 25;
+/**
+ * A step whose data comes from a remote query (CloudWatch GetMetricData) asks again at most once
+ * per scrape interval, and never more than once a second of wall time even when --time-scale
+ * compresses that interval: each ask is a billed, throttled API call, and new datapoints do not
+ * appear faster than that.
+ */
+const MIN_REQUERY_MS = 1000;
 
 export const WATCH_EXIT = { healthy: 0, unhealthy: 1, no_data: 3, interrupted: 1 } as const;
 
@@ -132,13 +139,19 @@ export async function runWatch(options: WatchRunOptions): Promise<WatchOutcome> 
         break;
       }
       const giveUp = Math.max(now(), dueReal) + dataWaitMs;
-      let judgement = await judgeStep(step, previousAt(plan, step));
+      const remote = step.judge.kind === 'trend' && options.series[step.judge.series]?.kind === 'range';
+      const retryEvery = remote ? Math.max(realDelay(plan.scrapeIntervalMs), MIN_REQUERY_MS) : POLL_MS;
+      let attempt = await judgeStep(step, previousAt(plan, step));
       // A step due before there is enough data (T+0 before the first round, a trend with too
       // few points) waits for more, within a bound, rather than judging nothing as healthy.
-      while (judgement.verdict === 'no_data' && now() < giveUp && !stop.signal.aborted) {
-        await sleep(Math.min(POLL_MS, Math.max(0, giveUp - now())), stop.signal);
-        judgement = await judgeStep(step, previousAt(plan, step));
+      // A query that failed for good (access denied, a malformed query) cannot be cured by
+      // waiting: the step is judged "could not judge" at once.
+      while (attempt.judgement.verdict === 'no_data' && attempt.retryable && now() < giveUp && !stop.signal.aborted) {
+        await sleep(Math.min(retryEvery, Math.max(0, giveUp - now())), stop.signal);
+        if (stop.signal.aborted) break;
+        attempt = await judgeStep(step, previousAt(plan, step));
       }
+      const judgement = attempt.judgement;
       if (stop.signal.aborted && judgement.verdict === 'no_data') {
         verdict = 'interrupted';
         break;
@@ -157,7 +170,13 @@ export async function runWatch(options: WatchRunOptions): Promise<WatchOutcome> 
   }
   return { plan: plan.name, verdict, steps: judged, probeRounds: rounds, exitCode: WATCH_EXIT[verdict] };
 
-  async function judgeStep(step: ResolvedStep, prevAt: number): Promise<StepJudgement> {
+  async function judgeStep(step: ResolvedStep, prevAt: number): Promise<{ judgement: StepJudgement; retryable: boolean }> {
+    const judged = await judgeStepOnce(step, prevAt);
+    return 'final' in judged ? { judgement: judged.final, retryable: false } : { judgement: judged, retryable: true };
+  }
+
+  /** A judgement, or `{ final }`: a no_data judgement that asking again cannot change. */
+  async function judgeStepOnce(step: ResolvedStep, prevAt: number): Promise<StepJudgement | { final: StepJudgement }> {
     const end = Math.max(step.atMs, planNow());
     const start = step.windowMs === null ? prevAt : Math.max(0, step.atMs - step.windowMs);
     const base = { step: step.name, atMs: step.atMs, judgedAtMs: Math.round(planNow()) };
@@ -209,7 +228,10 @@ export async function runWatch(options: WatchRunOptions): Promise<WatchOutcome> 
         let points: Point[];
         if (reader?.kind === 'range') {
           const read = await reader.range(new Date(options.deployStartedAt + start / scale), new Date(options.deployStartedAt + end / scale), stop.signal);
-          if (!read.ok) return { ...base, verdict: 'no_data', detail: read.error.message, value: null, samples: 0 };
+          if (!read.ok) {
+            const failed: StepJudgement = { ...base, verdict: 'no_data', detail: read.error.retryable ? read.error.message : `${read.error.message}; not retryable, so the watch stopped asking`, value: null, samples: 0 };
+            return read.error.retryable ? failed : { final: failed };
+          }
           points = read.points.map((pt) => ({ t: (pt.t - options.deployStartedAt) * scale, value: pt.value }));
         } else {
           points = (samples.get(judge.series) ?? []).filter((pt) => pt.t >= start && pt.t <= end);

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { watchCommand } from '../../lib/cli/commands/watch.js';
 import type { WatchOutcome } from '../../lib/release/watch.js';
-import type { DecodedAwsRequest, FakeAws } from '../support/fakeAws.js';
-import { startFakeAws } from '../support/fakeAws.js';
+import type { DecodedAwsRequest, FakeAnswer, FakeAws } from '../support/fakeAws.js';
+import { serverError, startFakeAws } from '../support/fakeAws.js';
 import type { Regressions, RegressionService } from '../support/regressionService.js';
 import { startRegressionService } from '../support/regressionService.js';
 import { captureIO, check, fleet, tempDir, writeFleet } from './helpers.js';
@@ -161,6 +161,62 @@ describe('watch, plans and sources', () => {
     } finally {
       await service.close();
       await aws.close();
+    }
+  });
+
+  describe('a CloudWatch series that cannot be read', () => {
+    const plan = {
+      release: {
+        watch: {
+          plans: { cw: { steps: [{ name: 'task memory stable', at: '5m', window: '5m', judge: { kind: 'trend' as const, series: 'taskMemory', maxRelativeSlopePerMinute: 0.01 } }] } },
+          series: {
+            taskMemory: {
+              cloudwatch: { name: 'ecs-memory', region: 'eu-west-1', periodSeconds: 60, queries: [{ id: 'mem', metric: { namespace: 'AWS/ECS', metricName: 'MemoryUtilized' }, stat: 'Average' }] },
+            },
+          },
+        },
+      },
+    };
+    const table: { name: string; answer: FakeAnswer; detail: RegExp; maxCalls: number }[] = [
+      {
+        name: 'access denied: asked once, then "could not judge" at once',
+        answer: { error: { status: 403, code: 'AccessDeniedException', queryCode: 'AccessDenied', message: 'not authorized to perform cloudwatch:GetMetricData', type: 'Sender' } },
+        detail: /GetMetricData for 'ecs-memory' failed: AccessDenied.*\(HTTP 403\).*not retryable, so the watch stopped asking/,
+        maxCalls: 1,
+      },
+      {
+        // The wait is 3 scrape intervals + 5 s of wall time; re-asked at most once a second,
+        // each ask being at most the SDK's 3 attempts: (1 + 6) x 3. Polling every 25 ms made it hundreds.
+        name: 'a server error: re-asked at most once a second while the step waits, then "could not judge"',
+        answer: serverError(500, 'internal'),
+        detail: /GetMetricData for 'ecs-memory' failed: .*\(HTTP 500\)/,
+        maxCalls: 21,
+      },
+    ];
+    for (const row of table) {
+      it(row.name, async () => {
+        let calls = 0;
+        const aws = await startFakeAws({
+          respond: (req) => {
+            if (req.operation !== 'GetMetricData') return undefined;
+            calls++;
+            return row.answer;
+          },
+        });
+        const service = await startRegressionService();
+        try {
+          const run = await watchAgainst(service, ['--plan', 'cw', '--cloudwatch-endpoint', aws.endpoint, '--time-scale', '600'], plan, { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'x' });
+          expect(run.code, run.out + run.err).toBe(3);
+          expect(run.outcome.steps[0]).toMatchObject({ step: 'task memory stable', verdict: 'no_data' });
+          expect(run.outcome.steps[0]!.detail).toMatch(row.detail);
+          expect(run.out).toContain("could not judge T+5m 'task memory stable'");
+          expect(calls).toBeGreaterThanOrEqual(1);
+          expect(calls).toBeLessThanOrEqual(row.maxCalls);
+        } finally {
+          await service.close();
+          await aws.close();
+        }
+      });
     }
   });
 

@@ -73,7 +73,8 @@ Exit codes:
   0  every step was healthy: the deployment is healthy
   1  a step was unhealthy (roll back), or the watch was interrupted
   2  usage or configuration error; nothing ran
-  3  a step could not be judged: its data never arrived (e.g. /metrics unreachable)
+  3  a step could not be judged: its data never arrived or could not be read (e.g. /metrics
+     unreachable, CloudWatch access denied)
 `;
 
 interface WatchFlags {
@@ -180,7 +181,7 @@ async function runWatchCommand(args: string[], io: CliIO): Promise<number> {
         verdict = colors.red(`unhealthy at T+${formatOffset(last?.atMs ?? 0)} '${last?.step ?? ''}': roll back`);
         break;
       case 'no_data':
-        verdict = colors.yellow(`could not judge T+${formatOffset(last?.atMs ?? 0)} '${last?.step ?? ''}': its data never arrived`);
+        verdict = colors.yellow(`could not judge T+${formatOffset(last?.atMs ?? 0)} '${last?.step ?? ''}': its data never arrived or could not be read`);
         break;
       case 'interrupted':
         verdict = colors.red('interrupted before the plan completed: the deployment is not known to be healthy');
