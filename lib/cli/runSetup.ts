@@ -9,10 +9,12 @@ import { formatDiagnostics, isConfigError } from '../config/errors.js';
 import { loadFleet, resolveConfigPath } from '../config/loadFleet.js';
 import type { Check, Fleet } from '../model/fleet.js';
 import { redactDeep } from '../reporters/format.js';
-import type { RequestLogSink } from '../runner/api.js';
+import { secretsUsedBy } from '../config/secretsUsed.js';
+import type { PlannedCheck, RequestLogSink } from '../runner/api.js';
 import { jsonLinesRequestLog } from '../runner/requestLog.js';
+import { selectChecks } from '../runner/runPlan.js';
 import type { SecretProvider } from '../secrets/secrets.js';
-import { EnvSecretProvider, Redactor } from '../secrets/secrets.js';
+import { envSecretProblem, EnvSecretProvider, Redactor, secretEnvName } from '../secrets/secrets.js';
 import { urlFlag, usageError } from './args.js';
 import type { CliIO } from './command.js';
 import { EXIT_USAGE } from './command.js';
@@ -30,6 +32,12 @@ export interface RunSetupFlags {
   baseUrl?: string;
   /** A file (appended), or `-` for stderr. */
   requestLog?: string;
+  /**
+   * The checks this run will execute, given the loaded fleet and the chosen environments
+   * (default: every check of those environments). Every secret they use must be set before
+   * anything runs.
+   */
+  plan?: (fleet: Fleet, environments: string[]) => readonly PlannedCheck[];
 }
 
 export interface PreparedRun {
@@ -66,6 +74,15 @@ export async function prepareRun(io: CliIO, flags: RunSetupFlags): Promise<RunSe
   const chosen = chooseEnvironments(fleet, flags);
   if ('error' in chosen) {
     io.stderr.write(redactor.redact(`${chosen.error}\n`));
+    return FAILED;
+  }
+
+  // A missing secret would fail every check that uses it as `internal` (exit 1), which a
+  // pipeline reads as a broken deploy and rolls back; it is a setup error, so say so first.
+  const planned = flags.plan ? flags.plan(chosen.fleet, chosen.environments) : selectChecks(chosen.fleet, { environments: chosen.environments });
+  const secretProblems = unusableSecrets(chosen.fleet, planned, io.env);
+  if (secretProblems !== undefined) {
+    io.stderr.write(`${secretProblems}\n`);
     return FAILED;
   }
 
@@ -108,6 +125,22 @@ export function secretsRedactor(env: NodeJS.ProcessEnv): Redactor {
     if (name.startsWith('PROBE_SECRET_') && value) redactor.add(value);
   }
   return redactor;
+}
+
+/** Every secret the planned checks use that is missing or unusable, one per line; never a value. */
+function unusableSecrets(fleet: Fleet, planned: readonly PlannedCheck[], env: NodeJS.ProcessEnv): string | undefined {
+  const lines: string[] = [];
+  const reported = new Set<string>();
+  for (const use of secretsUsedBy(fleet, planned)) {
+    const problem = envSecretProblem(use.name, env);
+    // Two names can map to one variable (`db-password`, `db_password`): report it once.
+    if (problem === undefined || reported.has(secretEnvName(use.name))) continue;
+    reported.add(secretEnvName(use.name));
+    const users = use.usedBy.length > 3 ? `${use.usedBy.slice(0, 3).join(', ')} and ${use.usedBy.length - 3} more` : use.usedBy.join(', ');
+    lines.push(`  ${problem} (used by ${users})`);
+  }
+  if (lines.length === 0) return undefined;
+  return `probe-fleet: ${lines.length} secret${lines.length === 1 ? '' : 's'} the selected checks use cannot be read; nothing ran:\n${lines.join('\n')}`;
 }
 
 function describeLoadError(error: unknown, flag: string): string {

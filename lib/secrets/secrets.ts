@@ -30,16 +30,34 @@ export class EnvSecretProvider implements SecretProvider {
   ) {}
 
   resolve(name: string): Promise<string> {
-    const variable = secretEnvName(name);
-    const value = this.env[variable];
-    if (value === undefined || value === '') {
-      return Promise.reject(
-        new SecretError(name, `secret '${name}': expected environment variable ${variable} to be set, received nothing; set it and run again`, false),
-      );
-    }
+    const problem = envSecretProblem(name, this.env);
+    if (problem !== undefined) return Promise.reject(new SecretError(name, problem, false));
+    const value = this.env[secretEnvName(name)]!;
     this.redactor?.add(value);
     return Promise.resolve(value);
   }
+}
+
+/**
+ * The shortest secret value the redactor can mask: a shorter one would mask ordinary text
+ * (every `ab` in a report), so it is not masked at all and must not be used.
+ */
+export const MIN_SECRET_LENGTH = 4;
+
+/**
+ * Why the `PROBE_SECRET_*` variable behind `name` cannot be used, or undefined when it can.
+ * The message names the variable and never contains its value.
+ */
+export function envSecretProblem(name: string, env: NodeJS.ProcessEnv): string | undefined {
+  const variable = secretEnvName(name);
+  const value = env[variable];
+  if (value === undefined || value === '') {
+    return `secret '${name}': expected environment variable ${variable} to be set, received nothing; set it and run again`;
+  }
+  if (value.length < MIN_SECRET_LENGTH) {
+    return `secret '${name}': expected environment variable ${variable} to hold at least ${MIN_SECRET_LENGTH} characters, received ${value.length}; a value this short cannot be redacted from logs and reports, so it is refused (use a real credential and run again)`;
+  }
+  return undefined;
 }
 
 const MASK = '[REDACTED]';
@@ -77,8 +95,9 @@ export class Redactor {
   }
 
   private addForms(value: string): void {
-    // Very short values would redact ordinary text; they are still never logged on purpose.
-    if (value.length < 4) return;
+    // Very short values would redact ordinary text. Configured secrets this short are refused
+    // when resolved (envSecretProblem); an extracted token this short is not a credential.
+    if (value.length < MIN_SECRET_LENGTH) return;
     // The value as written, URL-encoded, base64 (Basic auth), and escaped inside JSON text
     // (a result quoting a body or header holds `pa\"ss` for `pa"ss`).
     const forms = [value, encodeURIComponent(value), Buffer.from(value).toString('base64'), JSON.stringify(value).slice(1, -1)];

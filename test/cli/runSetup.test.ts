@@ -150,3 +150,98 @@ describe('prepareRun request log', () => {
     expect(t.err()).toContain('invalid --request-log');
   });
 });
+
+describe('prepareRun secrets', () => {
+  const secret = (name: string) => ({ $secret: name });
+  let secretsConfig: string;
+  beforeAll(() => {
+    const fleet = fleetFor(
+      'http://127.0.0.1:9',
+      [
+        check('login', { url: '/t/{{tenant}}/login', auth: { bearer: secret('api-token') }, tags: ['smoke'], environments: ['prod'] }),
+        check('report', { url: '/report', headers: { 'x-report-key': secret('report-key') }, tags: ['nightly'], environments: ['prod'] }),
+        check('staging-only', { url: '/s', environments: ['staging'] }),
+      ],
+      {
+        defaults: { timeoutMs: 5_000, headers: { 'x-fleet-key': secret('fleet-key') } },
+        environments: {
+          prod: { baseUrl: 'https://prod.example', variables: { tenant: secret('tenant-id'), spare: secret('unused-var') }, headers: { 'x-env-key': secret('env-key') } },
+          staging: { baseUrl: 'https://staging.example', headers: { 'x-staging-key': secret('staging-key') } },
+        },
+        alerting: { chat: { webhooks: [{ kind: 'slack', url: secret('slack-url') }] } },
+      },
+    );
+    secretsConfig = writeFleet(tmp.dir, fleet, 'secrets.config.json');
+  });
+
+  const all = {
+    PROBE_SECRET_API_TOKEN: 'tok-1111',
+    PROBE_SECRET_REPORT_KEY: 'rep-2222',
+    PROBE_SECRET_FLEET_KEY: 'flt-3333',
+    PROBE_SECRET_TENANT_ID: 'ten-4444',
+    PROBE_SECRET_ENV_KEY: 'env-5555',
+  };
+  const without = (...names: (keyof typeof all)[]) => Object.fromEntries(Object.entries(all).filter(([name]) => !names.includes(name as keyof typeof all)));
+  const smokeOnly: RunSetupFlags['plan'] = (fleet, environments) => fleet.checks.filter((c) => c.tags?.includes('smoke')).flatMap((c) => environments.map((environment) => ({ check: c, environment })));
+
+  const cases: { name: string; env: NodeJS.ProcessEnv; flags: RunSetupFlags; missing: string[]; notMentioned: string[] }[] = [
+    {
+      name: 'every secret the prod checks use, listed together; not the unused variable, staging or alerting ones',
+      env: {},
+      flags: { env: 'prod' },
+      missing: ['PROBE_SECRET_API_TOKEN', 'PROBE_SECRET_ENV_KEY', 'PROBE_SECRET_FLEET_KEY', 'PROBE_SECRET_REPORT_KEY', 'PROBE_SECRET_TENANT_ID'],
+      notMentioned: ['PROBE_SECRET_UNUSED_VAR', 'PROBE_SECRET_STAGING_KEY', 'PROBE_SECRET_SLACK_URL'],
+    },
+    {
+      name: 'only what the planned checks use (a tag filter drops report)',
+      env: without('PROBE_SECRET_REPORT_KEY', 'PROBE_SECRET_TENANT_ID'),
+      flags: { env: 'prod', plan: smokeOnly },
+      missing: ['PROBE_SECRET_TENANT_ID'],
+      notMentioned: ['PROBE_SECRET_REPORT_KEY', 'PROBE_SECRET_API_TOKEN'],
+    },
+    {
+      name: 'staging alone needs its own header secret and the fleet default',
+      env: {},
+      flags: { env: 'staging' },
+      missing: ['PROBE_SECRET_FLEET_KEY', 'PROBE_SECRET_STAGING_KEY'],
+      notMentioned: ['PROBE_SECRET_API_TOKEN', 'PROBE_SECRET_ENV_KEY'],
+    },
+  ];
+  for (const c of cases) {
+    it(`exit 2 before anything runs: ${c.name}`, async () => {
+      const t = io(c.env);
+      const setup = await prepareRun(t.io, { config: secretsConfig, ...c.flags, requestLog: 'requests.jsonl' });
+      expect(setup).toEqual({ ok: false, exitCode: 2 });
+      expect(t.err()).toContain(`probe-fleet: ${c.missing.length} secret${c.missing.length === 1 ? '' : 's'} the selected checks use cannot be read; nothing ran:`);
+      for (const variable of c.missing) expect(t.err()).toContain(`expected environment variable ${variable} to be set, received nothing`);
+      for (const variable of c.notMentioned) expect(t.err()).not.toContain(variable);
+      for (const value of Object.values(all)) expect(t.err()).not.toContain(value);
+    });
+  }
+
+  it('names the checks that use a missing secret', async () => {
+    const t = io(without('PROBE_SECRET_FLEET_KEY'));
+    await prepareRun(t.io, { config: secretsConfig, env: 'prod', requestLog: 'requests.jsonl' });
+    expect(t.err()).toContain(
+      "secret 'fleet-key': expected environment variable PROBE_SECRET_FLEET_KEY to be set, received nothing; set it and run again (used by login [prod], report [prod])",
+    );
+  });
+
+  it('refuses a secret too short to redact, naming the variable and never the value', async () => {
+    const t = io({ ...all, PROBE_SECRET_API_TOKEN: 'q7z' });
+    const setup = await prepareRun(t.io, { config: secretsConfig, env: 'prod', requestLog: 'requests.jsonl' });
+    expect(setup).toEqual({ ok: false, exitCode: 2 });
+    expect(t.err()).toContain(
+      "secret 'api-token': expected environment variable PROBE_SECRET_API_TOKEN to hold at least 4 characters, received 3; a value this short cannot be redacted",
+    );
+    expect(t.err()).not.toContain('q7z');
+  });
+
+  it('runs when every used secret is set, whatever the unused ones', async () => {
+    const t = io(all);
+    const setup = await prepareRun(t.io, { config: secretsConfig, env: 'prod', requestLog: 'requests.jsonl' });
+    expect(t.err()).toBe('');
+    if (!setup.ok) throw new Error('expected a prepared run');
+    await setup.close();
+  });
+});

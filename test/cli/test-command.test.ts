@@ -348,6 +348,22 @@ describe('probe-fleet test: secrets', () => {
     expect(runs[3]?.stdout).toContain('[REDACTED]');
     expect(readFileSync(join(tmp.dir, 'secret-requests.jsonl'), 'utf8')).toContain('key=[REDACTED]');
   });
+
+  it('exits 2 (setup error, not a failed deploy) when a secret a selected check uses is not set, sending nothing', async () => {
+    const fleet = fleetFor(server.url, [
+      check('keyed', { url: '/health', headers: { 'x-api-key': { $secret: 'api-key' } }, tags: ['smoke'] }),
+      check('other', { url: '/health', headers: { 'x-other-key': { $secret: 'other-key' } }, tags: ['nightly'] }),
+    ]);
+    const config = writeFleet(tmp.dir, fleet, 'missing-secret.json');
+    const mark = seen.length;
+    const run = await runCli(['test', '--config', config, '--tags', 'smoke'], { cwd: tmp.dir });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('probe-fleet: 1 secret the selected checks use cannot be read; nothing ran:');
+    expect(run.stderr).toContain('PROBE_SECRET_API_KEY to be set, received nothing');
+    // The nightly check is not selected: its secret is not needed for this run.
+    expect(run.stderr).not.toContain('PROBE_SECRET_OTHER_KEY');
+    expect(requestsSince(mark)).toEqual([]);
+  });
 });
 
 describe('probe-fleet test: deadline and interrupt', () => {

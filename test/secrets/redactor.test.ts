@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Redactor } from '../../lib/secrets/secrets.js';
+import { EnvSecretProvider, Redactor } from '../../lib/secrets/secrets.js';
 
 // Secret values shaped like what password generators really produce, and like JSON syntax.
 const SCENARIOS: { name: string; secret: string }[] = [
@@ -59,4 +59,30 @@ describe('Redactor', () => {
     const value = { a: 'x', b: [1, 2] };
     expect(new Redactor().redactValue(value)).toEqual(value);
   });
+});
+
+describe('EnvSecretProvider', () => {
+  const cases: { name: string; value: string | undefined; result: { value: string } | { error: string } }[] = [
+    { name: 'a set variable', value: 'tok-1234', result: { value: 'tok-1234' } },
+    { name: 'an unset variable', value: undefined, result: { error: "secret 'api-token': expected environment variable PROBE_SECRET_API_TOKEN to be set, received nothing; set it and run again" } },
+    { name: 'an empty variable', value: '', result: { error: "secret 'api-token': expected environment variable PROBE_SECRET_API_TOKEN to be set, received nothing; set it and run again" } },
+    {
+      name: 'a value too short to redact (it would pass into logs unmasked)',
+      value: 'q7z',
+      result: {
+        error:
+          "secret 'api-token': expected environment variable PROBE_SECRET_API_TOKEN to hold at least 4 characters, received 3; a value this short cannot be redacted from logs and reports, so it is refused (use a real credential and run again)",
+      },
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const env = c.value === undefined ? {} : { PROBE_SECRET_API_TOKEN: c.value };
+      const result = await new EnvSecretProvider(env).resolve('api-token').then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error: error instanceof Error ? error.message : String(error) }),
+      );
+      expect(result).toEqual(c.result);
+    });
+  }
 });

@@ -92,14 +92,23 @@ async function runTest(args: string[], io: CliIO): Promise<number> {
   const options = parseOptions(args);
   if ('error' in options) return usageFailure(io, 'test', options.error);
 
-  const setup = await prepareRun(io, { config: options.config, env: options.env, baseUrl: options.baseUrl, requestLog: options.requestLog });
+  const filterFor = (environments: string[]): CheckFilter => ({
+    environments,
+    ...(options.tags ? { tags: options.tags } : {}),
+    ...(options.grep !== undefined ? { grep: options.grep } : {}),
+  });
+  const setup = await prepareRun(io, {
+    config: options.config,
+    env: options.env,
+    baseUrl: options.baseUrl,
+    requestLog: options.requestLog,
+    plan: (fleet, environments) => selectChecks(fleet, filterFor(environments)),
+  });
   if (!setup.ok) return setup.exitCode;
 
   let output: { stream: WriteStream; close(): Promise<void> } | undefined;
   try {
-    const filter: CheckFilter = { environments: setup.environments };
-    if (options.tags) filter.tags = options.tags;
-    if (options.grep !== undefined) filter.grep = options.grep;
+    const filter = filterFor(setup.environments);
     const planned = selectChecks(setup.fleet, filter);
     if (planned.length === 0) {
       io.stderr.write(

@@ -95,7 +95,13 @@ export const verifyCommand: Command = {
 async function runVerifyCommand(args: string[], io: CliIO): Promise<number> {
   const options = parseOptions(args);
   if ('error' in options) return usageFailure(io, 'verify', options.error);
-  const setup = await prepareRun(io, { config: options.config, env: options.env, baseUrl: options.baseUrl, requestLog: options.requestLog });
+  const setup = await prepareRun(io, {
+    config: options.config,
+    env: options.env,
+    baseUrl: options.baseUrl,
+    requestLog: options.requestLog,
+    plan: (fleet, environments) => planVerify(fleet, environments, options.tags, options.expectVersion).flatMap((p) => p.planned),
+  });
   if (!setup.ok) return setup.exitCode;
 
   let output: { stream: WriteStream; close(): Promise<void> } | undefined;
