@@ -19,6 +19,7 @@ import { findShard } from './shards.js';
 import { parseProbeEvent } from './probeEvent.js';
 import { invocationDeadlines } from './deadline.js';
 import { skippedResult } from './skippedResult.js';
+import { secretsWithDeadline } from './secretsWithDeadline.js';
 
 export type RunPlan = (items: PlannedCheck[], options: RunOptions) => Promise<CheckResult[]>;
 
@@ -198,7 +199,7 @@ export function createProbeHandler(deps: ProbeHandlerDeps = {}): (event: unknown
         fleet: fleet.fleet,
         runId,
         location: region,
-        secrets: container.secrets,
+        secrets: secretsWithDeadline(container.secrets, deadlines.runDeadline),
         redactor,
         requestLog,
         deadline: deadlines.runDeadline,

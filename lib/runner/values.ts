@@ -26,6 +26,8 @@ export class Values {
           return value;
         },
         (error: unknown) => {
+          // A failure that already knows its kind (the run's deadline passed during the lookup) keeps it.
+          if (error instanceof ProbeFailure) throw error;
           const reason = error instanceof Error ? error.message : String(error);
           throw new ProbeFailure('internal', `secret '${name}' could not be resolved: ${reason}; a retry will not help until the secret is provided`, false);
         },

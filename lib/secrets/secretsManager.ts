@@ -5,12 +5,20 @@ import { SecretError } from './secrets.js';
 import type { Redactor, SecretProvider } from './secrets.js';
 
 export const DEFAULT_SECRET_TTL_MS = 5 * 60_000;
+/**
+ * A GetSecretValue answers in well under a second; one that has not answered in 3 s is hung,
+ * and waiting longer would eat the invocation's time for publishing. Covers the SDK's own
+ * retries too: the whole `send` is aborted, not one attempt.
+ */
+export const DEFAULT_SECRET_REQUEST_TIMEOUT_MS = 3_000;
 
 export interface SecretsManagerProviderOptions {
   /** Created on first use when it is a function: a container that needs no secret never loads the SDK. */
   client: SecretsClient | (() => SecretsClient | Promise<SecretsClient>);
   redactor?: Redactor;
   ttlMs?: number;
+  /** The longest one lookup may wait for Secrets Manager, SDK retries included. */
+  requestTimeoutMs?: number;
   now?: () => number;
 }
 
@@ -54,11 +62,20 @@ export class SecretsManagerProvider implements SecretProvider {
 
   private async fetch(name: string): Promise<string> {
     let text: string | undefined;
+    const timeoutMs = this.options.requestTimeoutMs ?? DEFAULT_SECRET_REQUEST_TIMEOUT_MS;
+    const timeout = AbortSignal.timeout(timeoutMs);
     try {
       const { GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
-      const answer = await (await this.getClient()).send(new GetSecretValueCommand({ SecretId: name }));
+      const answer = await (await this.getClient()).send(new GetSecretValueCommand({ SecretId: name }), { abortSignal: timeout });
       text = answer.SecretString;
     } catch (error) {
+      if (timeout.aborted) {
+        throw new SecretError(
+          name,
+          `secret '${name}': expected Secrets Manager GetSecretValue to answer within ${timeoutMs} ms, received no answer; a retry is safe`,
+          true,
+        );
+      }
       const shape = error as { name?: string; $metadata?: { httpStatusCode?: number } };
       const code = shape.name ?? 'Error';
       const status = shape.$metadata?.httpStatusCode;

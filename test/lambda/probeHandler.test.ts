@@ -199,6 +199,38 @@ describe('probe handler', () => {
     expect(put.MetricData.filter((d) => d.MetricName === 'Success')).toHaveLength(summary.passed + summary.failed);
   });
 
+  it('a hung Secrets Manager: the check waiting for its secret is cut at the run deadline, and metrics are still published in time', async () => {
+    const hung = await startFakeAws({ respond: (req) => (req.operation === 'GetSecretValue' ? { hang: true } : undefined) });
+    try {
+      const fleet = testFleet(target.url, [httpCheck('health', '/health'), httpCheck('me', '/me', { auth: { bearer: secret('api-token') } })]);
+      const shards = planShards(fleet);
+      const lines: string[] = [];
+      const handler = createProbeHandler({
+        fleet: freezeFleet(fleet, 'eu-west-1', shards),
+        log: (line) => lines.push(line),
+        env: { AWS_REGION: 'eu-west-1', PROBE_CLOUDWATCH_ENDPOINT: hung.endpoint, PROBE_SECRETS_ENDPOINT: hung.endpoint },
+        marginMs: 1_000,
+      });
+      const started = Date.now();
+      // Run deadline 1 s in, well before the lookup's own 3 s request timeout.
+      const summary = await handler({ shard: shards[0]!.id }, context(2_000));
+      expect(Date.now() - started).toBeLessThan(2_000);
+
+      expect(summary).toMatchObject({ checks: 2, passed: 1, failed: 0, skipped: 0, cut: 1, publish: { ok: true } });
+      expect(hung.requests.filter((r) => r.operation === 'GetSecretValue')).toHaveLength(1);
+      const cutLine = parse(lines).find((l) => l.event === 'check_cut');
+      expect(cutLine).toMatchObject({ checkId: 'me', failure: { kind: 'deadline', retryable: false } });
+      expect((cutLine!.failure as { message: string }).message).toMatch(/secret 'api-token': the run's deadline passed while waiting for Secrets Manager/);
+      // Nothing reached the service without its credential.
+      expect(seen.some((s) => s.path === '/me' && s.headers.authorization === undefined)).toBe(false);
+      const datums = hung.datums();
+      expect(datums.filter((d) => d.Dimensions?.some((x) => x.Value === 'me'))).toEqual([]);
+      expect(datums.find((d) => d.MetricName === 'ChecksSkipped')?.Values).toEqual([1]);
+    } finally {
+      await hung.close();
+    }
+  });
+
   it('publication that keeps failing ends in EMF on the log, and the invocation still returns', async () => {
     const failing = await startFakeAws({ respond: (req) => (req.operation === 'PutMetricData' ? { error: { status: 500, code: 'InternalServiceFault', queryCode: 'InternalServiceError' } } : undefined) });
     try {

@@ -9,6 +9,8 @@ let failNext = 0;
 const aws = await startFakeAws({
   secrets: { 'db-password': VALUE },
   respond: (req) => {
+    // A secret whose lookup is never answered: a hung Secrets Manager.
+    if (req.operation === 'GetSecretValue' && (req.body as { SecretId?: string }).SecretId === 'hung') return { hang: true };
     if (req.operation === 'GetSecretValue' && failNext > 0) {
       failNext--;
       return throttling();
@@ -72,5 +74,18 @@ describe('SecretsManagerProvider', () => {
     await provider.resolve('db-password');
     await provider.resolve('db-password');
     expect(built).toBe(1);
+  });
+});
+
+describe('secret lookups end in time and say whether a retry helps', () => {
+  it('a hung GetSecretValue ends at the request timeout as a retryable SecretError naming the secret', async () => {
+    const provider = new SecretsManagerProvider({ client, requestTimeoutMs: 200 });
+    const before = gets();
+    const error = await provider.resolve('hung').catch((e: unknown) => e);
+    // The request really reached the endpoint and was left unanswered.
+    expect(gets() - before).toBe(1);
+    expect(error).toBeInstanceOf(SecretError);
+    expect(error).toMatchObject({ secretName: 'hung', retryable: true });
+    expect((error as Error).message).toBe("secret 'hung': expected Secrets Manager GetSecretValue to answer within 200 ms, received no answer; a retry is safe");
   });
 });

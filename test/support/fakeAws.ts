@@ -31,7 +31,8 @@
  * `<OpResult>`), `{ error }` (see `throttling()`, `serverError()`: the error is encoded in the
  * protocol the request used, JSON errors carry the `x-amzn-query-error` header that
  * query-compatible services such as CloudWatch send), `{ raw }` (status/headers/body as
- * given), or `{ destroy: true }` (the socket is destroyed: a network error).
+ * given), `{ destroy: true }` (the socket is destroyed: a network error), or `{ hang: true }`
+ * (the request is recorded and never answered, until the client gives up or `close()`).
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -71,7 +72,8 @@ export type FakeAnswer =
   | { xml: string; status?: number }
   | { error: FakeError }
   | { raw: { status: number; headers?: Record<string, string>; body?: string } }
-  | { destroy: true };
+  | { destroy: true }
+  | { hang: true };
 
 export interface FakeAwsOptions {
   respond?: (req: DecodedAwsRequest) => FakeAnswer | undefined;
@@ -239,6 +241,8 @@ function send(res: ServerResponse, req: DecodedAwsRequest, answer: FakeAnswer): 
     res.socket?.destroy();
     return;
   }
+  // No answer at all; close() destroys the socket, so a hung request cannot outlive the test.
+  if ('hang' in answer) return;
   if ('raw' in answer) {
     res.writeHead(answer.raw.status, { 'x-amzn-requestid': requestId, ...answer.raw.headers });
     res.end(answer.raw.body ?? '');
