@@ -271,6 +271,11 @@ export class Monitor {
     return this.clock.now();
   }
 
+  /** A line in the monitor's own log, for its companions (the status server's warnings). */
+  notice(line: string): void {
+    this.options.log(line);
+  }
+
   get periodMsOverride(): number | undefined {
     return this.options.periodMsOverride;
   }

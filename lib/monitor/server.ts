@@ -1,6 +1,10 @@
 // The status page's HTTP server: the page, its live fragment, a small JSON API and a
 // Server-Sent Events stream. Listens on 127.0.0.1 unless told otherwise.
+// The page has no authentication, so a request is answered only if its Host header names this
+// server: a page on another site that rebinds its DNS name to 127.0.0.1 sends its own name as
+// Host and gets 421, never the status or the event stream.
 import * as http from 'node:http';
+import { isIP } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Fleet } from '../model/fleet.js';
 import type { Monitor, MonitorEvent } from './monitor.js';
@@ -20,6 +24,8 @@ export interface StatusServerOptions {
   location: string;
   host: string;
   port: number;
+  /** Warnings about the binding; default: the monitor's own log. */
+  warn?: (line: string) => void;
 }
 
 const SECURITY_HEADERS = {
@@ -28,6 +34,45 @@ const SECURITY_HEADERS = {
   // Everything is inline and same-origin; nothing may load from elsewhere.
   'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'",
 };
+
+const WILDCARD = new Set(['0.0.0.0', '::', '[::]']);
+
+function bare(host: string): string {
+  return host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+}
+
+/** Loopback: `localhost`, 127.0.0.0/8, ::1. Anything else is reachable from other machines. */
+export function isLoopbackHost(host: string): boolean {
+  const h = bare(host);
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || /^::ffff:127\./.test(h);
+}
+
+/** The warning printed when the page is served beyond this machine; null on loopback. */
+export function bindWarning(host: string, port: number): string | null {
+  if (isLoopbackHost(host)) return null;
+  return `warning: the status page listens on ${host}:${port}, reachable from other machines; it has no authentication and shows every check's target, owner and failures. Use --host 127.0.0.1 unless that is intended.`;
+}
+
+/** `host[:port]` split, the port defaulting to 80 (a browser omits it there). */
+function splitHostHeader(value: string): { host: string; port: number } | null {
+  const match = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(value.trim());
+  if (!match) return null;
+  return { host: bare(match[1]!), port: match[2] === undefined ? 80 : Number(match[2]) };
+}
+
+/**
+ * Whether a Host header names this server: the bound address, `localhost`, or the name given
+ * with --host, always with the bound port. Bound to a wildcard (0.0.0.0, ::), any IP literal is
+ * accepted too: a DNS-rebinding page can only send a name, never the address it rebinds to.
+ */
+export function hostAllowed(header: string | undefined, boundHost: string, port: number): boolean {
+  if (header === undefined) return false;
+  const parsed = splitHostHeader(header);
+  if (!parsed || parsed.port !== port) return false;
+  const bound = bare(boundHost);
+  if (parsed.host === bound || parsed.host === 'localhost') return true;
+  return WILDCARD.has(bound) && isIP(parsed.host) !== 0;
+}
 
 function send(res: http.ServerResponse, status: number, type: string, body: string): void {
   res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', ...SECURITY_HEADERS });
@@ -52,7 +97,15 @@ export function startStatusServer(options: StatusServerOptions): Promise<StatusS
   }, 15_000);
   heartbeat.unref();
 
+  // Known once listening (port 0 picks one).
+  let boundPort = -1;
   const server = http.createServer((req, res) => {
+    if (!hostAllowed(req.headers.host, options.host, boundPort)) {
+      const expected = [`${options.host.includes(':') ? `[${bare(options.host)}]` : options.host}:${boundPort}`, `localhost:${boundPort}`];
+      res.writeHead(421, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', connection: 'close', ...SECURITY_HEADERS });
+      res.end(`misdirected request: Host ${JSON.stringify(req.headers.host ?? '')} is not this status page; expected ${expected.join(' or ')}. Open the page by the address the monitor printed.\n`);
+      return;
+    }
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('allow', 'GET, HEAD');
@@ -105,6 +158,9 @@ export function startStatusServer(options: StatusServerOptions): Promise<StatusS
     server.listen(options.port, options.host, () => {
       server.off('error', reject);
       const { port } = server.address() as AddressInfo;
+      boundPort = port;
+      const warning = bindWarning(options.host, port);
+      if (warning) (options.warn ?? ((line: string) => monitor.notice(line)))(warning);
       const host = options.host.includes(':') ? `[${options.host}]` : options.host;
       resolve({
         url: `http://${host}:${port}`,
