@@ -20,7 +20,7 @@ export type SeriesReader =
 
 const SCRAPE_TIMEOUT_MS = 5000;
 /** A `/metrics` page is small; a larger answer is not a metrics page. */
-const MAX_METRICS_BYTES = 8 * 1024 * 1024;
+export const MAX_METRICS_BYTES = 8 * 1024 * 1024;
 
 export function prometheusReader(
   name: string,
@@ -51,10 +51,22 @@ export function prometheusReader(
         }
         const declared = Number(response.headers['content-length'] ?? 0);
         if (declared > MAX_METRICS_BYTES) {
-          await response.body.dump();
-          return fail(`expected a metrics page under ${MAX_METRICS_BYTES} bytes, received ${declared}`, false);
+          response.body.destroy();
+          return fail(`expected a metrics page of at most ${MAX_METRICS_BYTES} bytes, received a content-length of ${declared}; not retryable: fix the URL or the exporter`, false);
         }
-        text = await response.body.text();
+        // A chunked answer declares no length: count while reading and stop at the cap, so a
+        // runaway endpoint cannot fill the watch's memory.
+        const chunks: Buffer[] = [];
+        let received = 0;
+        for await (const chunk of response.body as AsyncIterable<Buffer>) {
+          received += chunk.length;
+          if (received > MAX_METRICS_BYTES) {
+            response.body.destroy();
+            return fail(`expected a metrics page of at most ${MAX_METRICS_BYTES} bytes, received more (stopped reading at ${received}); not retryable: fix the URL or the exporter`, false);
+          }
+          chunks.push(chunk);
+        }
+        text = Buffer.concat(chunks, received).toString('utf8');
       } catch (error) {
         return fail(`could not scrape: ${error instanceof Error ? error.message : String(error)}`, true);
       }
