@@ -3,6 +3,7 @@
 import type { Environment, SecretRef } from '../model/fleet.js';
 import { isSecretRef } from '../model/defineFleet.js';
 import type { Redactor, SecretProvider } from '../secrets/secrets.js';
+import { SecretError } from '../secrets/secrets.js';
 import { ProbeFailure } from './failure.js';
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}/g;
@@ -16,22 +17,31 @@ export class Values {
     private readonly environment: Environment,
   ) {}
 
-  /** A secret's value; failures name the secret, never a value, and are not retry-safe. */
+  /**
+   * A secret's value; failures name the secret, never a value. A lookup that failed is
+   * forgotten, so the check's next attempt asks again: a throttled or 5xx lookup
+   * (`SecretError.retryable`) is a retryable failure, one that cannot succeed (no such
+   * secret, access denied) is not. A failure that already knows its kind (the run's
+   * deadline passed during the lookup) keeps it.
+   */
   secret(name: string): Promise<string> {
     let pending = this.secrets.get(name);
     if (!pending) {
-      pending = this.provider.resolve(name).then(
+      const lookup = this.provider.resolve(name).then(
         (value) => {
           this.redactor.add(value);
           return value;
         },
         (error: unknown) => {
-          // A failure that already knows its kind (the run's deadline passed during the lookup) keeps it.
+          if (this.secrets.get(name) === lookup) this.secrets.delete(name);
           if (error instanceof ProbeFailure) throw error;
+          // A SecretError already names the secret, what was expected and received, and whether a retry is safe.
+          if (error instanceof SecretError) throw new ProbeFailure('internal', error.message, error.retryable);
           const reason = error instanceof Error ? error.message : String(error);
-          throw new ProbeFailure('internal', `secret '${name}' could not be resolved: ${reason}; a retry will not help until the secret is provided`, false);
+          throw new ProbeFailure('internal', `secret '${name}' could not be resolved: ${reason}; a retry will not help until this is fixed`, false);
         },
       );
+      pending = lookup;
       this.secrets.set(name, pending);
     }
     return pending;
