@@ -18,10 +18,22 @@ function safe(part: string): string {
   return part.replace(/[^A-Za-z0-9_.-]/g, '_');
 }
 
-/** `probe-fleet/<fleet>/<kind>/<subject>`, at most 255 characters. */
+/** CloudWatch's limit on alarm names. */
+export const MAX_ALARM_NAME_LENGTH = 255;
+
+/** The name without the length check: validation uses it to report too-long names with their config path. */
+export function composeAlarmName(identity: AlarmIdentity): string {
+  return `${PREFIX}/${safe(identity.fleet)}/${identity.kind}/${safe(identity.subject)}`;
+}
+
+/**
+ * `probe-fleet/<fleet>/<kind>/<subject>`, at most 255 characters. Validation
+ * (lib/config/validateAlerting.ts, deployLimitDiagnostics) rejects fleets whose names would
+ * be longer, so this throws only for a fleet that skipped validation.
+ */
 export function alarmName(identity: AlarmIdentity): string {
-  const name = `${PREFIX}/${safe(identity.fleet)}/${identity.kind}/${safe(identity.subject)}`;
-  if (name.length > 255) throw new Error(`alarm name too long (${name.length} > 255): ${name.slice(0, 80)}…`);
+  const name = composeAlarmName(identity);
+  if (name.length > MAX_ALARM_NAME_LENGTH) throw new Error(`alarm name too long (${name.length} > ${MAX_ALARM_NAME_LENGTH}): ${name.slice(0, 80)}…`);
   return name;
 }
 

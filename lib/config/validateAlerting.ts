@@ -1,7 +1,11 @@
-// `alerting` (pager and chat routes, the fleet's alarm policy) and a check's `alarm` policy.
-import { DEFAULT_DATAPOINTS_TO_ALARM, DEFAULT_EVALUATION_PERIODS } from '../alerting/policy.js';
-import { at } from './collector.js';
-import type { Collector } from './collector.js';
+// `alerting` (pager and chat routes, the fleet's alarm policy) and a check's `alarm` policy,
+// and the limits CloudWatch puts on the alarms a valid fleet turns into.
+import { composeAlarmName, MAX_ALARM_NAME_LENGTH, checkTarget } from '../alerting/naming.js';
+import { alarmPolicyFor, DEFAULT_DATAPOINTS_TO_ALARM, DEFAULT_EVALUATION_PERIODS, maxAlarmWindowSeconds } from '../alerting/policy.js';
+import type { Fleet } from '../model/fleet.js';
+import { at, Collector, describeReceived } from './collector.js';
+import type { Diagnostic } from './errors.js';
+import { resolveSettings } from './resolve.js';
 import { validateSecretRef } from './validateValues.js';
 
 const POLICY_KEYS = ['quorum', 'evaluationPeriods', 'datapointsToAlarm', 'latencyStatistic', 'latencyPeriodMinutes', 'certificateDays'] as const;
@@ -91,4 +95,121 @@ export function validateAlerting(c: Collector, path: string, value: unknown, reg
   validateRoute(c, at(path, 'pager'), alerting.pager);
   validateRoute(c, at(path, 'chat'), alerting.chat);
   return validateAlarmPolicy(c, at(path, 'policy'), alerting.policy, regionCount);
+}
+
+/** `90 s`, `15 min`, `2 h`, `7 days`: periods read as people say them. */
+function duration(seconds: number): string {
+  if (seconds % 86_400 === 0) return `${seconds / 86_400} ${seconds === 86_400 ? 'day' : 'days'}`;
+  if (seconds % 3600 === 0) return `${seconds / 3600} h`;
+  if (seconds % 60 === 0) return `${seconds / 60} min`;
+  return `${seconds} s`;
+}
+
+/** A metric-math alarm references at most 10 metrics; more regions split into groups (lib/infra/plan.ts). */
+const REGIONS_PER_MATH_ALARM = 10;
+/** A composite rule names at most 100 alarms; bigger services get `~partN` children. */
+const ALARMS_PER_COMPOSITE = 100;
+
+/**
+ * What CloudWatch would refuse at deploy time although every value is valid on its own:
+ * an evaluation window longer than CloudWatch allows for the schedule's period, an alarm
+ * name over 255 characters, two services whose alarm names collide. Run on a fleet that
+ * passed validateFleet (it reads resolved settings); each diagnostic names the setting to
+ * change: the check's own value when it has one, else the fleet-level value it inherits.
+ */
+export function deployLimitDiagnostics(fleet: Fleet): Diagnostic[] {
+  const c = new Collector();
+  const reported = new Set<string>();
+  const reportOnce = (path: string, expected: string, received: string, problem: string): void => {
+    if (reported.has(path)) return;
+    reported.add(path);
+    c.report(path, expected, received, problem);
+  };
+
+  fleet.checks.forEach((check, i) => {
+    const path = at('checks', i);
+    const settings = resolveSettings(fleet, check);
+    const policy = alarmPolicyFor(fleet, check);
+    const { periodSeconds, evaluationPeriods } = policy.availability;
+    const limit = maxAlarmWindowSeconds(periodSeconds);
+    if (periodSeconds * evaluationPeriods > limit) {
+      const fits = Math.floor(limit / periodSeconds);
+      const blame =
+        check.alarm?.evaluationPeriods !== undefined
+          ? at(at(path, 'alarm'), 'evaluationPeriods')
+          : check.schedule !== undefined
+            ? at(path, 'schedule')
+            : fleet.alerting?.policy?.evaluationPeriods !== undefined
+              ? 'alerting.policy.evaluationPeriods'
+              : fleet.defaults?.schedule !== undefined
+                ? 'defaults.schedule'
+                : path;
+      const expected =
+        fits >= 1
+          ? `evaluationPeriods × schedule period at most ${duration(limit)} (evaluationPeriods at most ${fits} for a ${duration(periodSeconds)} period, or a shorter schedule)`
+          : `a schedule that runs at least once every ${duration(limit)}`;
+      reportOnce(
+        blame,
+        expected,
+        `${evaluationPeriods} × ${duration(periodSeconds)} = ${duration(periodSeconds * evaluationPeriods)} (schedule ${describeReceived(settings.schedule)})`,
+        `CloudWatch rejects the availability alarm of check ${check.id}: an alarm with a period ${periodSeconds < 3600 ? 'under an hour evaluates at most one day' : 'of an hour or more evaluates at most 7 days'}`,
+      );
+    }
+  });
+
+  // Alarm names. The fleet name is in every one of them.
+  const shortest = composeAlarmName({ fleet: fleet.name, kind: 'availability', subject: 'x' });
+  if (shortest.length > MAX_ALARM_NAME_LENGTH) {
+    c.report('name', `a fleet name that leaves room in CloudWatch alarm names (at most ${MAX_ALARM_NAME_LENGTH - shortest.length + fleet.name.length - 1} characters here)`, `${fleet.name.length} characters`, 'alarm names would be too long');
+    return c.diagnostics;
+  }
+  const tooLong = (subject: string): string | null => {
+    const name = composeAlarmName({ fleet: fleet.name, kind: 'availability', subject });
+    return name.length > MAX_ALARM_NAME_LENGTH ? `${name.length} characters: ${name.slice(0, 80)}…` : null;
+  };
+  fleet.checks.forEach((check, i) => {
+    const settings = resolveSettings(fleet, check);
+    const regions = settings.regions.length;
+    const quorum = alarmPolicyFor(fleet, check).availability.quorum;
+    // The longest subject of the check's alarms: a per-group child of a split availability alarm.
+    const suffix = regions > REGIONS_PER_MATH_ALARM ? `~g${Math.ceil(regions / REGIONS_PER_MATH_ALARM)}k${quorum}` : '';
+    for (const environment of settings.environments) {
+      const problem = tooLong(`${checkTarget(check.id, environment, settings.environments.length)}${suffix}`);
+      if (problem) {
+        reportOnce(at(at('checks', i), 'id'), `an id short enough for CloudWatch alarm names of at most ${MAX_ALARM_NAME_LENGTH} characters (with the fleet name and environment)`, problem, 'alarm name too long');
+        break;
+      }
+    }
+  });
+
+  // Services: one composite per service (or per service and environment), named by the service.
+  const services = new Map<string, { index: number; environments: Set<string>; targets: number }>();
+  fleet.checks.forEach((check, i) => {
+    const settings = resolveSettings(fleet, check);
+    const entry = services.get(check.service) ?? { index: i, environments: new Set<string>(), targets: 0 };
+    for (const environment of settings.environments) entry.environments.add(environment);
+    entry.targets += settings.environments.length;
+    services.set(check.service, entry);
+  });
+  const byName = new Map<string, string>();
+  for (const [service, entry] of services) {
+    const servicePath = at(at('checks', entry.index), 'service');
+    const longestEnvironment = [...entry.environments].reduce((a, b) => (b.length > a.length ? b : a), '');
+    const key = entry.environments.size > 1 ? `${service}.${longestEnvironment}` : service;
+    const parts = entry.targets > ALARMS_PER_COMPOSITE ? `~part${Math.ceil(entry.targets / ALARMS_PER_COMPOSITE)}` : '';
+    const problem = tooLong(`${key}${parts}`);
+    if (problem) {
+      reportOnce(servicePath, `a service name short enough for CloudWatch alarm names of at most ${MAX_ALARM_NAME_LENGTH} characters (with the fleet name)`, problem, 'alarm name too long');
+      continue;
+    }
+    // Alarm names keep letters, digits, '_', '.' and '-': "a b" and "a_b" would share one.
+    const name = composeAlarmName({ fleet: fleet.name, kind: 'service', subject: service });
+    const clash = byName.get(name);
+    if (clash !== undefined) {
+      reportOnce(servicePath, `a service name whose alarm name differs from service ${describeReceived(clash)}'s (alarm names keep only letters, digits, '_', '.' and '-')`, `${describeReceived(service)} → ${name}`, 'two services would share one alarm');
+    } else {
+      byName.set(name, service);
+    }
+  }
+  return c.diagnostics;
 }

@@ -24,10 +24,19 @@ export interface AvailabilityAlarm {
   name: string;
 }
 
-/** `n - (FILL(m0,0) + FILL(m1,0) + …)`: the number of regions failing in the period. */
-export function failingRegionsExpression(count: number): string {
+/**
+ * `n - (FILL(m0,0) + FILL(m1,0) + …)`: the number of regions failing in the period.
+ * With `quietPeriods` (a schedule with hours that have no run) a period in which no region
+ * reported is dropped rather than counted as n failures: `IF(reporting > 0, failing)` gives
+ * no datapoint there, the alarm treats that as notBreaching, and a region that stays silent
+ * while another reports still counts as failing.
+ */
+export function failingRegionsExpression(count: number, quietPeriods = false): string {
   const terms = Array.from({ length: count }, (_, i) => `FILL(m${i}, 0)`);
-  return `${count} - (${terms.join(' + ')})`;
+  const failing = `${count} - (${terms.join(' + ')})`;
+  if (!quietPeriods) return failing;
+  const reporting = Array.from({ length: count }, (_, i) => `FILL(m${i} * 0 + 1, 0)`);
+  return `IF((${reporting.join(' + ')}) > 0, ${failing})`;
 }
 
 function failingRegions(ctx: AlarmContext, t: TargetPlan, regions: string[]): MathExpression {
@@ -37,7 +46,7 @@ function failingRegions(ctx: AlarmContext, t: TargetPlan, regions: string[]): Ma
     usingMetrics[`m${i}`] = targetMetric(ctx.metrics, 'Success', t.target, region, { statistic: 'Minimum', periodSeconds: period, label: region });
   });
   return new MathExpression({
-    expression: failingRegionsExpression(regions.length),
+    expression: failingRegionsExpression(regions.length, t.policy.availability.quietPeriods),
     usingMetrics,
     period: Duration.seconds(period),
     label: 'regions failing',
@@ -47,14 +56,18 @@ function failingRegions(ctx: AlarmContext, t: TargetPlan, regions: string[]): Ma
 export function availabilityAlarm(ctx: AlarmContext, t: TargetPlan, dashboardUrl: string): AvailabilityAlarm {
   const policy = t.policy.availability;
   const name = alarmName({ fleet: ctx.fleet, kind: 'availability', subject: t.target });
-  const summary = `${t.check.name}: failing in at least ${policy.quorum} of ${t.regions.length} region(s) (${t.regions.join(', ')}) for ${policy.datapointsToAlarm} of ${policy.evaluationPeriods} periods of ${policy.periodSeconds / 60} min; a region that reports nothing counts as failing.`;
+  const silence = policy.quietPeriods
+    ? 'a region that reports nothing while another reports counts as failing; a period with no report at all is a quiet hour of the schedule and does not alarm'
+    : 'a region that reports nothing counts as failing';
+  const summary = `${t.check.name}: failing in at least ${policy.quorum} of ${t.regions.length} region(s) (${t.regions.join(', ')}) for ${policy.datapointsToAlarm} of ${policy.evaluationPeriods} periods of ${policy.periodSeconds / 60} min; ${silence}.`;
   const description = alarmDescription({ summary, check: t.check, environment: t.environment, dashboardUrl });
   const groups = regionGroups(t.regions);
 
   const common = {
     evaluationPeriods: policy.evaluationPeriods,
     datapointsToAlarm: policy.datapointsToAlarm,
-    // Policy says 'breaching': when no region published at all, the math has no datapoint.
+    // When no region published at all the math has no datapoint: the policy says whether
+    // that is an outage ('breaching') or a quiet hour of an uneven schedule ('notBreaching').
     treatMissingData: treatMissing(policy.treatMissingData),
     comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
   };

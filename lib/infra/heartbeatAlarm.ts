@@ -3,6 +3,7 @@
 // imply (or stops: missing data is breaching).
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { alarmName } from '../alerting/naming.js';
+import { scheduleShape } from '../alerting/scheduleShape.js';
 import type { Shard } from '../lambda/shards.js';
 import { idOf, wireActions, type AlarmContext } from './alarmContext.js';
 import { alarmDescription } from './descriptions.js';
@@ -22,21 +23,46 @@ export interface HeartbeatPlan {
   threshold: number;
 }
 
-/** The longest shard period of the region (capped at an hour), and the checks expected in it. */
-export function heartbeatPlan(shards: readonly Shard[]): HeartbeatPlan {
-  const periodSeconds = Math.min(3600, Math.max(60, ...shards.map((s) => s.periodSeconds)));
-  const expectedChecks = shards.reduce((n, s) => n + s.targets.length * Math.max(1, Math.floor(periodSeconds / s.periodSeconds)), 0);
+/** The heartbeat period is at most an hour, so a dead region is noticed within two. */
+const MAX_HEARTBEAT_PERIOD_SECONDS = 3600;
+
+/**
+ * Shards the hourly heartbeat can count on: evenly scheduled, at least once per heartbeat
+ * period. A business-hours cron is silent every night and weekend, and a daily one in most
+ * hours; counting them would page on every quiet hour, so they are left out (the
+ * per-function error alarm and their own availability alarms cover them).
+ */
+export function heartbeatShards(shards: readonly Shard[]): Shard[] {
+  return shards.filter((s) => s.periodSeconds <= MAX_HEARTBEAT_PERIOD_SECONDS && !scheduleShape(s.schedule).uneven);
+}
+
+/**
+ * The longest period among the counted shards, and the checks expected in it; null when no
+ * shard of the region runs steadily enough to expect anything in every hour.
+ */
+export function heartbeatPlan(shards: readonly Shard[]): HeartbeatPlan | null {
+  const counted = heartbeatShards(shards);
+  if (counted.length === 0) return null;
+  const periodSeconds = Math.max(60, ...counted.map((s) => s.periodSeconds));
+  const expectedChecks = counted.reduce((n, s) => n + s.targets.length * Math.max(1, Math.floor(periodSeconds / s.periodSeconds)), 0);
   return { periodSeconds, expectedChecks, threshold: Math.max(1, Math.floor(expectedChecks * HEARTBEAT_FRACTION)) };
 }
 
-export function heartbeatAlarm(ctx: AlarmContext, region: string, shards: readonly Shard[], dashboardUrl: string): Alarm {
+/** The region's heartbeat alarm, or null when none of its shards runs every hour (see heartbeatShards). */
+export function heartbeatAlarm(ctx: AlarmContext, region: string, shards: readonly Shard[], dashboardUrl: string): Alarm | null {
   const plan = heartbeatPlan(shards);
+  if (!plan) return null;
+  const counted = heartbeatShards(shards);
+  const left = shards.filter((s) => !counted.includes(s));
   const alarm = new Alarm(ctx.scope, idOf('Heartbeat', region), {
     alarmName: alarmName({ fleet: ctx.fleet, kind: 'heartbeat', subject: region }),
     alarmDescription: alarmDescription({
       summary: `Probes in ${region} ran fewer than ${plan.threshold} checks per ${plan.periodSeconds / 60} min for ${HEARTBEAT_EVALUATION_PERIODS} periods (the schedules imply ${plan.expectedChecks}). The probe functions there are failing, throttled or cannot publish to the home region: look at their logs and the PublishFailures metric in ${region}.`,
       dashboardUrl,
-      details: [`Shards: ${shards.map((s) => s.id).join(', ')}`],
+      details: [
+        `Shards: ${counted.map((s) => s.id).join(', ')}`,
+        ...(left.length > 0 ? [`Not counted (quiet hours in their schedules): ${left.map((s) => s.id).join(', ')}`] : []),
+      ],
     }),
     metric: fleetMetric(ctx.metrics, 'ChecksRun', region, { statistic: 'Sum', periodSeconds: plan.periodSeconds }),
     threshold: plan.threshold,

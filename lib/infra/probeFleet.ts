@@ -171,8 +171,7 @@ export class ProbeFleet extends Construct {
     this.topics = fleetTopics(this.homeStack, fleet, prefix);
     const homeRoutes: AlarmRoutes = { pager: new SnsAction(this.topics.pager), chat: new SnsAction(this.topics.chat) };
     const homeCtx: AlarmContext = { scope: this.homeStack, metrics, fleet: fleet.name, routes: homeRoutes };
-    const heartbeatRegions = fleet.regions.filter((region) => this.shards.some((s) => s.region === region));
-    for (const region of heartbeatRegions) heartbeatAlarm(homeCtx, region, this.shards.filter((s) => s.region === region), overviewUrl);
+    const heartbeatRegions = fleet.regions.filter((region) => heartbeatAlarm(homeCtx, region, this.shards.filter((s) => s.region === region), overviewUrl) !== null);
     this.notify = needsNotifyFunction(fleet)
       ? notifyFunction(this.homeStack, {
           fleet,
