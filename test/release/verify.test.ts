@@ -85,6 +85,9 @@ describe('verify', () => {
         expect(failed.version).toBe('1.3.9');
         expect(failed.failure?.retryable).toBe(false);
       }
+      // The JSON report names who owns the failed check and how to roll back, as the issue asks.
+      expect(failed.check).toMatchObject({ owner: 'team-shop', service: 'shop', severity: 'critical', runbook: expect.stringMatching(/^https:\/\/runbooks\.example\.com\//), rollbackNote: expect.stringContaining('roll back shop') });
+      expect(parsed.results.filter((r) => r.ok).every((r) => r.check === undefined)).toBe(true);
       const said = [failed.failure?.message ?? '', ...failed.assertions.filter((a) => !a.ok).map((a) => `${a.description}: expected ${a.expected}, got ${a.actual}`)].join('\n');
       expect(said).toMatch(row.also!);
       // The per-environment section goes to stderr when stdout carries the JSON report.

@@ -122,8 +122,35 @@ describe('json reporter', () => {
     expect(report.fleet).toBe('shop');
     expect(report.summary).toEqual(summarize(results, 2345));
     expect(report.results).toHaveLength(results.length);
-    // Results without a secret in them come through untouched.
-    for (const i of [0, 2, 3, 4, 5]) expect(report.results[i]).toEqual(results[i]);
+    // Passing results without a secret in them come through untouched.
+    for (const i of [0, 2, 3]) expect(report.results[i]).toEqual(results[i]);
+    // Failed and skipped ones too, with only `check` added beside the runner's fields.
+    for (const i of [4, 5]) {
+      const { check, ...rest } = report.results[i]!;
+      expect(rest).toEqual(results[i]);
+      expect(check).toBeDefined();
+    }
+  });
+
+  it('names the owner, runbook and rollback note of every result that did not pass, and of no other', async () => {
+    const report = JSON.parse(await render('json')) as JsonReport;
+    expect(report.results.map((r) => [r.checkId, r.check?.owner ?? null])).toEqual([
+      ['health', null],
+      ['login', 'team-auth'],
+      ['products', null],
+      ['search', null],
+      ['cart', 'team-cart'],
+      ['me', 'team-auth'],
+    ]);
+    expect(report.results[1]?.check).toEqual({
+      name: 'Check login',
+      service: 'auth',
+      owner: 'team-auth',
+      severity: 'critical',
+      expect: 'login answers 200',
+      runbook: 'https://runbooks.example/login',
+      rollbackNote: 'roll back auth to the previous release',
+    });
   });
 
   it('redacts the planted secret inside result strings', async () => {
