@@ -69,7 +69,7 @@ describe('CloudWatch evaluation-window limits are config errors', () => {
 });
 
 describe('uneven cron schedules: quiet hours do not alarm', () => {
-  it.each([
+  it.each<{ schedule: Schedule; shortest: number; longest: number; uneven: boolean }>([
     { schedule: '5m', shortest: 300, longest: 300, uneven: false },
     { schedule: 'cron(0/15 * * * ? *)', shortest: 900, longest: 900, uneven: false },
     { schedule: BUSINESS_HOURS, shortest: 3600, longest: 64 * 3600, uneven: true },
