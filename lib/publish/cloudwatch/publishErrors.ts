@@ -31,9 +31,12 @@ interface SdkErrorShape {
 }
 
 /**
- * Throttling, 5xx and "no answer at all" are retryable: the service did not take the datums
- * (a 5xx from CloudWatch means the write was not applied). Everything else (validation,
- * access denied) will fail the same way again.
+ * Throttling and 5xx are retryable: the answer says the write was not applied. "No answer at
+ * all" (a refused, reset or dropped connection) is retried as well, though it is ambiguous:
+ * a connection that dropped after CloudWatch applied the call means the retry sends the same
+ * datums twice. A duplicate value shifts a period's statistics a little; a lost one leaves the
+ * home region's alarms without data (the EMF fallback lands in the probe's region), so we take
+ * the duplicate. Everything else (validation, access denied) will fail the same way again.
  */
 export function classifyPublishError(error: unknown): PublishError {
   const shape = (typeof error === 'object' && error !== null ? error : {}) as SdkErrorShape;
@@ -52,7 +55,7 @@ export function classifyPublishError(error: unknown): PublishError {
   }
   if (status === undefined) {
     const code = typeof shape.code === 'string' ? shape.code : name;
-    return { kind: 'network', message: `PutMetricData: expected an HTTP answer, received a network error ${code}: ${text}; retry is safe`, retryable: true, code };
+    return { kind: 'network', message: `PutMetricData: expected an HTTP answer, received a network error ${code}: ${text}; retrying, which sends the datums twice if CloudWatch applied the call before the connection failed`, retryable: true, code };
   }
   return { kind: 'rejected', message: `PutMetricData: expected success, received ${received}; retrying would fail the same way`, retryable: false, code: name, status };
 }

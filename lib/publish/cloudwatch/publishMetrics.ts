@@ -1,7 +1,8 @@
 // Publishes an invocation's datums to the fleet's home region. Our own retries are the
 // only retries (the client must be built with maxAttempts: 1), so a datum is sent again
-// only after an answer that says it was not taken. Whatever is still unpublished at the
-// end is written to stdout as EMF, so CloudWatch Logs extracts it in the probe's region.
+// only after an answer that says it was not taken, or after no answer at all (then it may
+// arrive twice: see classifyPublishError). Whatever is still unpublished at the end is
+// written to stdout as EMF, so CloudWatch Logs extracts it in the probe's region.
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { batchDatums, PUT_METRIC_DATA_LIMITS } from './batch.js';
 import type { BatchLimits } from './batch.js';
