@@ -24,6 +24,11 @@ export interface AuditRecord {
   runId: string;
   fleet: string;
   environments: string[];
+  /**
+   * The base URL each environment was tested at (environment → URL). With `--base-url` the
+   * environment is only `custom`, so without this the trail would not say what was tested.
+   */
+  baseUrls: Record<string, string>;
   expectedVersion: string | null;
   startedAt: string;
   endedAt: string;
@@ -72,6 +77,8 @@ export function buildAuditRecord(input: {
   runId: string;
   fleet: string;
   environments: string[];
+  /** Environment → the base URL its checks ran against (the fleet's, or `--base-url`). */
+  baseUrls?: Record<string, string>;
   expectedVersion: string | null;
   startedAt: Date;
   endedAt: Date;
@@ -85,6 +92,7 @@ export function buildAuditRecord(input: {
     runId: input.runId,
     fleet: input.fleet,
     environments: input.environments,
+    baseUrls: Object.fromEntries(Object.entries(input.baseUrls ?? {}).map(([environment, url]) => [environment, withoutUserinfo(url)])),
     expectedVersion: input.expectedVersion,
     startedAt: input.startedAt.toISOString(),
     endedAt: input.endedAt.toISOString(),
@@ -105,6 +113,22 @@ export function buildAuditRecord(input: {
       version: r.version ?? null,
     })),
   };
+}
+
+/**
+ * URL flags refuse credentials, but a fleet file's baseUrl is written by hand; an audit trail
+ * is kept for years and read widely, so a user name or password never goes into it.
+ */
+function withoutUserinfo(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.username === '' && parsed.password === '') return url;
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString();
+  } catch {
+    return url;
+  }
 }
 
 /** Appends one line; a single write of one line keeps concurrent runs' lines whole. */
