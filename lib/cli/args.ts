@@ -1,6 +1,6 @@
 // Flag parsing shared by every command: node's own parseArgs, with errors as values.
 import { parseArgs } from 'node:util';
-import { httpUrlProblem } from '../config/validateRequest.js';
+import { baseUrlProblem, httpUrlProblem } from '../config/validateRequest.js';
 
 export type FlagSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean; default?: string | boolean }>;
 
@@ -74,11 +74,17 @@ export function usageError(flag: string, expected: string, received: string): st
 /**
  * A URL given on the command line: absolute http(s), and without a user name or password,
  * which would otherwise be printed in progress lines, reports and the request log. A URL with
- * credentials is described, never echoed.
+ * credentials is described, never echoed. With `base`, the URL is one that check paths are
+ * appended to, so a query string or fragment is refused too (and described, never echoed:
+ * it may hold a credential).
  */
-export function urlFlag(flag: string, text: string): { url: string } | { error: string } {
+export function urlFlag(flag: string, text: string, options: { base?: boolean } = {}): { url: string } | { error: string } {
   const problem = httpUrlProblem(text);
-  if (problem === undefined) return { url: text };
+  if (problem === undefined) {
+    const base = options.base === true ? baseUrlProblem(text) : undefined;
+    if (base === undefined) return { url: text };
+    return { error: `invalid ${flag}: expected ${base.expected}, received ${base.received}${base.reason === undefined ? '' : ` (${base.reason})`}` };
+  }
   if (problem.received.includes('user name or password')) {
     return { error: `invalid ${flag}: expected an http:// or https:// URL without a user name or password (it would be printed in reports and logs), received ${problem.received}` };
   }

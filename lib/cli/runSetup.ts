@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import type { WriteStream } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { caFileDiagnostics } from '../config/caFiles.js';
 import { formatDiagnostics, isConfigError } from '../config/errors.js';
 import { loadFleet, resolveConfigPath } from '../config/loadFleet.js';
 import type { Check, Fleet } from '../model/fleet.js';
@@ -83,6 +84,11 @@ export async function prepareRun(io: CliIO, flags: RunSetupFlags): Promise<RunSe
   const secretProblems = unusableSecrets(chosen.fleet, planned, io.env);
   if (secretProblems !== undefined) {
     io.stderr.write(`${secretProblems}\n`);
+    return FAILED;
+  }
+  const caProblems = caFileDiagnostics(chosen.fleet, planned, io.cwd);
+  if (caProblems.length > 0) {
+    io.stderr.write(`${configPath}\n${formatDiagnostics(caProblems)}\n`);
     return FAILED;
   }
 
@@ -166,7 +172,7 @@ function chooseEnvironments(fleet: Fleet, flags: RunSetupFlags): Chosen {
 
   if (flags.baseUrl === undefined) return { fleet, environments: requested ?? known };
 
-  const parsedUrl = urlFlag('--base-url', flags.baseUrl);
+  const parsedUrl = urlFlag('--base-url', flags.baseUrl, { base: true });
   if ('error' in parsedUrl) return parsedUrl;
   const baseUrl = parsedUrl.url;
 

@@ -12,7 +12,7 @@ import { validateJsonPath } from './validateAssertion.js';
 import { REGION, validateCaCertificates, validateCheck, validateRetryPolicy, validateSchedule } from './validateCheck.js';
 import type { FleetFacts } from './validateCheck.js';
 import type { TargetEnvironment } from './validateRequest.js';
-import { httpUrlProblem, shownUrl } from './validateRequest.js';
+import { baseUrlProblem } from './validateRequest.js';
 import { validateHeaders, validateVariables } from './validateValues.js';
 import { validateReleaseConfig } from '../release/validateRelease.js';
 
@@ -71,9 +71,9 @@ function validateEnvironments(c: Collector, path: string, value: unknown): Map<s
     }
     let baseUrl = c.string(at(environmentPath, 'baseUrl'), environment.baseUrl, true, 'an http(s) URL');
     if (baseUrl !== undefined) {
-      const problem = httpUrlProblem(baseUrl);
+      const problem = baseUrlProblem(baseUrl);
       if (problem) {
-        c.report(at(environmentPath, 'baseUrl'), problem.expected, shownUrl(problem, baseUrl));
+        c.report(at(environmentPath, 'baseUrl'), problem.expected, problem.received, problem.reason);
         baseUrl = undefined;
       }
     }

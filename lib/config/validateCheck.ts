@@ -88,14 +88,23 @@ export function validateHost(c: Collector, path: string, value: unknown, require
   return host;
 }
 
+const RESOLVER_EXPECTED = 'the IP address of a DNS resolver: IP, IPv4:port, or [IPv6]:port';
+
 function validateResolver(c: Collector, path: string, value: unknown): void {
-  const resolver = c.string(path, value, false, 'host or host:port of a DNS resolver');
+  const resolver = c.string(path, value, false, RESOLVER_EXPECTED);
   if (resolver === undefined) return;
-  const match = /^\[([^\]]+)\](?::(\d+))?$/.exec(resolver) ?? /^([^:]+)(?::(\d+))?$/.exec(resolver);
-  const host = match?.[1] ?? resolver;
-  const port = match?.[2] === undefined ? 53 : Number(match[2]);
-  const hostOk = isIP(host) !== 0 || (match !== null && HOSTNAME.test(host));
-  if (!hostOk || port < 1 || port > 65535) c.report(path, 'host, host:port or [ipv6]:port of a DNS resolver', describeReceived(resolver));
+  // node:dns setServers takes addresses only: a host name would fail every run of the check.
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(resolver);
+  const plain = bracketed ? null : /^([^:]+)(?::(\d+))?$/.exec(resolver);
+  const host = bracketed?.[1] ?? plain?.[1] ?? resolver;
+  const portText = bracketed?.[2] ?? plain?.[2];
+  const port = portText === undefined ? 53 : Number(portText);
+  const version = isIP(host);
+  if (version === 0 && (bracketed !== null || plain !== null) && HOSTNAME.test(host)) {
+    c.report(path, RESOLVER_EXPECTED, describeReceived(resolver), 'a resolver is queried by address, not by host name');
+  } else if (version === 0 || (bracketed !== null && version !== 6) || port < 1 || port > 65535) {
+    c.report(path, RESOLVER_EXPECTED, describeReceived(resolver));
+  }
 }
 
 function foreignKey(kind: string | undefined): (key: string) => string | undefined {

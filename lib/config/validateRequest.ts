@@ -43,6 +43,62 @@ export function httpUrlProblem(text: string, httpsOnly = false): { expected: str
 
 const CREDENTIALS_IN_URL = 'a URL with a user name or password';
 
+/**
+ * Names of the query parameters written into a URL string whose names mark a credential
+ * (`token`, `api_key`, …) and whose values are literals, by the same rule as the `query`
+ * object: such a value comes only from a `{{placeholder}}` naming a secret variable.
+ */
+export function literalQueryCredentials(text: string): string[] {
+  const query = text.split('#')[0]?.split('?').slice(1).join('?') ?? '';
+  if (query === '') return [];
+  const names: string[] = [];
+  for (const pair of query.split('&')) {
+    const equals = pair.indexOf('=');
+    const rawName = equals === -1 ? pair : pair.slice(0, equals);
+    const value = equals === -1 ? '' : pair.slice(equals + 1);
+    let name: string;
+    try {
+      name = decodeURIComponent(rawName.replace(/\+/g, ' '));
+    } catch {
+      name = rawName;
+    }
+    if (isSecretName(name) && isLiteralSecret(value) && !names.includes(name)) names.push(name);
+  }
+  return names;
+}
+
+/** The message part for literal credentials in a URL's query string: it names them, never their values. */
+export function queryCredentialsReason(names: readonly string[]): string {
+  const quoted = names.map((n) => JSON.stringify(n)).join(', ');
+  return `query parameter${names.length === 1 ? '' : 's'} ${quoted} in the URL hold${names.length === 1 ? 's' : ''} a credential (URLs are printed in reports and logs)`;
+}
+
+/**
+ * A base URL that check paths are joined to: an absolute http(s) URL without credentials,
+ * query string or fragment (joined with `/health`, either would end up in the middle of the
+ * request URL). A query is described, never shown: it may hold a credential.
+ */
+export function baseUrlProblem(text: string): { expected: string; received: string; reason?: string } | undefined {
+  const problem = httpUrlProblem(text);
+  if (problem) return { expected: problem.expected, received: shownUrl(problem, text) };
+  const url = new URL(text);
+  const hasQuery = url.search !== '' || /\?/.test(text.split('#')[0] ?? '');
+  const hasFragment = url.hash !== '' || text.includes('#');
+  if (!hasQuery && !hasFragment) return undefined;
+  const parts = [hasQuery ? 'a query string' : '', hasFragment ? 'a fragment' : ''].filter((p) => p !== '').join(' and ');
+  const credentials = literalQueryCredentials(text);
+  return {
+    expected: 'an http:// or https:// URL without a query string or fragment (check paths are appended to it; put query parameters on each check)',
+    received: `${JSON.stringify(`${url.origin}${url.pathname}`)} with ${parts}`,
+    ...(credentials.length > 0 ? { reason: queryCredentialsReason(credentials) } : {}),
+  };
+}
+
+/** What a message shows of a URL whose query holds a credential: no query at all. */
+function withoutQuery(text: string): string {
+  return `${JSON.stringify(text.split(/[?#]/)[0] ?? '')} with a literal credential in its query string`;
+}
+
 /** What a message shows of a rejected URL: the text itself, unless it carries credentials. */
 export function shownUrl(problem: { received: string }, text: string): string {
   return problem.received === CREDENTIALS_IN_URL ? problem.received : describeReceived(text);
@@ -52,6 +108,10 @@ function validateUrl(c: Collector, path: string, value: unknown, scope: RequestS
   const url = c.string(path, value, true, 'an absolute http(s) URL or a path starting with /');
   if (url === undefined) return;
   validatePlaceholders(c, path, url, scope);
+  const credentials = literalQueryCredentials(url);
+  if (credentials.length > 0) {
+    c.report(path, 'credentials in the query string only as {{placeholders}} naming secret variables', withoutQuery(url), queryCredentialsReason(credentials));
+  }
   // A URL that starts with a placeholder takes its scheme and host from a variable: only the
   // runner can judge it (its guards still apply to the filled URL).
   if (/^\{\{/.test(url)) return;

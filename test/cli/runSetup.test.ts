@@ -1,5 +1,5 @@
 // prepareRun in-process: the setup every running command shares.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliIO } from '../../lib/cli/command.js';
@@ -102,6 +102,21 @@ describe('prepareRun environments', () => {
     { name: '--base-url with two environments', flags: { env: 'prod,staging', baseUrl: 'http://127.0.0.1:1' }, message: 'invalid --base-url: expected exactly one --env NAME' },
     { name: 'a relative --base-url', flags: { baseUrl: '/api' }, message: 'invalid --base-url: expected an absolute http:// or https:// URL, received "/api"' },
     { name: 'a missing config', flags: { config: 'missing.ts' }, message: 'fleet definition not found' },
+    {
+      name: 'a --base-url with a query string (paths would be appended after it)',
+      flags: { env: 'prod', baseUrl: 'http://127.0.0.1:1/api?lang=en' },
+      message: 'invalid --base-url: expected an http:// or https:// URL without a query string or fragment (check paths are appended to it; put query parameters on each check), received "http://127.0.0.1:1/api" with a query string',
+    },
+    {
+      name: 'a --base-url with a fragment',
+      flags: { baseUrl: 'http://127.0.0.1:1/#top' },
+      message: 'received "http://127.0.0.1:1/" with a fragment',
+    },
+    {
+      name: 'a --base-url with a credential in its query, never echoed',
+      flags: { baseUrl: 'http://127.0.0.1:1/?token=s3cretpw' },
+      message: 'received "http://127.0.0.1:1/" with a query string (query parameter "token" in the URL holds a credential (URLs are printed in reports and logs))',
+    },
     {
       name: 'a --base-url with a password (it would reach every report)',
       flags: { baseUrl: 'http://probe:s3cretpw@127.0.0.1:1' },
@@ -240,6 +255,60 @@ describe('prepareRun secrets', () => {
   it('runs when every used secret is set, whatever the unused ones', async () => {
     const t = io(all);
     const setup = await prepareRun(t.io, { config: secretsConfig, env: 'prod', requestLog: 'requests.jsonl' });
+    expect(t.err()).toBe('');
+    if (!setup.ok) throw new Error('expected a prepared run');
+    await setup.close();
+  });
+});
+
+describe('prepareRun CA certificate files', () => {
+  const CERT = '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n';
+  const KEY = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC-planted\n-----END PRIVATE KEY-----\n';
+  let dir: string;
+  let caConfig: string;
+  beforeAll(() => {
+    dir = join(tmp.dir, 'ca');
+    mkdirSync(join(dir, 'certs'), { recursive: true });
+    writeFileSync(join(dir, 'certs', 'good.pem'), CERT);
+    writeFileSync(join(dir, 'certs', 'key.pem'), KEY);
+    const fleet = fleetFor(
+      'http://127.0.0.1:9',
+      [
+        check('internal', { url: '/x', environments: ['prod'], caCertificates: [{ file: 'certs/good.pem' }, { file: 'certs/key.pem' }] }),
+        check('public', { url: '/y', environments: ['prod', 'staging'] }),
+        check('port', { kind: 'tcp', port: 5432, environments: ['staging'], caCertificates: [{ file: 'certs/never-read.pem' }] }),
+      ],
+      {
+        environments: {
+          prod: { baseUrl: 'https://prod.example', caCertificates: [{ file: 'certs/missing.pem' }] },
+          staging: { baseUrl: 'https://staging.example', caCertificates: [{ file: 'certs/good.pem' }] },
+          qa: { baseUrl: 'https://qa.example', caCertificates: [{ file: 'certs/also-missing.pem' }] },
+        },
+      },
+    );
+    caConfig = writeFleet(dir, fleet, 'ca.config.json');
+  });
+
+  it('exit 2 before anything runs, naming each bad file at its exact path and never its content', async () => {
+    const t = io();
+    t.io.cwd = dir;
+    const setup = await prepareRun(t.io, { config: caConfig, env: 'prod', requestLog: 'requests.jsonl' });
+    expect(setup).toEqual({ ok: false, exitCode: 2 });
+    const expected = 'expected a readable PEM file (relative to the working directory) with CERTIFICATE blocks and nothing else';
+    expect(t.err().trim().split('\n')).toEqual([
+      caConfig,
+      'Invalid fleet definition: 2 problems (fix them and run again; nothing ran or deployed)',
+      `  checks[0].caCertificates[1].file: ${expected}, received "certs/key.pem": PEM with PRIVATE KEY block(s); a private key never belongs in a fleet at ${join(dir, 'certs', 'key.pem')}`,
+      `  environments.prod.caCertificates[0].file: ${expected}, received "certs/missing.pem": no file at ${join(dir, 'certs', 'missing.pem')}`,
+    ]);
+    expect(t.err()).not.toContain('planted');
+    expect(t.err()).not.toContain('MIIE');
+  });
+
+  it('checks only the files the run reads: not other environments, not checks without TLS', async () => {
+    const t = io();
+    t.io.cwd = dir;
+    const setup = await prepareRun(t.io, { config: caConfig, env: 'staging', requestLog: 'requests.jsonl' });
     expect(t.err()).toBe('');
     if (!setup.ok) throw new Error('expected a prepared run');
     await setup.close();

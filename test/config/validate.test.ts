@@ -112,6 +112,12 @@ const cases: Case[] = [
   { name: 'relative URL without a slash', mutate: (f) => { f.checks[0].url = 'health'; }, path: 'checks[0].url', message: /expected an absolute http\(s\) URL or a path starting with \/, received "health"/ },
   { name: 'URL host from a variable missing somewhere', mutate: (f) => { f.environments.prod.variables.origin = 'https://a.example.com'; f.checks[0].url = '{{origin}}/health'; }, path: 'checks[0].url', message: /\{\{origin\}\} refers to nothing/ },
   { name: 'https endpoint as a literal URL', mutate: (f) => { f.alerting.pager.httpsEndpoints[0] = 'https://events.example.com/key-abc'; }, path: 'alerting.pager.httpsEndpoints[0]', message: /^a credential must be a secret reference: expected secret\('name'\), received a literal string$/ },
+  { name: 'literal token in the url query string', mutate: (f) => { f.checks[0].url = '/login?token=abc123secret'; }, path: 'checks[0].url', message: /^query parameter "token" in the URL holds a credential \(URLs are printed in reports and logs\): expected credentials in the query string only as \{\{placeholders\}\} naming secret variables, received "\/login" with a literal credential in its query string$/ },
+  { name: 'literal api_key in a flow step url', mutate: (f) => { f.checks[2].steps[1].url = '/me?page=2&api_key=k-123456'; }, path: 'checks[2].steps[1].url', message: /^query parameter "api_key" in the URL holds a credential .*received "\/me" with a literal credential in its query string$/ },
+  { name: 'literal access_token in an absolute url', mutate: (f) => { f.checks[0].url = 'https://shop.example.com/x?access_token=abc123#top'; }, path: 'checks[0].url', message: /^query parameter "access_token" in the URL holds a credential .*received "https:\/\/shop.example.com\/x" with a literal credential/ },
+  { name: 'baseUrl with a query string', mutate: (f) => { f.environments.prod.baseUrl = 'https://shop.example.com/?lang=en'; }, path: 'environments.prod.baseUrl', message: /^expected an http:\/\/ or https:\/\/ URL without a query string or fragment \(check paths are appended to it; put query parameters on each check\), received "https:\/\/shop.example.com\/" with a query string$/ },
+  { name: 'baseUrl with a fragment', mutate: (f) => { f.environments['prod-us'].baseUrl = 'https://us.shop.example.com/api#v2'; }, path: 'environments.prod-us.baseUrl', message: /received "https:\/\/us.shop.example.com\/api" with a fragment$/ },
+  { name: 'baseUrl with a credential in its query', mutate: (f) => { f.environments.prod.baseUrl = 'https://shop.example.com/?api_key=abc123secret'; }, path: 'environments.prod.baseUrl', message: /^query parameter "api_key" in the URL holds a credential \(URLs are printed in reports and logs\): expected an http:\/\/ or https:\/\/ URL without a query string or fragment .*, received "https:\/\/shop.example.com\/" with a query string$/ },
   { name: 'bad email', mutate: (f) => { f.alerting.pager.emails[0] = 'oncall-at-example'; }, path: 'alerting.pager.emails[0]', message: /expected an email address/ },
 
   // References between parts of the fleet.
@@ -157,6 +163,9 @@ const cases: Case[] = [
   { name: 'dns without hostname', mutate: (f) => { delete f.checks[5].hostname; }, path: 'checks[5].hostname', message: /missing required value/ },
   { name: 'dns record type', mutate: (f) => { f.checks[5].recordType = 'SRV'; }, path: 'checks[5].recordType', message: /expected one of "A", "AAAA", "CNAME", "TXT", "MX", received "SRV"/ },
   { name: 'dns resolver port', mutate: (f) => { f.checks[5].resolver = '127.0.0.1:99999'; }, path: 'checks[5].resolver', message: /DNS resolver/ },
+  { name: 'dns resolver given as a host name', mutate: (f) => { f.checks[5].resolver = 'dns.google'; }, path: 'checks[5].resolver', message: /^a resolver is queried by address, not by host name: expected the IP address of a DNS resolver: IP, IPv4:port, or \[IPv6\]:port, received "dns.google"$/ },
+  { name: 'dns resolver host name with a port', mutate: (f) => { f.checks[5].resolver = 'resolver.internal:5353'; }, path: 'checks[5].resolver', message: /^a resolver is queried by address, not by host name: .*received "resolver.internal:5353"$/ },
+  { name: 'dns resolver IPv4 in brackets', mutate: (f) => { f.checks[5].resolver = '[10.0.0.2]:53'; }, path: 'checks[5].resolver', message: /^expected the IP address of a DNS resolver: IP, IPv4:port, or \[IPv6\]:port, received "\[10.0.0.2\]:53"$/ },
   { name: 'dns hostname with a scheme', mutate: (f) => { f.checks[5].hostname = 'https://shop.example.com'; }, path: 'checks[5].hostname', message: /no scheme, port or path/ },
   { name: 'dns NXDOMAIN and answers', mutate: (f) => { f.checks[5].expectNxdomain = true; }, path: 'checks[5].expectNxdomain', message: /cannot both not exist and have answers/ },
   { name: 'tcp without port', mutate: (f) => { delete f.checks[6].port; }, path: 'checks[6].port', message: /missing required value/ },
@@ -198,6 +207,19 @@ describe('validateFleet', () => {
     expect(match?.message).toContain(`expected ${match?.expected ?? ''}, received ${match?.received ?? ''}`);
   });
 
+  const accepted: { name: string; mutate: (fleet: Loose) => void }[] = [
+    { name: 'a credential in the url query from a secret variable', mutate: (f) => { f.checks[0].url = '/login?token={{password}}&page=2'; } },
+    { name: 'a neutral literal query parameter in the url', mutate: (f) => { f.checks[0].url = '/products?limit=1&token_type_hint=access'; } },
+    { name: 'an IPv4 resolver', mutate: (f) => { f.checks[5].resolver = '10.0.0.2'; } },
+    { name: 'a bare IPv6 resolver', mutate: (f) => { f.checks[5].resolver = '2001:db8::53'; } },
+    { name: 'an IPv6 resolver with a port', mutate: (f) => { f.checks[5].resolver = '[::1]:5353'; } },
+    { name: 'a baseUrl with a path', mutate: (f) => { f.environments.prod.baseUrl = 'https://shop.example.com/api/v2'; } },
+  ];
+  it.each(accepted)('accepts $name', ({ mutate }) => {
+    const diagnostics = diagnosticsOf(mutate);
+    expect(diagnostics, formatDiagnostics(diagnostics)).toEqual([]);
+  });
+
   it('reports every problem at once, in the order of the definition', () => {
     const diagnostics = diagnosticsOf((f) => {
       f.homeRegion = 'nowhere';
@@ -235,8 +257,10 @@ describe('validateFleet', () => {
       f.alerting.chat.webhooks[0].url = `https://hooks.example.com/${planted}`;
       f.alerting.pager.httpsEndpoints[0] = `http://events.example.com/${planted}`;
       f.alerting.pager.pagerDutyRoutingKey = planted;
+      f.checks[0].url = `/health?token=${planted}`;
+      f.environments.sandbox.baseUrl = `http://127.0.0.1:8080/?api_key=${planted}`;
     });
-    expect(diagnostics).toHaveLength(10);
+    expect(diagnostics).toHaveLength(12);
     const text = formatDiagnostics(diagnostics) + JSON.stringify(diagnostics);
     expect(text).not.toContain(planted);
     expect(text).not.toContain('s3cr3t');
