@@ -9,7 +9,10 @@ import { resolveSettings } from '../config/resolve.js';
 import { Redactor } from '../secrets/secrets.js';
 import type { SecretProvider } from '../secrets/secrets.js';
 import { SecretsManagerProvider } from '../secrets/secretsManager.js';
-import { buildMetricDatums, isCutByDeadline } from '../publish/cloudwatch/metricDatums.js';
+import { aggregate, buildMetricDatums, isCutByDeadline } from '../publish/cloudwatch/metricDatums.js';
+import type { Dimension } from '../publish/cloudwatch/metricDatums.js';
+import { toEmfDocuments } from '../publish/cloudwatch/emf.js';
+import { DEFAULT_NAMESPACE } from '../config/resolve.js';
 import { publishMetrics } from '../publish/cloudwatch/publishMetrics.js';
 import type { PublishOutcome, RetrySettings } from '../publish/cloudwatch/publishMetrics.js';
 import type { FrozenFleet } from './frozenFleet.js';
@@ -122,7 +125,7 @@ export function createProbeHandler(deps: ProbeHandlerDeps = {}): (event: unknown
     const remainingAtStart = context.getRemainingTimeInMillis();
     const parsed = parseProbeEvent(event);
     const baseRegion = env.AWS_REGION ?? deps.fleet?.region ?? 'unknown';
-    const failed = (shard: string | null, region: string, error: { kind: string; message: string }): InvocationSummary => {
+    const failed = (shard: string | null, region: string, fleet: FrozenFleet | null, error: { kind: string; message: string }): InvocationSummary => {
       const summary: InvocationSummary = {
         ok: false,
         shard,
@@ -139,9 +142,16 @@ export function createProbeHandler(deps: ProbeHandlerDeps = {}): (event: unknown
         error,
       };
       log(JSON.stringify({ level: 'error', event: 'invocation', ...summary }));
+      // No checks run, so no ChecksRun either: without this count a stale schedule or a broken
+      // bundle would only lower the heartbeat. EMF on stdout needs no network and no SDK.
+      const dimensions: Dimension[] = [...(fleet ? [{ Name: 'Fleet', Value: fleet.name }] : []), { Name: 'Region', Value: region }];
+      const datums = aggregate([{ name: 'InvocationErrors', dimensions, value: 1 }], new Date(Math.floor(start / 1000) * 1000));
+      for (const document of toEmfDocuments(datums, fleet?.namespace ?? DEFAULT_NAMESPACE)) {
+        // `errorKind` is a plain member, not a dimension: searchable in the logs, no extra metric to pay for.
+        log(JSON.stringify({ ...document, errorKind: error.kind }));
+      }
       return summary;
     };
-    if (!parsed.ok) return failed(null, baseRegion, parsed.error);
 
     let container: ContainerState;
     try {
@@ -151,14 +161,19 @@ export function createProbeHandler(deps: ProbeHandlerDeps = {}): (event: unknown
       // A broken bundle stays broken; still, the next invocation tries again rather than caching the failure.
       state = null;
       const kind = (error as { kind?: unknown }).kind;
-      return failed(parsed.invocation.shard, baseRegion, { kind: typeof kind === 'string' ? kind : 'init_failed', message: (error as Error).message });
+      return failed(parsed.ok ? parsed.invocation.shard : null, baseRegion, deps.fleet ?? null, {
+        kind: typeof kind === 'string' ? kind : 'init_failed',
+        message: (error as Error).message,
+      });
     }
 
     const { fleet, redactor } = container;
     const region = env.AWS_REGION ?? fleet.region;
+    // Checked after the fleet is loaded, so that the InvocationErrors count names the fleet.
+    if (!parsed.ok) return failed(null, region, fleet, parsed.error);
     const shard = findShard(fleet.shards, parsed.invocation.shard);
     if (!shard) {
-      return failed(parsed.invocation.shard, region, {
+      return failed(parsed.invocation.shard, region, fleet, {
         kind: 'unknown_shard',
         message: `probe event: expected one of the ${fleet.shards.length} shards frozen for ${fleet.region} (${fleet.shards.map((s) => s.id).slice(0, 5).join(', ')}${fleet.shards.length > 5 ? ', …' : ''}), received '${parsed.invocation.shard}'; the schedule and the bundle are from different deploys`,
       });

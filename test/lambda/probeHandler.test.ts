@@ -8,6 +8,10 @@ import type { FakeAws } from '../support/fakeAws.js';
 import { startHttpServer } from '../support/servers.js';
 import type { StartedHttpServer } from '../support/servers.js';
 import { context, httpCheck, scheduledEvent, secret, SECRET_VALUE, testFleet } from './fixtures.js';
+import { emfProblems } from '../publish/emfValidator.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 interface Seen {
   path: string;
@@ -292,8 +296,23 @@ describe('probe handler', () => {
     { name: 'a scheduled event without a shard', event: { ...scheduledEvent('x'), detail: {} }, kind: 'invalid_event' },
     { name: 'a shard this bundle does not have', event: { shard: 'us-west-2-5m-0' }, kind: 'unknown_shard' },
   ];
+  /** The one EMF document an invocation that ran nothing writes: InvocationErrors = 1. */
+  const invocationErrorEmf = (lines: string[], namespace: string, dimensions: Record<string, string>, errorKind: string): void => {
+    const emf = lines.filter((line) => line.includes('"_aws"'));
+    expect(emf).toHaveLength(1);
+    expect(emfProblems(emf[0]!)).toEqual([]);
+    const doc = JSON.parse(emf[0]!) as Record<string, unknown> & { _aws: { Timestamp: number } };
+    expect(doc).toEqual({
+      _aws: { Timestamp: doc._aws.Timestamp, CloudWatchMetrics: [{ Namespace: namespace, Dimensions: [Object.keys(dimensions)], Metrics: [{ Name: 'InvocationErrors', Unit: 'Count' }] }] },
+      ...dimensions,
+      InvocationErrors: 1,
+      errorKind,
+    });
+    expect(doc._aws.Timestamp % 1000).toBe(0);
+  };
+
   for (const scenario of badEvents) {
-    it(`rejects ${scenario.name} with an error line and an error summary, publishing nothing`, async () => {
+    it(`rejects ${scenario.name} with an error line, an error summary and an InvocationErrors EMF count, publishing nothing`, async () => {
       const fleet = testFleet(target.url, [httpCheck('health', '/health')]);
       const lines: string[] = [];
       const handler = createProbeHandler({
@@ -305,8 +324,31 @@ describe('probe handler', () => {
       const summary = await handler(scenario.event, context(10_000));
       expect(summary).toMatchObject({ ok: false, checks: 0, publish: null, error: { kind: scenario.kind } });
       expect(summary.error!.message).toMatch(/expected/);
-      expect(parse(lines)).toEqual([expect.objectContaining({ level: 'error', event: 'invocation', error: expect.objectContaining({ kind: scenario.kind }) })]);
+      expect(parse(lines.filter((line) => !line.includes('"_aws"')))).toEqual([
+        expect.objectContaining({ level: 'error', event: 'invocation', error: expect.objectContaining({ kind: scenario.kind }) }),
+      ]);
+      invocationErrorEmf(lines, 'ProbeFleet', { Fleet: 'shop', Region: 'eu-west-1' }, scenario.kind);
       expect(aws.requests.length).toBe(before);
     });
   }
+
+  it('a bundle whose fleet file is missing: init error line and an InvocationErrors count by Region, in the default namespace, every invocation', async () => {
+    const empty = await mkdtemp(join(tmpdir(), 'probe-no-fleet-'));
+    try {
+      const lines: string[] = [];
+      const handler = createProbeHandler({ fleetDir: empty, log: (line) => lines.push(line), env: { AWS_REGION: 'eu-west-1', PROBE_CLOUDWATCH_ENDPOINT: aws.endpoint } });
+      const before = aws.requests.length;
+      for (const id of ['req-1', 'req-2']) {
+        lines.length = 0;
+        const summary = await handler({ shard: 'eu-west-1-5m-0' }, context(10_000, id));
+        expect(summary).toMatchObject({ ok: false, shard: 'eu-west-1-5m-0', region: 'eu-west-1', checks: 0, publish: null, error: { kind: 'frozen_fleet_invalid' } });
+        expect(summary.error!.message).toMatch(/fleet\.json: expected it next to the handler/);
+        // The fleet is unknown, so only Region; the namespace cannot be read either.
+        invocationErrorEmf(lines, 'ProbeFleet', { Region: 'eu-west-1' }, 'frozen_fleet_invalid');
+      }
+      expect(aws.requests.length).toBe(before);
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
 });

@@ -36,6 +36,7 @@ export const METRIC_UNITS = {
   ChecksRun: 'Count',
   ChecksSkipped: 'Count',
   PublishFailures: 'Count',
+  InvocationErrors: 'Count',
 } as const satisfies Record<string, StandardUnit>;
 
 export type MetricName = keyof typeof METRIC_UNITS;
