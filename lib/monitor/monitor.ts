@@ -240,17 +240,20 @@ export class Monitor {
     // After the members, so a service alarm sees this instant's check alarms.
     for (const service of this.services) {
       const transition = service.evaluate(now);
-      if (transition) this.onTransition(transition, alarmRoute('service', service.critical));
+      if (transition) {
+        const firing = service.members.filter((m) => m.state === 'ALARM').map((m) => m.name);
+        this.onTransition(transition, alarmRoute('service', service.critical), firing);
+      }
     }
   }
 
-  private onTransition(transition: AlarmTransition, alarmTopic: RouteName): void {
+  private onTransition(transition: AlarmTransition, alarmTopic: RouteName, triggeringAlarms: readonly string[] = []): void {
     this.options.log(`${transition.at}  ALARM-STATE ${transition.alarmName}: ${transition.from} -> ${transition.to} (${transition.reason})`);
     this.emit({ type: 'alarm', transition });
     if (!shouldNotify(transition)) return;
     // As in AWS: ALARM goes to the alarm's own topic, every OK to chat.
     const route: RouteName = transition.to === 'ALARM' ? alarmTopic : 'chat';
-    const event = toAlarmEvent(transition, this.options.notifyConfig, route, this.location);
+    const event = toAlarmEvent(transition, this.options.notifyConfig, route, this.location, triggeringAlarms);
     const delivery = this.options.notifier.notify(event, route).catch((error: unknown) => {
       this.options.log(`notification for ${transition.alarmName} failed: ${this.options.redactor.redact(String(error))}`);
     });

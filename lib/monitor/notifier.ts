@@ -25,7 +25,8 @@ export function monitorNotifyConfig(fleet: Fleet, statusUrl: string): NotifyConf
   return buildNotifyConfig(fleet, { dashboardUrl: statusUrl });
 }
 
-export function toAlarmEvent(transition: AlarmTransition, config: NotifyConfig, route: RouteName, location: string): AlarmEvent {
+/** `triggeringAlarms`: for a service alarm, its member alarms in ALARM (what CloudWatch reports as `TriggeringChildren`). */
+export function toAlarmEvent(transition: AlarmTransition, config: NotifyConfig, route: RouteName, location: string, triggeringAlarms: readonly string[] = []): AlarmEvent {
   return buildAlarmEvent({
     config,
     route,
@@ -39,6 +40,7 @@ export function toAlarmEvent(transition: AlarmTransition, config: NotifyConfig, 
     metricRegions: [location],
     description: '',
     alarmArn: null,
+    triggeringAlarms,
   });
 }
 

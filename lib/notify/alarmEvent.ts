@@ -33,6 +33,11 @@ export interface AlarmEvent {
   target: NotifyTarget | null;
   /** For a service alarm: its checks. */
   serviceTargets: NotifyTarget[];
+  /**
+   * For a service alarm that fired: the checks whose alarms made it fire (from the composite's
+   * `TriggeringChildren`, or the local monitor's members in ALARM). Empty when not known.
+   */
+  firingTargets: NotifyTarget[];
   service: string | null;
   description: string;
   dashboardUrl: string;
@@ -98,6 +103,30 @@ function regionsOfTrigger(trigger: unknown): string[] {
   return [...found].sort();
 }
 
+/** `arn:aws:cloudwatch:<region>:<account>:alarm:<name>` → `<name>` (names may hold colons). */
+function alarmNameOfArn(arn: string): string | null {
+  const match = /^arn:[^:]+:cloudwatch:[^:]*:[^:]*:alarm:(.+)$/.exec(arn);
+  return match ? match[1]! : null;
+}
+
+/**
+ * The child alarms a composite alarm's notification says triggered it: CloudWatch adds
+ * `TriggeringChildren: [{ Arn, State: { Value, Timestamp } }]` to composite alarm messages
+ * (empty for a state set by hand). Only the children in ALARM explain a firing composite.
+ */
+function triggeringAlarmNames(value: unknown): string[] {
+  if (!Array.isArray(value)) return [];
+  const names: string[] = [];
+  for (const child of value as { Arn?: unknown; State?: { Value?: unknown } }[]) {
+    if (typeof child !== 'object' || child === null) continue;
+    const arn = str(child.Arn);
+    const name = arn === null ? null : alarmNameOfArn(arn);
+    const childState = typeof child.State === 'object' && child.State !== null ? str(child.State.Value) : null;
+    if (name !== null && (childState === null || childState === 'ALARM')) names.push(name);
+  }
+  return names;
+}
+
 export interface ParseContext {
   config: NotifyConfig;
   /** Which topic the message came through; decides severity for alarms without a check. */
@@ -137,6 +166,7 @@ export function parseAlarmMessage(message: string, context: ParseContext): Alarm
     metricRegions: regionsOfTrigger(m.Trigger),
     description: str(m.AlarmDescription) ?? '',
     alarmArn: str(m.AlarmArn),
+    triggeringAlarms: triggeringAlarmNames(m.TriggeringChildren),
   });
 }
 
@@ -153,6 +183,8 @@ export interface AlarmEventInput {
   metricRegions: string[];
   description: string;
   alarmArn: string | null;
+  /** Names of the member alarms in ALARM that made a service composite fire, if known. */
+  triggeringAlarms?: readonly string[];
 }
 
 /**
@@ -180,6 +212,15 @@ export function buildAlarmEvent(input: AlarmEventInput): AlarmEvent {
   const target = perCheck ? (input.config.targets[subject] ?? null) : null;
   const scope = kind === 'service' ? serviceScope(input.config, subject) : null;
   const serviceTargets = scope?.targets ?? [];
+  const firingTargets: NotifyTarget[] = [];
+  if (kind === 'service' && input.state === 'ALARM') {
+    for (const name of input.triggeringAlarms ?? []) {
+      const child = parseAlarmName(name);
+      // A member is a per-check alarm; keep only checks this service covers, once each.
+      const member = child && child.kind !== 'service' && child.kind !== 'heartbeat' ? serviceTargets.find((t) => t.target === child.subject) : undefined;
+      if (member && !firingTargets.includes(member)) firingTargets.push(member);
+    }
+  }
   const service = target?.service ?? scope?.service ?? null;
   const status = input.state === 'ALARM' ? 'firing' : input.state === 'OK' && input.previousState === 'ALARM' ? 'resolved' : 'info';
   const downForMs = input.downSince === null ? null : Math.max(0, Date.parse(input.changedAt) - Date.parse(input.downSince));
@@ -207,6 +248,7 @@ export function buildAlarmEvent(input: AlarmEventInput): AlarmEvent {
     severity,
     target,
     serviceTargets,
+    firingTargets,
     service,
     description: input.description,
     dashboardUrl: input.config.dashboardUrl,
@@ -257,17 +299,32 @@ export function headline(event: AlarmEvent): string {
   return `[ALARM] ${what} ${label}${where}`;
 }
 
+/** `Health endpoint: text`, or just `text` when one check speaks; distinct texts only. */
+function perCheck(targets: readonly NotifyTarget[], pick: (t: NotifyTarget) => string): string {
+  const distinct = [...new Set(targets.map(pick))];
+  if (distinct.length === 1) return distinct[0]!;
+  return targets.map((t) => `${t.checkName}: ${pick(t)}`).join('; ');
+}
+
 /** Label/value facts shared by every chat format, in the order on-call reads them. */
 export function facts(event: AlarmEvent): { label: string; value: string }[] {
   const out: { label: string; value: string }[] = [];
   const t = event.target;
+  // The checks a firing service alarm is about: those whose alarms fired it, when known.
+  const firing = t ? [] : event.firingTargets;
   if (t) {
     out.push({ label: 'Check', value: `${t.checkName} (${t.checkId})` });
     out.push({ label: 'Service', value: t.service });
     out.push({ label: 'Environment', value: t.environment });
   } else if (event.service) {
     out.push({ label: 'Service', value: event.service });
-    if (event.serviceTargets.length > 0) out.push({ label: 'Checks', value: event.serviceTargets.map((s) => s.checkName).join(', ') });
+    if (firing.length > 0) {
+      out.push({ label: firing.length === 1 ? 'Failing check' : 'Failing checks', value: firing.map((f) => `${f.checkName} (${f.target})`).join(', ') });
+      const others = event.serviceTargets.filter((s) => !firing.includes(s));
+      if (others.length > 0) out.push({ label: 'Other checks', value: others.map((s) => s.checkName).join(', ') });
+    } else if (event.serviceTargets.length > 0) {
+      out.push({ label: 'Checks', value: event.serviceTargets.map((s) => s.checkName).join(', ') });
+    }
   }
   if (event.regions.length > 0) out.push({ label: 'Regions', value: event.regions.join(', ') });
   if (event.status === 'resolved') {
@@ -281,20 +338,24 @@ export function facts(event: AlarmEvent): { label: string; value: string }[] {
   if (t) {
     out.push({ label: 'Expected', value: t.expect });
     out.push({ label: 'Owner', value: t.owner });
+  } else if (firing.length > 0) {
+    out.push({ label: 'Expected', value: perCheck(firing, (f) => f.expect) });
+    out.push({ label: 'Owner', value: [...new Set(firing.map((f) => f.owner))].join(', ') });
   } else if (event.serviceTargets.length > 0) {
     out.push({ label: 'Owner', value: [...new Set(event.serviceTargets.map((s) => s.owner))].join(', ') });
   }
   if (event.reason) out.push({ label: 'Reason', value: event.reason });
   if (t) out.push({ label: 'Rollback', value: t.rollbackNote });
+  else if (firing.length > 0) out.push({ label: 'Rollback', value: perCheck(firing, (f) => f.rollbackNote) });
   return out;
 }
 
-/** Runbook links for the event: the check's, or every check's of a service. */
+/** Runbook links for the event: the check's, or those of the checks that fired a service alarm, else every check's of the service. */
 export function runbooks(event: AlarmEvent): { label: string; url: string }[] {
   if (event.target) return [{ label: 'Runbook', url: event.target.runbook }];
   const seen = new Set<string>();
   const out: { label: string; url: string }[] = [];
-  for (const t of event.serviceTargets) {
+  for (const t of event.firingTargets.length > 0 ? event.firingTargets : event.serviceTargets) {
     if (seen.has(t.runbook)) continue;
     seen.add(t.runbook);
     out.push({ label: `Runbook: ${t.checkName}`, url: t.runbook });

@@ -104,6 +104,11 @@ describe('monitor: demo service down and up', () => {
     ]);
     expect(pager[0]!.body.payload.summary).toBe('[ALARM] service demo-shop service down in local');
     expect(pager[0]!.body.payload.custom_details.Reason).toBe('in ALARM: probe-fleet/demo/availability/health');
+    // The page names the member that fired it (health), not every check of the service.
+    expect(pager[0]!.body.payload.custom_details['Failing check']).toBe('Health endpoint reports ok (health)');
+    expect(pager[0]!.body.payload.custom_details.Expected).toBe('GET /health answers 200.');
+    expect(pager[0]!.body.payload.custom_details.Rollback).toBe(TEAM.rollbackNote);
+    expect((pager[0]!.body.links as { href: string }[]).map((l) => l.href).filter((h) => h.startsWith('https://runbooks'))).toEqual(['https://runbooks.example.com/health']);
     const slack = arrivals.filter((a) => a.path.startsWith('/slack'));
     const byAlarm = new Map<string, string[]>();
     for (const message of slack) {

@@ -102,8 +102,36 @@ export function alarmMessage(o: AlarmMessageOptions): string {
   });
 }
 
-/** A composite alarm message (AlarmRule instead of Trigger). */
-export function compositeMessage(name: string, state: 'ALARM' | 'OK', old: 'ALARM' | 'OK' | 'INSUFFICIENT_DATA'): string {
+/** The shop fleet with a second check in service `api`, so a service alarm has a member that did not fire. */
+export function twoCheckServiceFleet(): Fleet {
+  const fleet = shopFleet();
+  fleet.checks.push({
+    kind: 'http',
+    id: 'login',
+    name: 'Login rejects a wrong password',
+    service: 'api',
+    owner: 'team-identity (#identity-oncall)',
+    runbook: 'https://runbooks.example/api/login',
+    rollbackNote: 'Switch the auth-v3 flag off.',
+    expect: 'POST /auth/token with a wrong password answers 401',
+    severity: 'critical',
+    url: '/auth/token',
+  });
+  return fleet;
+}
+
+export interface TriggeringChild {
+  alarm: string;
+  state: 'ALARM' | 'OK' | 'INSUFFICIENT_DATA';
+}
+
+const HEALTH_CHILD: TriggeringChild[] = [{ alarm: 'probe-fleet/shop/availability/health', state: 'ALARM' }];
+
+/**
+ * A composite alarm message (AlarmRule instead of Trigger), with `TriggeringChildren` as
+ * CloudWatch sends it (`{ Arn, State: { Value, Timestamp } }`); `children: null` leaves the field out.
+ */
+export function compositeMessage(name: string, state: 'ALARM' | 'OK', old: 'ALARM' | 'OK' | 'INSUFFICIENT_DATA', children: TriggeringChild[] | null = HEALTH_CHILD): string {
   return JSON.stringify({
     AlarmName: name,
     AlarmDescription: 'Service api: composite of its critical checks',
@@ -115,7 +143,7 @@ export function compositeMessage(name: string, state: 'ALARM' | 'OK', old: 'ALAR
     AlarmArn: `arn:aws:cloudwatch:eu-west-1:123456789012:alarm:${name}`,
     OldStateValue: old,
     AlarmRule: 'ALARM("probe-fleet/shop/availability/health")',
-    TriggeringChildren: [{ Arn: 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:probe-fleet/shop/availability/health', State: { Value: 'ALARM', Timestamp: '2026-11-22T00:10:30.123+0000' } }],
+    ...(children === null ? {} : { TriggeringChildren: children.map((c) => ({ Arn: `arn:aws:cloudwatch:eu-west-1:123456789012:alarm:${c.alarm}`, State: { Value: c.state, Timestamp: '2026-11-22T00:10:30.123+0000' } })) }),
   });
 }
 

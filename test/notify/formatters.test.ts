@@ -8,7 +8,8 @@ import { formatTeams } from '../../lib/notify/teams.js';
 import { formatGoogleChat } from '../../lib/notify/googleChat.js';
 import { formatPagerDuty } from '../../lib/notify/pagerDuty.js';
 import { formatConsole } from '../../lib/notify/console.js';
-import { CHAT_TOPIC, DASHBOARD, PAGER_TOPIC, alarmMessage, compositeMessage, shopFleet } from './fixtures.js';
+import { facts, runbooks } from '../../lib/notify/alarmEvent.js';
+import { CHAT_TOPIC, DASHBOARD, PAGER_TOPIC, alarmMessage, compositeMessage, shopFleet, twoCheckServiceFleet } from './fixtures.js';
 
 const config = buildNotifyConfig(shopFleet(), { dashboardUrl: DASHBOARD, pagerTopicArn: PAGER_TOPIC, chatTopicArn: CHAT_TOPIC });
 const firing = parseAlarmMessage(alarmMessage({ name: 'probe-fleet/shop/availability/health', state: 'ALARM', old: 'OK' }), { config, route: 'pager' });
@@ -17,6 +18,10 @@ const recovered = parseAlarmMessage(
   { config, route: 'pager' },
 );
 const warning = parseAlarmMessage(alarmMessage({ name: 'probe-fleet/shop/availability/products', state: 'ALARM', old: 'OK' }), { config, route: 'chat' });
+// Service `api` has two checks; only login's alarm fired the composite.
+const serviceConfig = buildNotifyConfig(twoCheckServiceFleet(), { dashboardUrl: DASHBOARD, pagerTopicArn: PAGER_TOPIC, chatTopicArn: CHAT_TOPIC });
+const serviceFiring = parseAlarmMessage(compositeMessage('probe-fleet/shop/service/api', 'ALARM', 'OK', [{ alarm: 'probe-fleet/shop/availability/login', state: 'ALARM' }]), { config: serviceConfig, route: 'pager' });
+const serviceRecovered = parseAlarmMessage(compositeMessage('probe-fleet/shop/service/api', 'OK', 'ALARM', [{ alarm: 'probe-fleet/shop/availability/login', state: 'OK' }]), { config: serviceConfig, route: 'chat' });
 
 // Documented limits and shapes, written down as checks (Slack Block Kit reference, Adaptive
 // Card schema 1.4 + Teams incoming webhook, Google Chat cardsV2, PagerDuty Events API v2).
@@ -129,6 +134,48 @@ describe('alarm message parsing', () => {
     expect(event.serviceTargets.map((t) => t.checkId)).toEqual(['health']);
   });
 
+  const fact = (event: AlarmEvent, label: string): string | undefined => facts(event).find((f) => f.label === label)?.value;
+
+  it('names the check(s) that fired a composite, from TriggeringChildren, with their expectation, owner, runbook and rollback', () => {
+    expect(serviceFiring.firingTargets.map((t) => t.target)).toEqual(['login']);
+    expect(fact(serviceFiring, 'Failing check')).toBe('Login rejects a wrong password (login)');
+    expect(fact(serviceFiring, 'Other checks')).toBe('Health endpoint');
+    expect(fact(serviceFiring, 'Expected')).toBe('POST /auth/token with a wrong password answers 401');
+    expect(fact(serviceFiring, 'Owner')).toBe('team-identity (#identity-oncall)');
+    expect(fact(serviceFiring, 'Rollback')).toBe('Switch the auth-v3 flag off.');
+    expect(runbooks(serviceFiring)).toEqual([{ label: 'Runbook: Login rejects a wrong password', url: 'https://runbooks.example/api/login' }]);
+  });
+
+  it('names every fired check of a composite, each with its own expectation and rollback', () => {
+    const both = parseAlarmMessage(
+      compositeMessage('probe-fleet/shop/service/api', 'ALARM', 'OK', [
+        { alarm: 'probe-fleet/shop/availability/login', state: 'ALARM' },
+        { alarm: 'probe-fleet/shop/availability/health', state: 'ALARM' },
+      ]),
+      { config: serviceConfig, route: 'pager' },
+    );
+    expect(fact(both, 'Failing checks')).toBe('Login rejects a wrong password (login), Health endpoint (health)');
+    expect(fact(both, 'Other checks')).toBeUndefined();
+    expect(fact(both, 'Expected')).toBe('Login rejects a wrong password: POST /auth/token with a wrong password answers 401; Health endpoint: GET /health answers 200 with {"status":"ok"}');
+    expect(fact(both, 'Rollback')).toContain('Health endpoint: Roll back with `deploy rollback api`');
+    expect(fact(both, 'Owner')).toBe('team-identity (#identity-oncall), team-api (#api-oncall)');
+  });
+
+  const fallbacks: [string, string][] = [
+    ['no TriggeringChildren field', compositeMessage('probe-fleet/shop/service/api', 'ALARM', 'OK', null)],
+    ['an empty TriggeringChildren (state set by hand)', compositeMessage('probe-fleet/shop/service/api', 'ALARM', 'OK', [])],
+    ['children this fleet did not name', compositeMessage('probe-fleet/shop/service/api', 'ALARM', 'OK', [{ alarm: 'someone-elses-alarm', state: 'ALARM' }])],
+    ['a child not in ALARM', compositeMessage('probe-fleet/shop/service/api', 'ALARM', 'OK', [{ alarm: 'probe-fleet/shop/availability/login', state: 'OK' }])],
+  ];
+  it.each(fallbacks)('a composite with %s lists the service\'s checks as before', (_name, message) => {
+    const event = parseAlarmMessage(message, { config: serviceConfig, route: 'pager' });
+    expect(event.firingTargets).toEqual([]);
+    expect(fact(event, 'Checks')).toBe('Health endpoint, Login rejects a wrong password');
+    expect(fact(event, 'Expected')).toBeUndefined();
+    expect(fact(event, 'Rollback')).toBeUndefined();
+    expect(runbooks(event).map((r) => r.url)).toEqual(['https://runbooks.example/api/health', 'https://runbooks.example/api/login']);
+  });
+
   it('keeps an alarm it did not name, with what the message says', () => {
     const event = parseAlarmMessage(alarmMessage({ name: 'someone-elses-alarm', state: 'ALARM', old: 'OK', mathRegions: [] }), { config, route: 'chat' });
     expect(event).toMatchObject({ kind: null, target: null, severity: 'warning', subject: 'someone-elses-alarm' });
@@ -158,6 +205,8 @@ const events: [string, AlarmEvent][] = [
   ['firing', firing],
   ['recovered', recovered],
   ['warning', warning],
+  ['service (composite) firing', serviceFiring],
+  ['service (composite) recovered', serviceRecovered],
 ];
 
 describe.each(events)('formatters for a %s alarm', (_name, event) => {
@@ -192,6 +241,12 @@ describe('message content', () => {
     expect(resolve).toEqual({ routing_key: 'k', event_action: 'resolve', dedup_key: trigger.dedup_key });
     expect(trigger.payload?.severity).toBe('critical');
     expect(formatPagerDuty(warning, 'k')?.payload?.severity).toBe('warning');
+  });
+
+  it.each(renders)('%s names the check that fired a service alarm, and its runbook and rollback', (_name, render) => {
+    const text = render(serviceFiring);
+    for (const fact of ['Login rejects a wrong password', 'POST /auth/token with a wrong password answers 401', 'team-identity', 'https://runbooks.example/api/login', 'Switch the auth-v3 flag off.']) expect(text).toContain(fact);
+    expect(text).not.toContain('https://runbooks.example/api/health');
   });
 
   it('PagerDuty ignores INSUFFICIENT_DATA', () => {
