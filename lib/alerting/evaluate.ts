@@ -383,7 +383,11 @@ export function serviceTrackersFor(fleet: Fleet, targets: readonly { check: Chec
   });
 }
 
-/** Which topic an alarm's ALARM goes to, as lib/infra wires it; every OK goes to chat. */
+/**
+ * Which topic an alarm's ALARM goes to, as lib/infra wires it. Every OK goes to chat; in AWS
+ * a paging alarm's OK also reaches the pager topic's own subscribers (HTTPS integrations,
+ * emails), which the notify function, like the local monitor, leaves to them.
+ */
 export function alarmRoute(kind: AlarmKind, critical: boolean): 'pager' | 'chat' {
   if (kind === 'cert-pager') return 'pager';
   if (kind === 'service') return critical ? 'pager' : 'chat';

@@ -17,10 +17,17 @@ export interface AlarmContext {
   routes: AlarmRoutes;
 }
 
-/** Alarms go to their route; every recovery goes to chat, where people look for "it is fixed". */
+/**
+ * Alarms go to their route; every recovery goes to chat, where people look for "it is
+ * fixed", and a paging alarm's recovery also to the pager topic, so that the PagerDuty or
+ * Opsgenie integration subscribed there resolves the incident it opened. The notify
+ * function skips OK messages on the pager topic (notifySubscriptionFilter) and handles the
+ * chat copy, so nothing is delivered twice.
+ */
 export function wireActions(alarm: IAlarm & { addAlarmAction(...a: IAlarmAction[]): void; addOkAction(...a: IAlarmAction[]): void }, routes: AlarmRoutes, route: 'pager' | 'chat'): void {
   alarm.addAlarmAction(routes[route]);
   alarm.addOkAction(routes.chat);
+  if (route === 'pager') alarm.addOkAction(routes.pager);
 }
 
 /** Construct ids must be unique and may not contain `/`. */

@@ -12,6 +12,7 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Topic } from 'aws-cdk-lib/aws-sns';
+import { FilterOrPolicy, SubscriptionFilter } from 'aws-cdk-lib/aws-sns';
 import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -54,6 +55,20 @@ export interface NotifyResources {
 function routeWantsFunction(fleet: Fleet, route: RouteName): boolean {
   const config = fleet.alerting?.[route];
   return (config?.webhooks?.length ?? 0) > 0 || config?.pagerDutyRoutingKey !== undefined;
+}
+
+/**
+ * Which alarm messages of a topic the notify function takes. A paging alarm sends its OK to
+ * the pager topic (for the PagerDuty/Opsgenie HTTPS integrations and emails subscribed there)
+ * and to chat; the function resolves PagerDuty and posts recoveries from the chat copy
+ * (lib/notify/dispatch.ts, recoveryPagerDutySecrets), so on the pager topic it skips OK
+ * messages, or it would resolve twice. When only the pager route needs the function, it still
+ * takes the OKs from chat, where the recoveries of the pages it opened arrive.
+ */
+export function notifySubscriptionFilter(fleet: Fleet, route: RouteName): 'all' | 'no-recoveries' | 'recoveries-only' | 'none' {
+  if (route === 'pager') return routeWantsFunction(fleet, 'pager') ? 'no-recoveries' : 'none';
+  if (routeWantsFunction(fleet, 'chat')) return 'all';
+  return fleet.alerting?.pager?.pagerDutyRoutingKey !== undefined ? 'recoveries-only' : 'none';
 }
 
 export function notifyFunction(scope: Construct, props: NotifyFunctionProps): NotifyResources {
@@ -122,7 +137,14 @@ export function notifyFunction(scope: Construct, props: NotifyFunctionProps): No
   acknowledgeDeadLetterQueue(deadLetters, 'the notify function\'s on-failure destination');
   acknowledgeLogStreams(role, [nagLogGroupArn(stack.region, `/aws/lambda/${name}`)]);
   for (const route of ['pager', 'chat'] as const) {
-    if (routeWantsFunction(fleet, route)) props.topics[route].addSubscription(new LambdaSubscription(fn, { deadLetterQueue: props.subscriptionDeadLetters }));
+    const filter = notifySubscriptionFilter(fleet, route);
+    if (filter === 'none') continue;
+    props.topics[route].addSubscription(
+      new LambdaSubscription(fn, {
+        deadLetterQueue: props.subscriptionDeadLetters,
+        ...(filter === 'all' ? {} : { filterPolicyWithMessageBody: { NewStateValue: FilterOrPolicy.filter(filter === 'no-recoveries' ? SubscriptionFilter.stringFilter({ denylist: ['OK'] }) : SubscriptionFilter.stringFilter({ allowlist: ['OK'] })) } }),
+      }),
+    );
   }
   const depthAlarm = deadLetterAlarm(
     { scope, metrics: { namespace: '', fleet: fleet.name }, fleet: fleet.name, routes: props.routes },

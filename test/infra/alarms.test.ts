@@ -118,7 +118,8 @@ describe('latency and certificate alarms', () => {
     expect(props).toMatchObject({ ComparisonOperator: 'LessThanThreshold', Threshold: days, EvaluationPeriods: 1, DatapointsToAlarm: 1, TreatMissingData: 'ignore' });
     expect((props.Metrics as { Expression?: string }[])[0]?.Expression).toBe('MIN([c0, c1, c2])');
     expect(routes(props.AlarmActions)).toEqual([route]);
-    expect(routes(props.OKActions)).toEqual(['chat']);
+    // A page's recovery also reaches the pager topic, so its PagerDuty/Opsgenie integration resolves.
+    expect(routes(props.OKActions)).toEqual(route === 'pager' ? ['chat', 'pager'] : ['chat']);
   });
 
   it('no certificate alarms for a tcp check', () => {
@@ -159,12 +160,13 @@ describe('heartbeats, service composites, descriptions', () => {
       AlarmName: 'probe-fleet/shop/service/checkout',
       AlarmRule: 'ALARM("probe-fleet/shop/availability/checkout-health")',
       AlarmActions: [pagerArn],
-      OKActions: [chatArn],
+      OKActions: [chatArn, pagerArn],
     });
     services.hasResourceProperties('AWS::CloudWatch::CompositeAlarm', {
       AlarmName: 'probe-fleet/shop/service/catalog',
       AlarmRule: 'ALARM("probe-fleet/shop/availability/catalog-search") OR ALARM("probe-fleet/shop/availability/db-port")',
       AlarmActions: [chatArn],
+      OKActions: [chatArn],
     });
     expect(Object.keys(s.fleet.serviceAlarms).sort()).toEqual(['catalog', 'checkout']);
     expect(() => s.fleet.serviceAlarm('payments')).toThrow(/expected one of the fleet's services \(checkout, catalog\), received 'payments'/);

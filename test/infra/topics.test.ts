@@ -75,6 +75,29 @@ describe('notify function', () => {
     expect(JSON.stringify(alarm.Properties.AlarmActions)).toContain('PagerTopic');
   });
 
+  it('takes no recoveries from the pager topic (it handles their chat copy) and every message from chat', () => {
+    home.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'lambda',
+      TopicArn: { Ref: Match.stringLikeRegexp('^PagerTopic') },
+      FilterPolicyScope: 'MessageBody',
+      FilterPolicy: { NewStateValue: [{ 'anything-but': ['OK'] }] },
+    });
+    home.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'lambda', TopicArn: { Ref: Match.stringLikeRegexp('^ChatTopic') }, FilterPolicy: Match.absent() });
+    // The pager HTTPS integration sees every message, recoveries included.
+    home.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'https', TopicArn: { Ref: Match.stringLikeRegexp('^PagerTopic') }, FilterPolicy: Match.absent() });
+  });
+
+  it('takes the recoveries from chat when only the pager route needs it, to resolve the PagerDuty incidents it opened', () => {
+    const pagerOnly = synth(smallFleet({ alerting: { pager: { pagerDutyRoutingKey: { $secret: 'pd/routing-key' } }, chat: { emails: ['a@example.com'] } } }));
+    const t = pagerOnly.template(pagerOnly.fleet.homeStack);
+    t.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'lambda',
+      TopicArn: { Ref: Match.stringLikeRegexp('^ChatTopic') },
+      FilterPolicyScope: 'MessageBody',
+      FilterPolicy: { NewStateValue: ['OK'] },
+    });
+  });
+
   it('reads exactly the delivery secrets', () => {
     const statement = iamStatements(home).find((st) => st.Action === 'secretsmanager:GetSecretValue');
     expect(JSON.stringify(statement?.Resource).match(/secret:[^"]+/g)).toEqual(['secret:pd/routing-key-??????', 'secret:teams/webhook-??????']);
