@@ -76,7 +76,10 @@ export async function deliverJson(url: string, message: unknown, options: Delive
   let last = '';
   let lastStatus: number | null = null;
   let retryable = true;
+  // Attempts actually sent: a 4xx, an abort or the deadline stop before the configured number.
+  let made = 0;
   for (let attempt = 1; attempt <= attempts; attempt++) {
+    made = attempt;
     let wait = backoff * 2 ** (attempt - 1) * (0.5 + Math.random() / 2);
     try {
       const left = options.deadline === undefined ? timeoutMs : Math.min(timeoutMs, options.deadline - Date.now());
@@ -110,9 +113,9 @@ export async function deliverJson(url: string, message: unknown, options: Delive
     }
   }
   throw new DeliveryError(
-    clean(`delivery to ${redactUrl(url)} failed after ${attempts} attempt(s): expected HTTP 2xx, ${last}; ${retryable ? 'safe to retry' : 'retrying will not help until the request or webhook is fixed'}`),
+    clean(`delivery to ${redactUrl(url)} failed after ${made} attempt(s): expected HTTP 2xx, ${last}; ${retryable ? 'safe to retry' : 'retrying will not help until the request or webhook is fixed'}`),
     retryable,
     lastStatus,
-    attempts,
+    made,
   );
 }

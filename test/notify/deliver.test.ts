@@ -68,6 +68,9 @@ describe('deliverJson against a local webhook', () => {
       expect((error as Error).message).not.toContain('T000SECRET');
       expect((error as Error).message).toContain(redactUrl(url));
       expect((error as Error).message).toMatch(/expected HTTP 2xx, received HTTP \d{3}/);
+      // The attempts actually sent, not the configured 4.
+      expect((error as DeliveryError).attempts).toBe(c.arrivals);
+      expect((error as Error).message).toContain(`failed after ${c.arrivals} attempt(s)`);
     }
     const mine = arrivals.slice(before);
     expect(mine).toHaveLength(c.arrivals);
@@ -75,6 +78,27 @@ describe('deliverJson against a local webhook', () => {
       expect(a.contentType).toBe('application/json');
       expect(a.body).toEqual({ hello: 'world' });
     }
+  });
+});
+
+describe('deliverJson: the deadline cuts retries short', () => {
+  let server: StartedHttpServer;
+  const arrivals: Arrival[] = [];
+  beforeAll(async () => {
+    server = await startHttpServer(recorder(arrivals, new Map([['/hook/deadline', [503, 503, 503, 503]]])));
+  });
+  afterAll(() => server.close());
+
+  it('reports the one attempt it made when the next wait would pass the deadline', async () => {
+    // The first backoff (at least half of 10 min) cannot fit in the minute that is left.
+    const error = await deliverJson(`${server.url}/hook/deadline`, { hello: 'world' }, { attempts: 4, backoffMs: 600_000, deadline: Date.now() + 60_000, sleep: noSleep }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(DeliveryError);
+    expect(arrivals).toHaveLength(1);
+    expect((error as DeliveryError).attempts).toBe(1);
+    expect((error as Error).message).toMatch(/failed after 1 attempt\(s\): expected HTTP 2xx, received HTTP 503.*stopped after attempt 1: the invocation's deadline left no time for another; safe to retry/);
   });
 });
 
@@ -130,7 +154,7 @@ describe('dispatch: every destination of a route', () => {
     expect(error).toBeInstanceOf(NotifyDeliveryError);
     const failure = error as NotifyDeliveryError;
     expect(failure.retryable).toBe(true);
-    expect(failure.outcomes.filter((o) => !o.ok).map((o) => o.destination)).toEqual(['teams webhook (secret teams-webhook)']);
+    expect(failure.outcomes.filter((o) => !o.ok).map((o) => [o.destination, o.attempts])).toEqual([['teams webhook (secret teams-webhook)', 4]]);
     expect(failure.message).not.toContain('TEAMSSECRET');
     const teams = arrivals.slice(before).filter((a) => a.path.startsWith('/teams'));
     expect(teams).toHaveLength(4);
