@@ -1,7 +1,11 @@
 // npm run bench:lambda — prints ONE JSON object:
 //   bundleBytes        index.mjs + llhttp.wasm as built by build:lambda (budget 200 KB)
-//   initMs             median over fresh `node` processes of import() of the bundle, i.e. the
-//                      handler module's initialisation including the AWS SDK clients it imports (budget 150 ms)
+//   initMs             median over fresh `node` processes of import() of the bundle: the handler
+//                      module's initialisation only (budget 150 ms). The module builds nothing at import;
+//                      the AWS SDK clients, fleet.json and the runner load on the first invocation
+//   (detail) firstInvokeMs  median over fresh `node` processes of the first handler invocation after
+//                      that import, for a 1-check shard: loading fleet.json, the runner and the CloudWatch
+//                      SDK client, one HTTP check, one PutMetricData to the local stand-in
 //   shard100Ms         one invocation of the bundled handler running a 100-check HTTP shard against
 //                      a local server, publishing to a local CloudWatch stand-in, run in a child
 //                      process with --max-old-space-size=128
@@ -21,6 +25,7 @@ import { planShards } from '../lib/lambda/shards.js';
 import type { Check, Fleet } from '../lib/model/fleet.js';
 
 const INIT_RUNS = 9;
+const FIRST_INVOKE_RUNS = 5;
 const CHECKS = 100;
 const RESULT_MARK = 'LAMBDA_BENCH_RESULT ';
 
@@ -54,20 +59,28 @@ function cloudWatchStandIn(): { server: Server; calls: () => number; datums: () 
   return { server, calls: () => calls, datums: () => datums };
 }
 
-function benchFleet(baseUrl: string): Fleet {
-  const checks: Check[] = Array.from({ length: CHECKS }, (_, i) => ({
+function benchCheck(id: string, url: string): Check {
+  return {
     kind: 'http',
-    id: `check-${i}`,
-    name: `Check ${i}`,
+    id,
+    name: id,
     service: 'bench',
     owner: 'bench',
     runbook: 'https://runbooks.example.com/bench',
     rollbackNote: 'none',
     expect: 'GET /health answers 200',
     severity: 'warning',
-    url: `/health?i=${i}`,
+    url,
     assertions: [{ type: 'status', equals: 200 }, { type: 'json', path: '$.status', equals: 'ok' }],
-  }));
+  };
+}
+
+/** 100 checks every 5 minutes (one shard), plus one check every minute: a shard of its own, for firstInvokeMs. */
+function benchFleet(baseUrl: string): Fleet {
+  const checks: Check[] = [
+    ...Array.from({ length: CHECKS }, (_, i) => benchCheck(`check-${i}`, `/health?i=${i}`)),
+    { ...benchCheck('small', '/health?small'), schedule: '1m' },
+  ];
   return {
     name: 'bench',
     homeRegion: 'us-east-1',
@@ -117,7 +130,8 @@ async function main(): Promise<void> {
   try {
     const fleet = benchFleet(targetUrl);
     const shards = planShards(fleet, { maxChecksPerShard: CHECKS });
-    const shard = shards[0]!;
+    const shard = shards.find((s) => s.targets.length === CHECKS)!;
+    const small = shards.find((s) => s.targets.length === 1)!;
     const outDir = resolve('dist-lambda', 'bench', 'probe');
     const out = await bundleProbe({ entry: resolve('lambdas', 'probe.ts'), outDir, fleet: freezeFleet(fleet, 'eu-west-1', shards) });
     const bundleUrl = pathToFileURL(out.file).href;
@@ -141,6 +155,24 @@ async function main(): Promise<void> {
     const inits: number[] = [];
     for (let i = 0; i < INIT_RUNS; i++) inits.push(resultOf(await runNode([initScript], env), 'init').ms!);
 
+    const firstScript = join(outDir, 'bench-first-invoke.mjs');
+    await writeFile(
+      firstScript,
+      [
+        `const { handler } = await import(${JSON.stringify(bundleUrl)});`,
+        'const end = Date.now() + 60_000;',
+        'const t0 = performance.now();',
+        `const summary = await handler({ shard: ${JSON.stringify(small.id)} }, { awsRequestId: 'bench-first', getRemainingTimeInMillis: () => end - Date.now() });`,
+        'const ms = performance.now() - t0;',
+        'if (summary.checks !== 1 || summary.passed !== 1 || !summary.publish.ok) throw new Error("unexpected summary " + JSON.stringify(summary));',
+        `console.log(${JSON.stringify(RESULT_MARK)} + JSON.stringify({ ms }));`,
+      ].join('\n'),
+    );
+    const firstInvokes: number[] = [];
+    for (let i = 0; i < FIRST_INVOKE_RUNS; i++) firstInvokes.push(resultOf(await runNode([firstScript], env), 'first invocation').ms!);
+    const callsBeforeShard = cloudWatch.calls();
+    const datumsBeforeShard = cloudWatch.datums();
+
     const shardScript = join(outDir, 'bench-shard.mjs');
     await writeFile(
       shardScript,
@@ -162,13 +194,15 @@ async function main(): Promise<void> {
         initMs: round(median(inits)),
         shard100Ms: round(shardRun.ms!),
         shard100PeakRssMb: round(shardRun.maxRssKb! / 1024),
-        putMetricDataCalls: cloudWatch.calls(),
+        putMetricDataCalls: cloudWatch.calls() - callsBeforeShard,
         detail: {
           bundleJsBytes: out.jsBytes,
           bundleWasmBytes: out.wasmBytes,
           fleetJsonBytes: out.fleetBytes,
           initRunsMs: inits.map((ms) => round(ms)),
-          datumsPublished: cloudWatch.datums(),
+          firstInvokeMs: round(median(firstInvokes)),
+          firstInvokeRunsMs: firstInvokes.map((ms) => round(ms)),
+          datumsPublished: cloudWatch.datums() - datumsBeforeShard,
           node: process.version,
           budgets: { bundleBytes: 200 * 1024, initMs: 150, heapLimitMb: 128 },
         },
