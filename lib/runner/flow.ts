@@ -9,7 +9,8 @@ import { retryNote } from './failure.js';
 import type { Received } from './http.js';
 import { judge, performRequest } from './http.js';
 import { lookupJsonPath } from './jsonPath.js';
-import { isSecretName } from '../config/secretRules.js';
+import { isSecretHeader, isSecretName } from '../config/secretRules.js';
+import { scanPlaceholders } from '../config/placeholders.js';
 
 function extractOne(extractor: Extractor, response: Received): string | undefined {
   switch (extractor.from) {
@@ -47,6 +48,43 @@ function describeExtractor(extractor: Extractor): string {
   }
 }
 
+/**
+ * Placeholders that the flow's steps place into a credential: a credential header
+ * (Authorization, Proxy-Authorization, Cookie or a secret-named header), or a secret-named
+ * query parameter, form field or JSON body field. A value extracted under a neutral name
+ * (`sid`, `jwt`) and sent there is a credential too. (Environment and default headers go on
+ * every step, the first included, so they cannot carry an extracted value.)
+ */
+function credentialPlaceholders(steps: readonly FlowStep[]): Set<string> {
+  const names = new Set<string>();
+  const collect = (text: unknown): void => {
+    if (typeof text === 'string') for (const name of scanPlaceholders(text).names) names.add(name);
+  };
+  for (const step of steps) {
+    for (const [name, value] of Object.entries(step.headers ?? {})) if (isSecretHeader(name)) collect(value);
+  }
+  const secretFields = (value: unknown, depth = 0): void => {
+    if (depth > 64 || value === null || typeof value !== 'object') return;
+    for (const [key, item] of Object.entries(value)) {
+      if (isSecretName(key)) walkStrings(item, collect);
+      else secretFields(item, depth + 1);
+    }
+  };
+  for (const step of steps) {
+    for (const [key, value] of Object.entries(step.query ?? {})) if (isSecretName(key)) collect(value);
+    for (const [key, value] of new URLSearchParams(step.url.split('#')[0]?.split('?')[1] ?? '')) if (isSecretName(key)) collect(value);
+    const body = step.body;
+    if (body && 'form' in body) secretFields(body.form);
+    if (body && 'json' in body) secretFields(body.json);
+  }
+  return names;
+}
+
+function walkStrings(value: unknown, visit: (text: string) => void, depth = 0): void {
+  if (typeof value === 'string') visit(value);
+  else if (depth <= 64 && value !== null && typeof value === 'object') for (const item of Object.values(value)) walkStrings(item, visit, depth + 1);
+}
+
 export async function runFlow(ctx: AttemptContext, steps: readonly FlowStep[]): Promise<AttemptOutcome> {
   const outcome: AttemptOutcome = {
     phases: zeroPhases(),
@@ -58,6 +96,7 @@ export async function runFlow(ctx: AttemptContext, steps: readonly FlowStep[]): 
     failure: null,
   };
   const extracted = new Map<string, string>();
+  const credentials = credentialPlaceholders(steps);
   for (const step of steps) {
     const run = await performRequest(ctx, step, extracted, step.name);
     outcome.phases = addPhases(outcome.phases, run.phases);
@@ -91,8 +130,10 @@ export async function runFlow(ctx: AttemptContext, steps: readonly FlowStep[]): 
         };
         return outcome;
       }
-      // A token the flow obtains is as sensitive as a secret for the rest of this check.
-      if (isSecretName(name)) ctx.options.redactor.addTransient(value);
+      // A token the flow obtains is as sensitive as a secret for the rest of this check,
+      // whether its name says so or the place it is sent to does. The check's redactor scope
+      // forgets it when the check ends.
+      if (isSecretName(name) || credentials.has(name)) ctx.options.redactor.addTransient(value);
       extracted.set(name, value);
     }
   }
