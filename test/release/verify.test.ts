@@ -166,6 +166,33 @@ describe('verify', () => {
     expect(second!.checks.find((c) => c.checkId === 'version-shop')).toMatchObject({ ok: false, failureKind: 'version_mismatch', version: '1.3.9' });
   });
 
+  // A service that answers only after 3 s: the gate's own limits, not the service, must end these runs.
+  it('a gate that exceeds --deadline exits 1 and says so, whatever the checks were doing', async () => {
+    staging.deploy({ extraLatencyMs: 3000 });
+    const io = captureIO(tmp.dir);
+    const running = verifyCommand.run(['--config', config, '--request-log', join(tmp.dir, 'requests.jsonl'), '--env', 'staging', '--deadline', '200ms'], io);
+    expect(await running).toBe(1);
+    expect(io.out()).toMatch(/✗ staging/);
+    expect(io.out()).toMatch(/Verdict: roll back/);
+    // The runner's own clock and the command's deadline timer fire at the same instant, and either
+    // may win: the verdict names the deadline, or the cut checks do ("the run's deadline passed").
+    // Either way the user is told the deadline ended the gate.
+    expect(io.out()).toMatch(/the gate exceeded its deadline of 0\.2s|the run's deadline passed/);
+  });
+
+  it('an interrupt (the CLI signal) exits 1: the gate did not finish, so the release is unverified', async () => {
+    staging.deploy({ extraLatencyMs: 3000 });
+    const io = captureIO(tmp.dir);
+    const running = verifyCommand.run(['--config', config, '--request-log', join(tmp.dir, 'requests.jsonl'), '--env', 'staging'], io);
+    // Interrupt once the gate is demonstrably mid-flight: a check's request reached the service.
+    for (let i = 0; i < 400 && staging.requests.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(staging.requests.length).toBeGreaterThan(0);
+    io.abort();
+    expect(await running).toBe(1);
+    expect(io.out()).toContain('Verdict: interrupted: the gate did not finish; treat the release as unverified');
+    expect(io.out()).not.toContain('Verdict: healthy');
+  });
+
   const usage: { name: string; args: string[]; fleetExtra?: Record<string, unknown>; message: RegExp }[] = [
     { name: 'an unknown environment', args: ['--env', 'nowhere'], message: /invalid --env/ },
     { name: 'an unreadable deadline', args: ['--env', 'staging', '--deadline', 'soon'], message: /invalid --deadline: expected a positive duration/ },
