@@ -22,7 +22,7 @@ import { OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-n
 import { PROBE_ENTRY } from '../lambda/buildCommand.js';
 import { LAMBDA_BUNDLE } from '../lambda/bundleOptions.js';
 import { FROZEN_FLEET_FILE } from '../lambda/frozenFleet.js';
-import { assetHashOf, copyCommands, stageFiles } from './probeBundle.js';
+import { assetHashOf, copyCommands, depsFileOf, stageFiles } from './probeBundle.js';
 import { runProbeBundler } from './projectBundler.js';
 import { projectRoot } from './projectRoot.js';
 
@@ -69,7 +69,9 @@ export function lambdaCodeProps(mode: BundlingMode, entry: string, files: Record
   return {
     entry: join(root, entry),
     projectRoot: root,
-    depsLockFilePath: join(root, 'package-lock.json'),
+    // NodejsFunction insists on a lock file; it only picks the package manager that runs
+    // esbuild (the bundle installs no node_modules), and an installed package has none.
+    depsLockFilePath: depsFileOf(root),
     handler: 'handler',
     bundling: {
       format: OutputFormat.ESM,

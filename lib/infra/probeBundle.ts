@@ -3,17 +3,28 @@
 // combined with the hash of the handler sources, is the asset hash: change the fleet or
 // the code and the function is redeployed; change nothing and nothing moves.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from './projectRoot.js';
 
-let sourceHashCache: string | undefined;
+/**
+ * The file that pins the dependencies a bundle is built from: the package's own
+ * `package-lock.json` in a checkout, else its `package.json`. npm never puts a lock file into
+ * a published tarball, so a team that installed probe-fleet from the registry has none here;
+ * its package.json (exact version and dependency ranges) is then what identifies the build.
+ */
+export function depsFileOf(root: string): string {
+  const lock = join(root, 'package-lock.json');
+  return existsSync(lock) ? lock : join(root, 'package.json');
+}
 
-/** Hash of everything a bundle is built from: lib/ and lambdas/ sources, the bundler's entry and the lock file. */
-export function sourceHash(): string {
-  if (sourceHashCache) return sourceHashCache;
-  const root = projectRoot();
+const sourceHashes = new Map<string, string>();
+
+/** Hash of everything a bundle is built from: lib/ and lambdas/ sources, the bundler's entry and the dependency pins (depsFileOf). */
+export function sourceHash(root: string = projectRoot()): string {
+  const cached = sourceHashes.get(root);
+  if (cached) return cached;
   const hash = createHash('sha256');
   const visit = (dir: string): void => {
     let entries: string[];
@@ -30,9 +41,11 @@ export function sourceHash(): string {
   };
   for (const dir of ['lib', 'lambdas']) visit(join(root, dir));
   hash.update('bin/build-lambda.ts').update(readFileSync(join(root, 'bin', 'build-lambda.ts')));
-  hash.update(readFileSync(join(root, 'package-lock.json')));
-  sourceHashCache = hash.digest('hex');
-  return sourceHashCache;
+  const deps = depsFileOf(root);
+  hash.update(deps.slice(root.length)).update(readFileSync(deps));
+  const digest = hash.digest('hex');
+  sourceHashes.set(root, digest);
+  return digest;
 }
 
 export interface StagedFiles {
