@@ -218,7 +218,7 @@ async function runCanaryCommand(args: string[], io: CliIO): Promise<number> {
  * analysis would stop after its first interval with exit 3 having judged nothing. Success rate
  * pools every check's runs; latency is judged per check, so each check needs the minimum alone.
  */
-export function unreachableMinSamples(flags: Pick<CanaryFlags, 'runsPerInterval' | 'minSamples' | 'latency'>, checks: number): string | null {
+export function unreachableMinSamples(flags: { runsPerInterval: number; minSamples: number; latency: LatencyJudgement | null }, checks: number): string | null {
   const { runsPerInterval: runs, minSamples } = flags;
   const perInterval = runs * checks;
   if (perInterval < minSamples) {
