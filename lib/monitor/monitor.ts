@@ -3,6 +3,8 @@
 // each result stored (synced) before it is reported, fed to the alarm trackers, and
 // alarm changes handed to the notifier.
 import { setMaxListeners } from 'node:events';
+import { closeSync, fdatasyncSync, openSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import type { AlarmTracker, AlarmTransition, ServiceAlarmTracker } from '../alerting/evaluate.js';
 import { alarmRoute, serviceTrackersFor, trackersFor } from '../alerting/evaluate.js';
 import { checkTarget } from '../alerting/naming.js';
@@ -18,13 +20,16 @@ import type { NotifyConfig, RouteName } from '../notify/notifyConfig.js';
 import type { MonitorClock } from './clock.js';
 import { systemClock } from './clock.js';
 import { TargetHistory } from './history.js';
-import type { Notifier } from './notifier.js';
+import type { AlarmEvent } from '../notify/alarmEvent.js';
+import type { Notifier, Undelivered } from './notifier.js';
 import { shouldNotify, toAlarmEvent } from './notifier.js';
 import { nextSlot } from './slots.js';
 import type { ResultStore, StoredResult } from './store.js';
 import { DEFAULT_RETENTION_MS, resultId } from './store.js';
 
 export const LOCAL_LOCATION = 'local';
+/** Notifications that failed after their retries, one JSON line each, in the data directory. */
+export const UNDELIVERED_FILE = 'undelivered.jsonl';
 const COMPACT_EVERY_MS = 3600_000;
 
 export interface MonitorOptions {
@@ -72,6 +77,8 @@ export class Monitor {
   private readonly pendingNotifications = new Set<Promise<void>>();
   private lastCompaction: number;
   private runSeq = 0;
+  /** Notifications this run kept in the dead-letter file (or failed to keep). */
+  undeliveredCount = 0;
 
   constructor(private readonly options: MonitorOptions) {
     this.clock = options.clock ?? systemClock;
@@ -254,11 +261,49 @@ export class Monitor {
     // As in AWS: ALARM goes to the alarm's own topic, every OK to chat.
     const route: RouteName = transition.to === 'ALARM' ? alarmTopic : 'chat';
     const event = toAlarmEvent(transition, this.options.notifyConfig, route, this.location, triggeringAlarms);
-    const delivery = this.options.notifier.notify(event, route).catch((error: unknown) => {
-      this.options.log(`notification for ${transition.alarmName} failed: ${this.options.redactor.redact(String(error))}`);
-    });
+    const delivery = this.options.notifier
+      .notify(event, route)
+      .catch((error: unknown): Undelivered => ({ destinations: [], error: error instanceof Error ? error.message : String(error) }))
+      .then((undelivered) => {
+        if (undelivered) this.keepUndelivered(event, route, undelivered);
+      });
     this.pendingNotifications.add(delivery);
     void delivery.finally(() => this.pendingNotifications.delete(delivery));
+  }
+
+  /**
+   * A notification that failed after its retries is appended to the dead-letter file, so it is
+   * not lost with only a log line: what was to be said, where, and why it failed. Destinations
+   * are named by their secret names and errors are redacted; no webhook URL or key is written.
+   */
+  private keepUndelivered(event: AlarmEvent, route: RouteName, undelivered: Undelivered): void {
+    const redact = (text: string): string => this.options.redactor.redact(text);
+    const file = join(this.options.store.dir, UNDELIVERED_FILE);
+    const entry = {
+      at: new Date(this.clock.now()).toISOString(),
+      route,
+      alarmName: event.alarmName,
+      state: event.state,
+      previousState: event.previousState,
+      changedAt: event.changedAt,
+      destinations: undelivered.destinations,
+      error: redact(undelivered.error),
+      event,
+    };
+    this.undeliveredCount++;
+    const what = `notification ${event.alarmName} ${event.state} (${route}) not delivered${undelivered.destinations.length > 0 ? ` to ${undelivered.destinations.join(', ')}` : ''}`;
+    try {
+      const fd = openSync(file, 'a');
+      try {
+        writeSync(fd, `${redact(JSON.stringify(entry))}\n`);
+        fdatasyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      this.options.log(`! ${what}; kept in ${file}`);
+    } catch (error) {
+      this.options.log(`! ${what}, and could not be kept in ${file} (${redact((error as Error).message)}): ${redact(undelivered.error)}`);
+    }
   }
 
   private maybeCompact(): void {

@@ -7,14 +7,23 @@ import type { AlarmEvent } from '../notify/alarmEvent.js';
 import { buildAlarmEvent } from '../notify/alarmEvent.js';
 import { formatConsole } from '../notify/console.js';
 import type { DispatchOutcome } from '../notify/dispatch.js';
-import { dispatch, recoveryPagerDutySecrets } from '../notify/dispatch.js';
+import { NotifyDeliveryError, dispatch, recoveryPagerDutySecrets } from '../notify/dispatch.js';
 import type { NotifyConfig, RouteName } from '../notify/notifyConfig.js';
 import { buildNotifyConfig } from '../notify/notifyConfig.js';
 import type { Redactor, SecretProvider } from '../secrets/secrets.js';
 
+/** What a notification could not reach after its retries: destinations by name (never a URL) and the redacted error. */
+export interface Undelivered {
+  destinations: string[];
+  error: string;
+}
+
 export interface Notifier {
-  /** `route`: the topic the event would reach in AWS (pager or chat). */
-  notify(event: AlarmEvent, route: RouteName): Promise<void>;
+  /**
+   * `route`: the topic the event would reach in AWS (pager or chat). Resolves null when every
+   * destination has it, else what was not delivered, for the monitor to keep as a dead letter.
+   */
+  notify(event: AlarmEvent, route: RouteName): Promise<Undelivered | null>;
 }
 
 export function shouldNotify(transition: Pick<AlarmTransition, 'from' | 'to'>): boolean {
@@ -48,7 +57,7 @@ export function consoleNotifier(write: (text: string) => void, colour = false): 
   return {
     notify(event, route) {
       write(`── ${route} ──\n${formatConsole(event, colour)}`);
-      return Promise.resolve();
+      return Promise.resolve(null);
     },
   };
 }
@@ -79,8 +88,12 @@ export function webhookNotifier(options: WebhookNotifierOptions): Notifier {
           recoveryPagerDutySecrets(event, route, options.config),
         );
         options.onDelivered?.(event, outcomes);
+        return null;
       } catch (error) {
-        options.onError(options.redactor.redact(error instanceof Error ? error.message : String(error)));
+        const message = options.redactor.redact(error instanceof Error ? error.message : String(error));
+        options.onError(message);
+        const destinations = error instanceof NotifyDeliveryError ? error.outcomes.filter((o) => !o.ok).map((o) => o.destination) : [];
+        return { destinations, error: message };
       }
     },
   };

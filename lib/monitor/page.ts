@@ -88,7 +88,7 @@ export function renderMain(s: StatusSnapshot, fleet: Fleet): string {
 </section>`,
     )
     .join('\n');
-  return `<div id="overall" class="overall state-${overallState(s)}" data-state="${overallState(s)}"><span class="dot" aria-hidden="true"></span><strong>${escapeHtml(summaryLine(s))}</strong> <span class="muted">updated <time datetime="${s.generatedAt}">${s.generatedAt.slice(11, 19)} UTC</time></span></div>
+  return `<div id="overall" class="overall state-${overallState(s)}" data-state="${overallState(s)}"><span class="dot" aria-hidden="true"></span><strong>${escapeHtml(summaryLine(s))}</strong>${s.summary.undeliveredNotifications > 0 ? ` <span class="undelivered">· ${s.summary.undeliveredNotifications} notification${s.summary.undeliveredNotifications === 1 ? '' : 's'} not delivered, kept in undelivered.jsonl in the data directory</span>` : ''} <span class="muted">updated <time datetime="${s.generatedAt}">${s.generatedAt.slice(11, 19)} UTC</time></span></div>
 ${services}`;
 }
 

@@ -51,7 +51,7 @@ export interface StatusSnapshot {
   location: string;
   generatedAt: string;
   startedAt: string;
-  summary: { checks: number; passing: number; degraded: number; failing: number; pending: number; alarms: number };
+  summary: { checks: number; passing: number; degraded: number; failing: number; pending: number; alarms: number; undeliveredNotifications: number };
   services: ServiceStatus[];
 }
 
@@ -125,6 +125,8 @@ export function statusSnapshot(monitor: Monitor, fleet: string, location: string
       failing: count('failing'),
       pending: count('pending'),
       alarms: checks.filter((c) => c.alarm === 'ALARM').length,
+      // Since this start; the dead-letter file in the data directory keeps them all.
+      undeliveredNotifications: monitor.undeliveredCount,
     },
     services: [...services.entries()].map(([name, list]) => ({
       name,
