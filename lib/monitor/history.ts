@@ -78,6 +78,17 @@ export class TargetHistory {
     return total === 0 ? null : up / total;
   }
 
+  /**
+   * How much of the window from `since` to `now` the figures cover: from the first run in it
+   * (or `since` when runs older than the window exist) to `now`. Null without runs. A monitor
+   * that started 3 h ago has 3 h of its "7 days", and the page must say so.
+   */
+  coveredMs(since: number, now: number): number | null {
+    const first = this.points[0];
+    if (first === undefined || this.points[this.points.length - 1]!.t < since) return null;
+    return Math.max(0, now - Math.max(since, first.t));
+  }
+
   since(since: number): Point[] {
     let i = this.points.length;
     while (i > 0 && this.points[i - 1]!.t >= since) i--;

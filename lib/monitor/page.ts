@@ -15,6 +15,15 @@ function pct(value: number | null): string {
   return `${p === 100 ? '100' : p >= 99.95 ? '99.9' : p.toFixed(1)}%`;
 }
 
+/** `over 3 h` while the figure covers less than its window (a young monitor); nothing once full. */
+export function coverage(coveredMs: number | null, windowMs: number): string {
+  // Within one percent counts as full: retention prunes the oldest run a schedule period early.
+  if (coveredMs === null || coveredMs >= windowMs * 0.99) return '';
+  const s = Math.round(coveredMs / 1000);
+  const span = s < 60 ? `${s} s` : s < 3600 ? `${Math.floor(s / 60)} min` : s < 48 * 3600 ? `${Math.floor(s / 3600)} h` : `${Math.floor(s / 86400)} d`;
+  return ` <span class="over">over ${span}</span>`;
+}
+
 function ago(iso: string, now: number): string {
   const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
   if (s < 60) return `${s}s ago`;
@@ -45,8 +54,8 @@ function checkCard(c: CheckStatus, now: number, maxMs: number | null): string {
 <p class="meta"><code>${escapeHtml(c.target)}</code> · ${escapeHtml(c.kind)} · ${escapeHtml(c.environment)} · every ${escapeHtml(c.schedule)} · <span class="alarm alarm-${c.alarm}">${ALARM_LABEL[c.alarm] ?? c.alarm}</span></p>
 ${c.state === 'failing' && c.lastRun?.message ? `<p class="reason" role="note">${escapeHtml(c.lastRun.message)}</p>` : ''}
 <dl class="stats">
-<div><dt>Uptime 24&nbsp;h</dt><dd>${pct(c.uptime24h)}</dd></div>
-<div><dt>Uptime 7&nbsp;d</dt><dd>${pct(c.uptime7d)}</dd></div>
+<div><dt>Uptime 24&nbsp;h</dt><dd>${pct(c.uptime24h)}${coverage(c.uptime24hCoveredMs, 24 * 3600_000)}</dd></div>
+<div><dt>Uptime 7&nbsp;d</dt><dd>${pct(c.uptime7d)}${coverage(c.uptime7dCoveredMs, 7 * 24 * 3600_000)}</dd></div>
 <div><dt>p50 · p95</dt><dd>${c.latency24h ? `${c.latency24h.p50}<span class="unit">ms</span> · ${c.latency24h.p95}<span class="unit">ms</span>` : '—'}</dd></div>
 <div><dt>Certificate</dt><dd class="${certClass(c.certDaysRemaining)}">${c.certDaysRemaining === null ? '—' : `${c.certDaysRemaining} days left`}</dd></div>
 </dl>
@@ -130,6 +139,7 @@ code{background:var(--code);padding:0 .3rem;border-radius:4px;font-size:.85em}
 .stats dt{font-size:.72rem;color:var(--muted);white-space:nowrap}
 .stats dd{margin:0;font-weight:600;font-variant-numeric:tabular-nums;font-size:.92rem;overflow-wrap:anywhere}
 .unit{font-weight:400;font-size:.75em;color:var(--muted);margin-left:1px}
+.over{font-weight:400;font-size:.7em;color:var(--muted);white-space:nowrap}
 dd.good{color:var(--ok)}dd.warn{color:var(--warn)}dd.bad{color:var(--bad)}
 .chart-wrap{margin:.5rem 0}
 .chart{width:100%;height:auto;display:block}

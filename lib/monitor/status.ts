@@ -31,6 +31,9 @@ export interface CheckStatus {
   running: boolean;
   uptime24h: number | null;
   uptime7d: number | null;
+  /** The span (ms) each uptime figure covers: the whole window once runs older than it exist, less before. */
+  uptime24hCoveredMs: number | null;
+  uptime7dCoveredMs: number | null;
   runs24h: number;
   latency24h: { p50: number; p95: number } | null;
   certDaysRemaining: number | null;
@@ -90,6 +93,8 @@ export function checkStatus(t: TargetState, now: number, periodMsOverride?: numb
     running: t.running,
     uptime24h: t.history.uptime(now - 24 * HOUR),
     uptime7d: t.history.uptime(now - 7 * 24 * HOUR),
+    uptime24hCoveredMs: t.history.coveredMs(now - 24 * HOUR, now),
+    uptime7dCoveredMs: t.history.coveredMs(now - 7 * 24 * HOUR, now),
     runs24h: t.history.since(now - 24 * HOUR).length,
     latency24h: t.history.latency(now - 24 * HOUR),
     certDaysRemaining: t.history.lastCert?.days ?? null,

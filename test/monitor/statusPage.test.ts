@@ -114,10 +114,20 @@ describe('status page in Chromium', () => {
   });
 
   it('serves the JSON API', async () => {
-    const status = (await (await fetch(`${url}/api/status`)).json()) as { summary: { checks: number; failing: number }; services: { name: string; checks: { target: string; uptime24h: number | null; state: string }[] }[] };
+    const status = (await (await fetch(`${url}/api/status`)).json()) as {
+      summary: { checks: number; failing: number };
+      services: { name: string; checks: { target: string; uptime24h: number | null; uptime24hCoveredMs: number | null; uptime7dCoveredMs: number | null; state: string }[] }[];
+    };
     expect(status.summary.checks).toBe(4);
     const search = status.services.find((s) => s.name === 'search')!.checks[0]!;
     expect(search).toMatchObject({ target: 'search', state: 'failing', uptime24h: 0 });
+    // The monitor has run for seconds: its "24 h" and "7 d" figures cover only that, and say so.
+    expect(search.uptime24hCoveredMs).toBeGreaterThan(0);
+    expect(search.uptime24hCoveredMs).toBeLessThan(3600_000);
+    expect(search.uptime7dCoveredMs).toBe(search.uptime24hCoveredMs);
+    const html = await (await fetch(`${url}/`)).text();
+    expect(html).toMatch(/Uptime 24&nbsp;h<\/dt><dd>[\d.]+% <span class="over">over \d+ (s|min)<\/span>/);
+    expect(html).toMatch(/Uptime 7&nbsp;d<\/dt><dd>[\d.]+% <span class="over">over \d+ (s|min)<\/span>/);
     const history = (await (await fetch(`${url}/api/checks/health/history?hours=1`)).json()) as { checkId: string; targets: { points: { ok: boolean }[]; series: unknown[] }[] };
     expect(history.checkId).toBe('health');
     expect(history.targets[0]!.points.length).toBeGreaterThan(2);
