@@ -30,7 +30,15 @@ export async function runCdkApp(options: CdkAppOptions = {}): Promise<number> {
     stderr(`${error.message}\n`);
     return 1;
   }
-  new ProbeFleet(app, 'ProbeFleet', { fleet });
+  try {
+    new ProbeFleet(app, 'ProbeFleet', { fleet });
+  } catch (error) {
+    // The deploy-time limits (evaluation windows, alarm names) are config errors too.
+    if (!isConfigError(error)) throw error;
+    app.node.tryRemoveChild('ProbeFleet');
+    stderr(`${file}\n${error.message}\n`);
+    return 1;
+  }
   applyNagPacks(app);
   app.synth();
   return 0;

@@ -13,7 +13,10 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { alarmName } from '../alerting/naming.js';
+import { ConfigError } from '../config/errors.js';
 import { namespaceOf } from '../config/resolve.js';
+import { validateFleet } from '../config/validate.js';
+import { deployLimitDiagnostics } from '../config/validateAlerting.js';
 import { parseSchedule } from '../config/schedule.js';
 import { freezeFleet, FROZEN_FLEET_FILE, serializeFrozenFleet } from '../lambda/frozenFleet.js';
 import { planShards, type Shard } from '../lambda/shards.js';
@@ -57,7 +60,7 @@ export const DEFAULT_MAX_ALARMS_PER_STACK = 150;
 export const MAX_METRIC_REFS_PER_STACK = 450;
 
 export interface ProbeFleetProps {
-  /** A validated fleet definition (lib/config/loadFleet.ts validates before synthesis). */
+  /** A fleet definition; the constructor validates it and throws a ConfigError listing every problem. */
   fleet: Fleet;
   /** Check targets per Lambda invocation (default: lib/lambda/shards.ts). */
   maxChecksPerShard?: number;
@@ -123,8 +126,16 @@ export class ProbeFleet extends Construct {
   /** Every stack this construct created. */
   readonly stacks: Stack[] = [];
 
+  /**
+   * Throws a ConfigError listing every problem of `props.fleet` (the CLI's validation, then
+   * the limits CloudWatch would only enforce at deploy time) before any resource is made:
+   * a fleet built in code, or imported without lib/config/loadFleet.ts, gets the same errors.
+   */
   constructor(scope: Construct, id: string, props: ProbeFleetProps) {
     super(scope, id);
+    const validation = validateFleet(props.fleet);
+    const diagnostics = validation.ok ? deployLimitDiagnostics(props.fleet) : validation.diagnostics;
+    if (diagnostics.length > 0) throw new ConfigError(diagnostics);
     const fleet = props.fleet;
     this.fleet = fleet;
     this.prefix = stackSafe(props.stackPrefix ?? defaultStackPrefix(fleet));
@@ -227,7 +238,17 @@ export class ProbeFleet extends Construct {
         const name = alarmName({ fleet: fleet.name, kind: 'service', subject: key });
         const clash = compositeNames.get(name);
         if (clash !== undefined) {
-          throw new Error(`ProbeFleet: service alarms '${clash}' and '${key}' would both be named ${name}; expected distinct service names (alarm names keep only letters, digits, '_', '.' and '-')`);
+          // deployLimitDiagnostics catches plain service clashes; this one needs an environment
+          // suffix to collide (service "a.prod" beside service "a" in environment prod).
+          const index = fleet.checks.findIndex((c) => c.service === service);
+          throw new ConfigError([
+            {
+              path: `checks[${index}].service`,
+              expected: `a service whose alarm name differs from '${clash}'s (alarm names keep only letters, digits, '_', '.' and '-')`,
+              received: `'${key}' → ${name}`,
+              message: `two service alarms would share one name: expected a service whose alarm name differs from '${clash}'s, received '${key}' → ${name}`,
+            },
+          ]);
         }
         compositeNames.set(name, key);
         const alarm = serviceAlarm(ctx, { service, environment, targets: own.map((plan) => ({ plan, availabilityAlarmName: availabilityName.get(plan) ?? '' })) }, overviewUrl);

@@ -75,7 +75,8 @@ const fleets: [string, Fleet, Partial<Counted>][] = [
       [
         httpCheck('login', { schedule: '1m', maxMs: 800, severity: 'critical', service: 'auth' }),
         httpCheck('search', { schedule: '5m', service: 'catalog' }),
-        { ...httpCheck('tls-expiry', { service: 'auth' }), kind: 'tls', schedule: '1h' } as never,
+        // ProbeFleet validates its fleet: a tls check names a host and no url.
+        { ...Object.fromEntries(Object.entries(httpCheck('tls-expiry', { service: 'auth' })).filter(([key]) => key !== 'url')), kind: 'tls', host: 'shop.example.com', schedule: '1h' } as never,
       ],
       {
         regions: ['us-east-1', 'eu-west-1', 'ap-southeast-2'],

@@ -10,6 +10,8 @@ import { failingRegionsExpression } from '../../lib/infra/availabilityAlarm.js';
 import { heartbeatPlan } from '../../lib/infra/heartbeatAlarm.js';
 import type { Shard } from '../../lib/lambda/shards.js';
 import type { Check, Schedule } from '../../lib/model/fleet.js';
+import { ProbeFleet } from '../../lib/infra/index.js';
+import { App } from 'aws-cdk-lib';
 import { httpCheck, smallFleet, synth } from './synth.js';
 
 const BUSINESS_HOURS = 'cron(0 9-17 ? * MON-FRI *)' as Schedule;
@@ -124,5 +126,33 @@ describe('uneven cron schedules: quiet hours do not alarm', () => {
     const s = synth(smallFleet({ checks: [httpCheck('office', { schedule: BUSINESS_HOURS })] }));
     const home = s.template(s.fleet.homeStack);
     expect(Object.keys(home.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'ChecksRun' } }))).toEqual([]);
+  });
+});
+
+describe('ProbeFleet validates the fleet it is given', () => {
+  const build = (fleet: unknown): (() => void) => () => new ProbeFleet(new App(), 'Fleet', { fleet: fleet as never, bundling: 'skip' });
+  const diagnosticsOf = (fleet: unknown): { path: string; message: string }[] => {
+    try {
+      build(fleet)();
+    } catch (error) {
+      expect(error).toMatchObject({ kind: 'config_invalid', retryable: false });
+      return (error as { diagnostics: { path: string; message: string }[] }).diagnostics;
+    }
+    return expect.fail('expected a ConfigError');
+  };
+
+  it('lists every validation problem in one error', () => {
+    const paths = diagnosticsOf(smallFleet({ regions: ['mars-1'], checks: [httpCheck('Bad Id', { schedule: '7m' as Schedule })] })).map((d) => d.path);
+    expect(paths).toEqual(expect.arrayContaining(['regions[0]', 'checks[0].id', 'checks[0].schedule']));
+  });
+
+  it.each([
+    { name: 'a very long service name', fleet: smallFleet({ checks: [httpCheck('a', { service: 's'.repeat(240) })] }), path: 'checks[0].service', message: /alarm name too long/ },
+    { name: 'a very long fleet name', fleet: smallFleet({ name: 'f'.repeat(250) }), path: 'name', message: /alarm names would be too long/ },
+    { name: 'two services that share an alarm name', fleet: smallFleet({ checks: [httpCheck('a', { service: 'web shop' }), httpCheck('b', { service: 'web_shop' })] }), path: 'checks[1].service', message: /two services would share one alarm/ },
+  ])('$name is a config error at $path', ({ fleet, path, message }) => {
+    const diagnostics = diagnosticsOf(fleet);
+    expect(diagnostics.map((d) => d.path)).toEqual([path]);
+    expect(diagnostics[0]?.message).toMatch(message);
   });
 });

@@ -28,6 +28,17 @@ export default defineFleet({
 });
 `;
 
+// Valid value by value, but CloudWatch would refuse it at deploy time.
+const LIMITS = `import { defineFleet } from 'probe-fleet';
+export default defineFleet({
+  name: 'limits', homeRegion: 'eu-west-1', regions: ['eu-west-1'],
+  environments: { production: { baseUrl: 'https://x.example.com' } },
+  checks: [{ id: 'health', kind: 'http', name: 'Health', service: '${'s'.repeat(240)}', owner: 'o', runbook: 'https://r.example.com', rollbackNote: 'r', expect: '200', severity: 'critical', url: '/health', schedule: '15m', alarm: { evaluationPeriods: 100 } }],
+});
+`;
+
+const limitsFile = join(dir, 'limits.config.ts');
+writeFileSync(limitsFile, LIMITS);
 const badFile = join(dir, 'bad.config.ts');
 const goodFile = join(dir, 'good.config.ts');
 writeFileSync(badFile, BAD);
@@ -42,6 +53,18 @@ describe('bin/app.ts', () => {
     expect(stderr).toContain(badFile);
     expect(stderr).toContain('checks[0].id');
     expect(stderr).toContain('checks[0].schedule');
+    expect(app.node.children).toHaveLength(0);
+  });
+
+  it('stops on deploy-time limits as config errors: the paths, no stack trace', async () => {
+    const app = new App({ outdir: join(dir, 'out-limits'), context: { [CONFIG_CONTEXT_KEY]: limitsFile } });
+    let stderr = '';
+    const code = await runCdkApp({ app, cwd: dir, stderr: (t) => (stderr += t) });
+    expect(code).toBe(1);
+    expect(stderr).toContain(limitsFile);
+    expect(stderr).toContain('checks[0].alarm.evaluationPeriods: CloudWatch rejects the availability alarm of check health');
+    expect(stderr).toContain('checks[0].service: alarm name too long');
+    expect(stderr).not.toMatch(/\n\s+at /);
     expect(app.node.children).toHaveLength(0);
   });
 
