@@ -168,6 +168,9 @@ async function runVerifyCommand(args: string[], io: CliIO): Promise<number> {
       clearTimeout(timer);
       io.signal.removeEventListener('abort', onInterrupt);
     }
+    // The runner's clock may cut the checks an instant before this command's timer fires: the
+    // deadline still ended the gate, and the verdict must say so.
+    if (Date.now() >= deadline) deadlinePassed = true;
 
     const results: CheckResult[] = outcomes.flatMap((o) => o.results);
     await reporter.onEnd(summarize(results, performance.now() - started), results);
@@ -191,6 +194,7 @@ async function runVerifyCommand(args: string[], io: CliIO): Promise<number> {
         runId: setup.runId,
         fleet: setup.fleet.name,
         environments: setup.environments,
+        baseUrls: Object.fromEntries(setup.environments.map((name) => [name, setup.fleet.environments[name]?.baseUrl ?? ''])),
         expectedVersion: options.expectVersion ?? null,
         startedAt,
         endedAt: new Date(),
