@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoService } from '../../demo/server.js';
 import type { DemoService } from '../../demo/server.js';
 import type { Fleet } from '../../lib/model/fleet.js';
+import { startHttpServer } from '../support/servers.js';
+import type { StartedHttpServer } from '../support/servers.js';
 import { TEAM, monitorInProcess, tempDir, waitFor, writeFleet } from './support.js';
 import type { InProcessMonitor } from './support.js';
 
@@ -20,9 +22,17 @@ describe('status page in Chromium', () => {
   let monitor: InProcessMonitor;
   let url: string;
   let browser: Browser;
+  // The search service is this test's own: 404 (failing) until the live-update test turns it to 200.
+  let searchStatus = 404;
+  let searchService: StartedHttpServer;
 
   beforeAll(async () => {
     demo = await startDemoService();
+    searchService = await startHttpServer((req, res) => {
+      req.resume();
+      res.writeHead(searchStatus, { 'content-type': 'application/json' });
+      res.end(searchStatus === 200 ? '{"results":[]}' : '{"error":"not found"}');
+    });
     dir = tempDir('probe-fleet-status-');
     const https = new URL(demo.httpsUrl);
     const fleet: Fleet = {
@@ -36,7 +46,7 @@ describe('status page in Chromium', () => {
         { kind: 'http', id: 'health', name: 'Health endpoint reports ok', service: 'demo-shop', ...TEAM, runbook: 'https://runbooks.example.com/health', expect: 'GET /health answers 200 with {"status":"ok"}.', severity: 'critical', url: '/health', assertions: [{ type: 'status', equals: 200 }, { type: 'json', path: '$.status', equals: 'ok' }] },
         { kind: 'http', id: 'products', name: 'Product listing returns JSON', service: 'demo-shop', ...TEAM, runbook: 'https://runbooks.example.com/products', expect: 'GET /products?limit=1 answers 200 with one product.', severity: 'critical', url: '/products', query: { limit: 1 }, assertions: [{ type: 'json', path: '$', length: 1 }] },
         { kind: 'tls', id: 'https-certificate', name: 'HTTPS certificate is valid', service: 'demo-shop', ...TEAM, runbook: 'https://runbooks.example.com/tls', expect: 'A trusted certificate for localhost with 30+ days left.', severity: 'warning', host: https.hostname, port: Number(https.port), minDaysRemaining: 30 },
-        { kind: 'http', id: 'search', name: 'Search answers', service: 'search', owner: 'team-search', rollbackNote: 'Switch search back to the previous index.', runbook: 'https://runbooks.example.com/search', expect: 'GET /search?q=anvil answers 200.', severity: 'warning', url: '/search', query: { q: 'anvil' }, assertions: [{ type: 'status', equals: 200 }] },
+        { kind: 'http', id: 'search', name: 'Search answers', service: 'search', owner: 'team-search', rollbackNote: 'Switch search back to the previous index.', runbook: 'https://runbooks.example.com/search', expect: 'GET /search?q=anvil answers 200.', severity: 'warning', url: `${searchService.url}/search`, query: { q: 'anvil' }, assertions: [{ type: 'status', equals: 200 }] },
       ],
     };
     const config = writeFleet(dir, fleet);
@@ -51,6 +61,7 @@ describe('status page in Chromium', () => {
     await browser?.close();
     expect(await monitor?.stop()).toBe(0);
     await demo?.close();
+    await searchService?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -141,5 +152,25 @@ describe('status page in Chromium', () => {
     expect(malformed.status).toBe(400);
     expect(((await malformed.json()) as { error: string }).error).toBe('invalid_check_id');
     expect((await fetch(`${url}/api/status`)).status).toBe(200);
+  });
+
+  it('flips a card when its check changes state, without a reload, and announces it', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${url}/`);
+    const badge = page.locator('#check-search .badge');
+    expect(await badge.textContent()).toContain('Failing');
+    expect(await page.locator('#check-search .reason').count()).toBe(1);
+    // A marker on the window: a reload would drop it.
+    await page.evaluate(() => {
+      (globalThis as unknown as { loadedOnce: boolean }).loadedOnce = true;
+    });
+    searchStatus = 200;
+    // Generous limits: the next run, its result event and the fragment fetch all have to happen
+    // on a possibly loaded machine. Slow (passed above degradedMs) is a pass too.
+    await page.locator('#check-search .badge', { hasText: /Passing|Slow/ }).waitFor({ timeout: 30_000 });
+    await expect.poll(async () => page.locator('#live').textContent(), { timeout: 30_000 }).toMatch(/Search answers is now (passing|slow)\./);
+    expect(await page.locator('#check-search .reason').count()).toBe(0);
+    expect(await page.evaluate(() => (globalThis as unknown as { loadedOnce?: boolean }).loadedOnce)).toBe(true);
+    await page.close();
   });
 });
