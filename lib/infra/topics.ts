@@ -3,7 +3,7 @@
 // enforced by topic policy and the subscriptions the fleet definition names.
 import { Duration, SecretValue, Stack } from 'aws-cdk-lib';
 import { SlackChannelConfiguration, LoggingLevel } from 'aws-cdk-lib/aws-chatbot';
-import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { ManagedPolicy, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { SubscriptionProtocol, Topic, type ITopic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription, UrlSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -97,6 +97,9 @@ function subscribe(scope: Construct, topic: ITopic, route: RouteName, config: Al
       slackChannelId: channel.channelId,
       notificationTopics: [topic],
       loggingLevel: LoggingLevel.ERROR,
+      // Without a guardrail AWS Chatbot applies AdministratorAccess as the ceiling on what
+      // channel members may do through it; reading alarms and metrics is all this needs.
+      guardrailPolicies: [ManagedPolicy.fromAwsManagedPolicyName('CloudWatchReadOnlyAccess')],
     });
   });
 }

@@ -48,6 +48,8 @@ describe('on-call topics', () => {
       SlackWorkspaceId: 'T0001',
       SlackChannelId: 'C0001',
       SnsTopicArns: [{ Ref: Match.stringLikeRegexp('^ChatTopic') }],
+      // Not the AdministratorAccess AWS applies when no guardrail is given.
+      GuardrailPolicies: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/CloudWatchReadOnlyAccess']] }],
     });
     home.hasResourceProperties('AWS::SQS::Queue', { QueueName: 'probe-fleet-shop-subscription-dead-letters', SqsManagedSseEnabled: true });
     home.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'probe-fleet/shop/heartbeat/subscription-dead-letters', MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 0 });
