@@ -225,7 +225,7 @@ export interface DnsCheck extends CheckCommon {
   /** The name to resolve. */
   hostname: string;
   recordType: DnsRecordType;
-  /** `host` or `host:port` of a resolver; default: the system's. */
+  /** IP address of a resolver, with an optional port (`10.0.0.2`, `10.0.0.2:5353`, `[::1]:53`); default: the system's. */
   resolver?: string;
   /** Every listed value must be among the answers. */
   answersInclude?: string[];

@@ -1,7 +1,7 @@
 // Resolves `secret('name')` from AWS Secrets Manager, once per container per TTL.
 // Values go into the Redactor the moment they arrive; errors name the secret, never a value.
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SecretError } from './secrets.js';
+import { MIN_SECRET_LENGTH, SecretError } from './secrets.js';
 import type { Redactor, SecretProvider } from './secrets.js';
 
 export const DEFAULT_SECRET_TTL_MS = 5 * 60_000;
@@ -88,6 +88,10 @@ export class SecretsManagerProvider implements SecretProvider {
     }
     if (text === undefined) {
       throw new SecretError(name, `secret '${name}': expected a SecretString, received a binary or empty secret`, false);
+    }
+    if (text.length < MIN_SECRET_LENGTH) {
+      // The same rule as for local variables: a value this short cannot be redacted safely.
+      throw new SecretError(name, `secret '${name}': expected at least ${MIN_SECRET_LENGTH} characters, received ${text.length}; a value this short cannot be redacted from logs and reports, so it is refused (store a real credential)`, false);
     }
     this.options.redactor?.add(text);
     return text;

@@ -13,7 +13,7 @@ const VALUE = 'hunter2-but-longer';
 let failNext = 0;
 let failWith: FakeAnswer = throttling();
 const aws = await startFakeAws({
-  secrets: { 'db-password': VALUE },
+  secrets: { 'db-password': VALUE, 'tiny-pin': 'x7q' },
   respond: (req) => {
     if (req.operation !== 'GetSecretValue') return undefined;
     // A secret whose lookup is never answered: a hung Secrets Manager.
@@ -64,6 +64,12 @@ describe('SecretsManagerProvider', () => {
     expect(error).toBeInstanceOf(SecretError);
     expect(error).toMatchObject({ kind: 'secret_unavailable', secretName: 'nope', retryable: false });
     expect((error as Error).message).toMatch(/secret 'nope': expected Secrets Manager GetSecretValue to return it, received ResourceNotFoundException \(HTTP 400\)/);
+  });
+
+  it('refuses a value too short to redact, without printing it', async () => {
+    const error = await new SecretsManagerProvider({ client }).resolve('tiny-pin').catch((e: unknown) => e);
+    expect(error).toMatchObject({ kind: 'secret_unavailable', secretName: 'tiny-pin', retryable: false });
+    expect((error as Error).message).toBe("secret 'tiny-pin': expected at least 4 characters, received 3; a value this short cannot be redacted from logs and reports, so it is refused (store a real credential)");
   });
 
   it('does not cache a failure: throttled once, then resolved', async () => {

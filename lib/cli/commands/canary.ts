@@ -274,7 +274,7 @@ function parseOptions(args: string[]): CanaryFlags | { error: string } {
   if (parsed.positionals.length > 0) return { error: usageError('argument', 'options only (see --help)', parsed.positionals.join(' ')) };
   const url = (flag: string, text: string | undefined): string | { error: string } => {
     if (text === undefined) return { error: `${flag} is required: expected an absolute http:// or https:// URL, received nothing` };
-    const parsedUrl = urlFlag(flag, text);
+    const parsedUrl = urlFlag(flag, text, { base: true });
     return 'error' in parsedUrl ? parsedUrl : parsedUrl.url;
   };
   const canary = url('--canary', v.canary);
