@@ -1,6 +1,7 @@
-// cdk-nag's AwsSolutions and Serverless packs, with the CDK's built-in CloudFormation
-// validation on too: the fleet synthesizes with zero unacknowledged findings, and an
-// unacknowledged finding does fail synthesis (so the first test can fail).
+// cdk-nag's AwsSolutions and Serverless packs: the fleet synthesizes with zero
+// unacknowledged findings, and an unacknowledged finding does fail synthesis (so the first
+// test can fail). The CDK's built-in CloudFormation validation is off here (it takes ~40 s);
+// test/infra/cdkApp.test.ts synthesizes through the CDK app with it on.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
