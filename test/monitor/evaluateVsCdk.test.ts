@@ -103,7 +103,9 @@ describe('local notifications take the route the synthesized alarm actions take'
 });
 
 /**
- * CloudWatch's side, read from the template alone: the availability alarm's datapoint is
+ * CloudWatch's side, read from the template alone (the datapoints are evaluated with the same
+ * `evaluateDatapoints` as the local side, so this checks the wiring, not the evaluator; the
+ * table in 'AWS's documented treat-missing-data examples' below checks the evaluator): the availability alarm's datapoint is
  * "regions failing" (Minimum of Success per region, a silent region filled as failing)
  * compared with the alarm's Threshold by its ComparisonOperator.
  */
@@ -183,5 +185,86 @@ describe('service alarms per environment, as the CDK composites', () => {
     expect(local.map((s) => s.name).sort()).toEqual([...synthesized.keys()].filter((n) => !n.includes('~')).sort());
     expect(local.map((s) => s.name).sort()).toEqual(['probe-fleet/shop/service/search', 'probe-fleet/shop/service/shop.production', 'probe-fleet/shop/service/shop.staging']);
     for (const s of local) expect(topicOf(synthesized.get(s.name)!.AlarmActions)).toBe(alarmRoute('service', s.critical));
+  });
+});
+
+/**
+ * The examples in the CloudWatch User Guide ("Configuring how CloudWatch alarms treat missing
+ * data" → "How alarm state is evaluated when data is missing"), written down as fixed
+ * expectations, independent of any code here. CloudWatch retrieves the 5 most recent
+ * datapoints (oldest first; 0 not breaching, X breaching, - missing) for a 3-period alarm.
+ * Rows the local evaluator does not reproduce yet are listed in KNOWN_DIVERGENCES and run as
+ * expected failures: fixing the evaluator turns them into failures to be moved back here.
+ */
+type Treat = AlarmRule['treatMissingData'];
+type Expected = AlarmStateValue | 'retain';
+const AWS_EXAMPLES: { m: number; n: number; points: string; expect: Record<Treat, Expected> }[] = [
+  // Datapoints to Alarm 3, Evaluation Periods 3.
+  { m: 3, n: 3, points: '0 - X - X', expect: { missing: 'OK', ignore: 'OK', breaching: 'OK', notBreaching: 'OK' } },
+  { m: 3, n: 3, points: '0 - - - -', expect: { missing: 'OK', ignore: 'OK', breaching: 'OK', notBreaching: 'OK' } },
+  { m: 3, n: 3, points: '- - - - -', expect: { missing: 'INSUFFICIENT_DATA', ignore: 'retain', breaching: 'ALARM', notBreaching: 'OK' } },
+  { m: 3, n: 3, points: '0 X X - X', expect: { missing: 'ALARM', ignore: 'ALARM', breaching: 'ALARM', notBreaching: 'ALARM' } },
+  { m: 3, n: 3, points: '- - - - X', expect: { missing: 'INSUFFICIENT_DATA', ignore: 'retain', breaching: 'ALARM', notBreaching: 'OK' } },
+  { m: 3, n: 3, points: 'X - - - -', expect: { missing: 'ALARM', ignore: 'retain', breaching: 'ALARM', notBreaching: 'OK' } },
+  // Datapoints to Alarm 2, Evaluation Periods 3 (M out of N).
+  { m: 2, n: 3, points: '0 - X - X', expect: { missing: 'ALARM', ignore: 'ALARM', breaching: 'ALARM', notBreaching: 'ALARM' } },
+  { m: 2, n: 3, points: '0 0 X 0 X', expect: { missing: 'ALARM', ignore: 'ALARM', breaching: 'ALARM', notBreaching: 'ALARM' } },
+  { m: 2, n: 3, points: '0 - X - -', expect: { missing: 'OK', ignore: 'OK', breaching: 'ALARM', notBreaching: 'OK' } },
+  { m: 2, n: 3, points: '- - - - 0', expect: { missing: 'OK', ignore: 'OK', breaching: 'ALARM', notBreaching: 'OK' } },
+  { m: 2, n: 3, points: '- - - - X', expect: { missing: 'INSUFFICIENT_DATA', ignore: 'retain', breaching: 'ALARM', notBreaching: 'OK' } },
+];
+
+/**
+ * `<m>/<n> <points> <treat> from <state>` cases where lib/alerting/evaluate.ts answers
+ * otherwise today. Its window is the last `evaluationPeriods` datapoints and it fills missing
+ * ones only when fewer than `datapointsToAlarm` are real; CloudWatch looks back over the whole
+ * evaluation range and fills only when fewer than `evaluationPeriods` are real.
+ */
+const KNOWN_DIVERGENCES = new Set([
+  '3/3 0 - X - X breaching from OK',
+  '3/3 0 - X - X breaching from ALARM',
+  '3/3 0 - - - - missing from OK',
+  '3/3 0 - - - - missing from ALARM',
+  '3/3 0 - - - - ignore from ALARM',
+  '3/3 0 - - - - breaching from OK',
+  '3/3 0 - - - - breaching from ALARM',
+  '3/3 0 X X - X missing from OK',
+  '3/3 0 X X - X missing from ALARM',
+  '3/3 0 X X - X ignore from OK',
+  '3/3 0 X X - X ignore from ALARM',
+  '3/3 0 X X - X notBreaching from OK',
+  '3/3 0 X X - X notBreaching from ALARM',
+  '3/3 - - - - X missing from OK',
+  '3/3 - - - - X missing from ALARM',
+  '3/3 - - - - X ignore from ALARM',
+  '3/3 X - - - - missing from OK',
+  '3/3 X - - - - missing from ALARM',
+  '2/3 - - - - X missing from OK',
+  '2/3 - - - - X missing from ALARM',
+  '2/3 - - - - X ignore from ALARM',
+]);
+
+describe("AWS's documented treat-missing-data examples", () => {
+  const symbol: Record<string, DatapointValue> = { '0': 'ok', X: 'breaching', '-': 'missing' };
+  const cases = AWS_EXAMPLES.flatMap((row) =>
+    (Object.keys(row.expect) as Treat[]).flatMap((treat) =>
+      (['OK', 'ALARM'] as const).map((current) => {
+        const expected = row.expect[treat];
+        return { name: `${row.m}/${row.n} ${row.points} ${treat} from ${current}`, row, treat, current, want: expected === 'retain' ? current : expected };
+      }),
+    ),
+  );
+  const rule = (row: (typeof AWS_EXAMPLES)[number], treat: Treat): AlarmRule => ({ periodMs: 60_000, evaluationPeriods: row.n, datapointsToAlarm: row.m, treatMissingData: treat });
+  const values = (points: string): DatapointValue[] => points.split(' ').map((c) => symbol[c]!);
+
+  it('every known divergence names a real case', () => {
+    const names = new Set(cases.map((c) => c.name));
+    for (const name of KNOWN_DIVERGENCES) expect(names.has(name), name).toBe(true);
+  });
+  it.each(cases.filter((c) => !KNOWN_DIVERGENCES.has(c.name)))('$name → $want', ({ row, treat, current, want }) => {
+    expect(evaluateDatapoints(values(row.points), rule(row, treat), current)).toBe(want);
+  });
+  it.fails.each(cases.filter((c) => KNOWN_DIVERGENCES.has(c.name)))('known divergence: $name → AWS says $want', ({ row, treat, current, want }) => {
+    expect(evaluateDatapoints(values(row.points), rule(row, treat), current)).toBe(want);
   });
 });
