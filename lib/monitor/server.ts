@@ -62,8 +62,9 @@ function splitHostHeader(value: string): { host: string; port: number } | null {
 
 /**
  * Whether a Host header names this server: the bound address, `localhost`, or the name given
- * with --host, always with the bound port. Bound to a wildcard (0.0.0.0, ::), any IP literal is
- * accepted too: a DNS-rebinding page can only send a name, never the address it rebinds to.
+ * with --host, always with the bound port; bound to loopback, any loopback IP literal. Bound to a
+ * wildcard (0.0.0.0, ::), any IP literal is accepted too: a DNS-rebinding page can only send a
+ * name, never the address it rebinds to.
  */
 export function hostAllowed(header: string | undefined, boundHost: string, port: number): boolean {
   if (header === undefined) return false;
@@ -71,6 +72,8 @@ export function hostAllowed(header: string | undefined, boundHost: string, port:
   if (!parsed || parsed.port !== port) return false;
   const bound = bare(boundHost);
   if (parsed.host === bound || parsed.host === 'localhost') return true;
+  // `--host localhost` may listen on 127.0.0.1 or ::1: either literal names this server.
+  if (isLoopbackHost(bound) && isIP(parsed.host) !== 0 && isLoopbackHost(parsed.host)) return true;
   return WILDCARD.has(bound) && isIP(parsed.host) !== 0;
 }
 

@@ -100,6 +100,9 @@ describe('status page: Host header', () => {
 describe('hostAllowed and bindWarning (addresses the tests cannot bind to)', () => {
   const cases: { name: string; header: string | undefined; bound: string; allowed: boolean }[] = [
     { name: 'IPv6 loopback, bracketed', header: '[::1]:8787', bound: '::1', allowed: true },
+    { name: '--host localhost: a loopback literal', header: '127.0.0.1:8787', bound: 'localhost', allowed: true },
+    { name: '--host localhost: a foreign name', header: 'evil.example:8787', bound: 'localhost', allowed: false },
+    { name: 'loopback: a non-loopback literal', header: '192.0.2.10:8787', bound: '127.0.0.1', allowed: false },
     { name: 'wildcard: an IP literal of this machine', header: '192.0.2.10:8787', bound: '0.0.0.0', allowed: true },
     { name: 'wildcard: a bracketed IPv6 literal', header: '[2001:db8::1]:8787', bound: '::', allowed: true },
     { name: 'wildcard: a DNS name is what rebinding sends', header: 'evil.example:8787', bound: '0.0.0.0', allowed: false },
