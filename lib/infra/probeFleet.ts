@@ -49,8 +49,8 @@ import { secretNamesIn } from './secretArns.js';
 import { serviceAlarm, serviceAlarmKey, serviceGroups } from './serviceAlarms.js';
 import { fleetTopics, subscriptionDeadLettersName, topicArnIn, type FleetTopics } from './topics.js';
 
-/** 5 resources per shard (function, log group, rule, permission, invoke config): 80 shards stay under 450. */
-export const MAX_SHARDS_PER_PROBE_STACK = 80;
+/** 6 resources per shard (function, role, log group, rule, permission, invoke config): 70 shards stay under 450. */
+export const MAX_SHARDS_PER_PROBE_STACK = 70;
 /**
  * An alarm with its description and math is about 3 KB of template: 150 alarms (and at most
  * 450 metric references) per stack, with that stack's dashboard pages, stay well under
@@ -156,7 +156,16 @@ export class ProbeFleet extends Construct {
       const frozen = freezeFleet(fleet, region, regionShards);
       const files = { [FROZEN_FLEET_FILE]: serializeFrozenFleet(frozen) };
       const code = () => probeCodeProps(bundling, files);
-      const secretNames = secretNamesIn(frozen.fleet.checks, frozen.fleet.environments, frozen.fleet.defaults);
+      // Per shard: its checks, the environments it runs them against, and the defaults.
+      const secretNames = (shard: Shard): string[] => {
+        const checkIds = new Set(shard.targets.map((t) => t.checkId));
+        const environments = new Set(shard.targets.map((t) => t.environment));
+        return secretNamesIn(
+          frozen.fleet.checks.filter((c) => checkIds.has(c.id)),
+          Object.entries(frozen.fleet.environments).filter(([name]) => environments.has(name)),
+          frozen.fleet.defaults,
+        );
+      };
       const parts = chunk(regionShards, MAX_SHARDS_PER_PROBE_STACK);
       parts.forEach((shards, i) => {
         const suffix = parts.length > 1 ? `-${i + 1}` : '';

@@ -1,6 +1,6 @@
 // One probe function per shard. Reserved concurrency 1 is what keeps runs of a shard from
 // overlapping; shared by several shards it would make them block each other, so each
-// shard gets its own function (they share one role and one bundle per region).
+// shard gets its own function and role (the functions of a region share one bundle).
 import { Duration } from 'aws-cdk-lib';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';

@@ -1,5 +1,5 @@
 // A regional probe stack: the probe functions of (part of) one region's shards, their
-// schedules, and one least-privilege role they share.
+// schedules, and a least-privilege role for each.
 import { ArnFormat, Stack, type StackProps } from 'aws-cdk-lib';
 import { Effect, PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -19,8 +19,8 @@ export interface ProbeStackProps extends StackProps {
   namespace: string;
   /** The shards this stack deploys (a region with very many shards spans several stacks). */
   shards: Shard[];
-  /** Secret names the region's checks and environments reference. */
-  secretNames: string[];
+  /** Secret names one shard's checks, their environments and the defaults reference. */
+  secretNames: (shard: Shard) => string[];
   /** Called once per stack: a Code asset belongs to one stack. */
   code: () => ProbeFunctionProps['code'];
   logRetention: RetentionDays;
@@ -29,52 +29,15 @@ export interface ProbeStackProps extends StackProps {
 
 export class ProbeStack extends Stack {
   readonly functions: Record<string, NodejsFunction> = {};
-  readonly role: Role;
+  /** One role per shard function, keyed by shard id. */
+  readonly roles: Record<string, Role> = {};
 
   constructor(scope: Construct, id: string, props: ProbeStackProps) {
     super(scope, id, { ...props, env: { region: props.region } });
-    const statements = [
-      new PolicyStatement({
-        sid: 'WriteOwnLogs',
-        effect: Effect.ALLOW,
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: props.shards.map((s) =>
-          this.formatArn({ service: 'logs', resource: 'log-group', resourceName: `/aws/lambda/${functionName(props.functionPrefix, s)}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
-        ),
-      }),
-      // PutMetricData has no resource-level permissions; the namespace condition is the fence.
-      new PolicyStatement({
-        sid: 'PublishFleetMetrics',
-        effect: Effect.ALLOW,
-        actions: ['cloudwatch:PutMetricData'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'cloudwatch:namespace': props.namespace } },
-      }),
-    ];
-    if (props.secretNames.length > 0) {
-      statements.push(
-        new PolicyStatement({
-          sid: 'ReadReferencedSecrets',
-          effect: Effect.ALLOW,
-          actions: ['secretsmanager:GetSecretValue'],
-          resources: props.secretNames.map((name) => secretArn(this, name)),
-        }),
-      );
-    }
-    this.role = new Role(this, 'ProbeRole', {
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: `probe-fleet probes in ${props.region}`,
-      inlinePolicies: { probe: new PolicyDocument({ statements }) },
-    });
-    acknowledgeLogStreams(this.role, props.shards.map((s) => nagLogGroupArn(props.region, `/aws/lambda/${functionName(props.functionPrefix, s)}`)));
-    acknowledge(this.role, {
-      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason: PUT_METRIC_REASON,
-    });
-    acknowledge(this.role, { id: 'Serverless::Serverless-LambdaStarPermissions', reason: PUT_METRIC_REASON });
     const code = props.code();
     for (const shard of props.shards) {
-      const fn = probeFunction(this, { shard, role: this.role, code, logRetention: props.logRetention, functionPrefix: props.functionPrefix });
+      const role = this.shardRole(shard, props);
+      const fn = probeFunction(this, { shard, role, code, logRetention: props.logRetention, functionPrefix: props.functionPrefix });
       acknowledgeRuntime(fn);
       acknowledge(
         fn,
@@ -85,6 +48,52 @@ export class ProbeStack extends Stack {
       const rule = shardSchedule(this, shard, fn);
       acknowledge(rule, { id: 'Serverless::Serverless-EventBusDLQ', reason: NO_RETRY_REASON });
       this.functions[shard.id] = fn;
+      this.roles[shard.id] = role;
     }
+  }
+
+  /**
+   * A role per function rather than per region: a shard reads only the secrets its own
+   * checks reference, so a compromised or buggy function cannot read another team's
+   * credentials. Its policy is inline, so the role is one resource.
+   */
+  private shardRole(shard: Shard, props: ProbeStackProps): Role {
+    const logGroup = `/aws/lambda/${functionName(props.functionPrefix, shard)}`;
+    const statements = [
+      new PolicyStatement({
+        sid: 'WriteOwnLogs',
+        effect: Effect.ALLOW,
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.formatArn({ service: 'logs', resource: 'log-group', resourceName: `${logGroup}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+      }),
+      // PutMetricData has no resource-level permissions; the namespace condition is the fence.
+      new PolicyStatement({
+        sid: 'PublishFleetMetrics',
+        effect: Effect.ALLOW,
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': props.namespace } },
+      }),
+    ];
+    const secretNames = props.secretNames(shard);
+    if (secretNames.length > 0) {
+      statements.push(
+        new PolicyStatement({
+          sid: 'ReadReferencedSecrets',
+          effect: Effect.ALLOW,
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: secretNames.map((name) => secretArn(this, name)),
+        }),
+      );
+    }
+    const role = new Role(this, `ProbeRole-${shard.id}`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `probe-fleet shard ${shard.id}`,
+      inlinePolicies: { probe: new PolicyDocument({ statements }) },
+    });
+    acknowledgeLogStreams(role, [nagLogGroupArn(props.region, logGroup)]);
+    acknowledge(role, { id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: PUT_METRIC_REASON });
+    acknowledge(role, { id: 'Serverless::Serverless-LambdaStarPermissions', reason: PUT_METRIC_REASON });
+    return role;
   }
 }

@@ -67,16 +67,28 @@ describe('regional probe stacks', () => {
 
   it('grants PutMetricData only within the fleet namespace', () => {
     const statements = iamStatements(eu).filter((s) => s.Action === 'cloudwatch:PutMetricData');
-    expect(statements).toHaveLength(1);
-    expect(statements[0]).toMatchObject({ Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': 'ProbeFleet' } } });
+    expect(statements).toHaveLength(shards.filter((s) => s.region === 'eu-west-1').length);
+    for (const statement of statements) expect(statement).toMatchObject({ Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': 'ProbeFleet' } } });
   });
 
-  it('grants GetSecretValue on exactly the referenced secrets, suffix wildcard on the resource only', () => {
-    const statement = iamStatements(eu).find((s) => s.Action === 'secretsmanager:GetSecretValue');
-    const resources = JSON.stringify(statement?.Resource);
-    // environment header + the catalog check's bearer token; alerting secrets are not the probes' business.
-    expect(resources.match(/secret:[^"]+/g)).toEqual(['secret:catalog/token-??????', 'secret:shop/api-key-??????']);
-    expect(resources).not.toContain('pd/routing-key');
+  it('gives each shard function its own role, reading exactly the secrets of its own checks and environments', () => {
+    const euShards = shards.filter((s) => s.region === 'eu-west-1');
+    eu.resourceCountIs('AWS::IAM::Role', euShards.length);
+    const secretsOf = (shardId: string): string[] => {
+      const role = Object.values(eu.findResources('AWS::IAM::Role', { Properties: { Description: `probe-fleet shard ${shardId}` } }))[0] as {
+        Properties: { Policies: { PolicyDocument: { Statement: { Action: string; Resource: unknown }[] } }[] };
+      };
+      const statement = role.Properties.Policies[0]!.PolicyDocument.Statement.find((st) => st.Action === 'secretsmanager:GetSecretValue');
+      return JSON.stringify(statement?.Resource ?? []).match(/secret:[^"]+/g) ?? [];
+    };
+    // The catalog check's bearer token only where that check runs; the environment header everywhere.
+    expect(secretsOf('eu-west-1-10m-0')).toEqual(['secret:catalog/token-??????', 'secret:shop/api-key-??????']);
+    expect(secretsOf('eu-west-1-1m-0')).toEqual(['secret:shop/api-key-??????']);
+    // Alerting secrets are not the probes' business.
+    expect(JSON.stringify(eu.toJSON())).not.toContain('pd/routing-key');
+    // Each function runs as its own role.
+    const fn = Object.values(eu.findResources('AWS::Lambda::Function', { Properties: { FunctionName: Match.stringLikeRegexp('eu-west-1-1m-0$') } }))[0] as { Properties: { Role: { 'Fn::GetAtt': [string, string] } } };
+    expect(fn.Properties.Role['Fn::GetAtt'][0]).toMatch(/^ProbeRoleeuwest11m0/);
   });
 
   it('has no wildcard action in any statement of any stack', () => {
@@ -96,7 +108,10 @@ describe('regional probe stacks', () => {
   it('splits a region with very many shards over several stacks', () => {
     const big = synth(generatedFleet(MAX_SHARDS_PER_PROBE_STACK + 5, ['eu-west-1']), { maxChecksPerShard: 1 });
     const names = big.fleet.probeStacks.map((s) => s.stackName);
-    expect(names).toEqual(['probe-fleet-bench85-probes-eu-west-1-1', 'probe-fleet-bench85-probes-eu-west-1-2']);
+    const fleetName = `bench${MAX_SHARDS_PER_PROBE_STACK + 5}`;
+    expect(names).toEqual([`probe-fleet-${fleetName}-probes-eu-west-1-1`, `probe-fleet-${fleetName}-probes-eu-west-1-2`]);
+    // 6 resources per shard (function, role, log group, rule, permission, invoke config).
+    expect(Object.keys(big.template(big.fleet.probeStacks[0]!).toJSON().Resources as object).length).toBeLessThanOrEqual(450);
     big.template(big.fleet.probeStacks[0]!).resourceCountIs('AWS::Lambda::Function', MAX_SHARDS_PER_PROBE_STACK);
     big.template(big.fleet.probeStacks[1]!).resourceCountIs('AWS::Lambda::Function', 5);
   });
