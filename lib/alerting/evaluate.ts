@@ -2,9 +2,12 @@
 // on a laptop and the CDK alarms in AWS change state on the same sequence of results:
 // - results fall into periods aligned to the period length (as CloudWatch aggregates);
 // - each period gives one datapoint: breaching, ok, or missing;
-// - ALARM when `datapointsToAlarm` of the last `evaluationPeriods` datapoints breach;
-// - missing datapoints are filled per `treatMissingData` only when fewer real datapoints
-//   than `datapointsToAlarm` exist in the window ("as few times as possible", as CloudWatch does);
+// - CloudWatch reads an evaluation range a little longer than `evaluationPeriods` (5 datapoints
+//   for 3 periods in its documentation; here always `evaluationPeriods + 2`). With at least
+//   `evaluationPeriods` real datapoints in the range it judges the most recent of them and
+//   ignores `treatMissingData`; with fewer it fills only the shortfall ("as few times as
+//   possible"), and with `missing` applies its rule against premature alarms;
+// - ALARM when at least `datapointsToAlarm` of the judged datapoints breach;
 // - a degraded result (ok, but slower than degradedMs) is not a failure.
 import type { Check, Fleet } from '../model/fleet.js';
 import type { CheckResult } from '../model/result.js';
@@ -24,23 +27,37 @@ export interface AlarmRule {
   treatMissingData: TreatMissingData;
 }
 
+/** Datapoints CloudWatch reads beyond `evaluationPeriods` when some are missing. */
+const EXTRA_RANGE = 2;
+
+/** How many of the latest datapoints one evaluation reads: CloudWatch's evaluation range. */
+export function evaluationRange(rule: Pick<AlarmRule, 'evaluationPeriods'>): number {
+  return rule.evaluationPeriods + EXTRA_RANGE;
+}
+
 /**
- * One evaluation of a window of datapoints (oldest first). A window shorter than
- * `evaluationPeriods` means periods the monitor never observed (it just started): the state
+ * One evaluation of the latest datapoints (oldest first). Fewer datapoints than the
+ * evaluation range means periods the monitor never observed (it just started): the state
  * changes only if every possible value of those periods leads to the same decision.
  */
 export function evaluateDatapoints(values: readonly DatapointValue[], rule: AlarmRule, current: AlarmStateValue): AlarmStateValue {
-  const window = values.slice(-rule.evaluationPeriods);
-  const unobserved = rule.evaluationPeriods - window.length;
-  if (unobserved === 0) return evaluateFullWindow(window, rule, current);
-  const ifOk = evaluateFullWindow([...Array<DatapointValue>(unobserved).fill('ok'), ...window], rule, current);
-  const ifBreaching = evaluateFullWindow([...Array<DatapointValue>(unobserved).fill('breaching'), ...window], rule, current);
+  const size = evaluationRange(rule);
+  const range = values.slice(-size);
+  const unobserved = size - range.length;
+  if (unobserved === 0) return evaluateRange(range, rule, current);
+  const ifOk = evaluateRange([...Array<DatapointValue>(unobserved).fill('ok'), ...range], rule, current);
+  const ifBreaching = evaluateRange([...Array<DatapointValue>(unobserved).fill('breaching'), ...range], rule, current);
   return ifOk === ifBreaching ? ifOk : current;
 }
 
-function evaluateFullWindow(window: readonly DatapointValue[], rule: AlarmRule, current: AlarmStateValue): AlarmStateValue {
-  const real = window.filter((v) => v !== 'missing');
+/** CloudWatch's documented evaluation of one full evaluation range. */
+function evaluateRange(range: readonly DatapointValue[], rule: AlarmRule, current: AlarmStateValue): AlarmStateValue {
+  const { evaluationPeriods: n, datapointsToAlarm: m } = rule;
+  const real = range.filter((v) => v !== 'missing');
   const breaching = real.filter((v) => v === 'breaching').length;
+  const verdict = (breaches: number): AlarmStateValue => (breaches >= m ? 'ALARM' : 'OK');
+  // Enough real datapoints: the most recent `n` of them decide, gaps notwithstanding.
+  if (real.length >= n) return verdict(real.slice(-n).filter((v) => v === 'breaching').length);
   if (real.length === 0) {
     switch (rule.treatMissingData) {
       case 'breaching':
@@ -53,11 +70,36 @@ function evaluateFullWindow(window: readonly DatapointValue[], rule: AlarmRule, 
         return 'INSUFFICIENT_DATA';
     }
   }
-  if (real.length >= rule.datapointsToAlarm) return breaching >= rule.datapointsToAlarm ? 'ALARM' : 'OK';
-  // Too few real datapoints to decide on their own: fill the missing ones.
-  const missing = window.length - real.length;
-  if (rule.treatMissingData === 'breaching') return breaching + missing >= rule.datapointsToAlarm ? 'ALARM' : 'OK';
-  return breaching >= rule.datapointsToAlarm ? 'ALARM' : 'OK';
+  // Too few real datapoints: fill only the shortfall.
+  const shortfall = n - real.length;
+  switch (rule.treatMissingData) {
+    case 'breaching':
+      return verdict(breaching + shortfall);
+    case 'notBreaching':
+      return verdict(breaching);
+    case 'missing':
+      if (real.length === breaching && prematureAlarm(range.slice(-n), m)) return 'ALARM';
+      break;
+    case 'ignore':
+      break;
+  }
+  if (breaching >= m) return 'ALARM';
+  // A real non-breaching datapoint settles it; breaching ones too few to alarm do not.
+  if (real.length > breaching) return 'OK';
+  return rule.treatMissingData === 'missing' ? 'INSUFFICIENT_DATA' : current;
+}
+
+/**
+ * CloudWatch goes to ALARM, whatever the count, when the oldest breaching datapoint of the
+ * last `evaluationPeriods` is at least `datapointsToAlarm` periods old and everything after it
+ * breached or is missing (its rule against alarming late on intermittent data). Its tables
+ * apply this only when no real datapoint in the range is OK; the caller checks that.
+ */
+function prematureAlarm(latest: readonly DatapointValue[], m: number): boolean {
+  const oldest = latest.indexOf('breaching');
+  if (oldest < 0) return false;
+  const age = latest.length - oldest;
+  return age >= m && latest.slice(oldest).every((v) => v !== 'ok');
 }
 
 /**
@@ -174,22 +216,23 @@ export class AlarmTracker {
     return this.options.locations.every((l) => reported.has(l));
   }
 
-  /** The datapoints of the evaluation window at `nowMs`, oldest first. */
+  /** The datapoints of the evaluation range at `nowMs`, oldest first. */
   window(nowMs: number): DatapointValue[] {
-    const { periodMs, evaluationPeriods } = this.options.rule;
+    const { periodMs } = this.options.rule;
+    const range = evaluationRange(this.options.rule);
     const current = Math.floor(nowMs / periodMs);
     let last = current;
     while (last > current - 2 && !this.complete(last, nowMs)) last--;
     // The period the monitor started in has no slot of its own (the first run is at the next boundary).
     const firstObserved = Math.ceil(this.options.startMs / periodMs);
     const values: DatapointValue[] = [];
-    for (let p = last - evaluationPeriods + 1; p <= last; p++) {
+    for (let p = last - range + 1; p <= last; p++) {
       const results = this.periods.get(p);
       if (p < firstObserved && !results) continue;
       values.push(this.options.datapoint(results ?? []));
     }
     // Older periods can never enter a window again.
-    for (const p of this.periods.keys()) if (p < last - evaluationPeriods) this.periods.delete(p);
+    for (const p of this.periods.keys()) if (p < last - range) this.periods.delete(p);
     return values;
   }
 

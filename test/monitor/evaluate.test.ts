@@ -20,12 +20,15 @@ describe('evaluateDatapoints: M of N with CloudWatch missing-data semantics', ()
     { name: '2 of 3: breaching need not be consecutive', rule: rule(3, 2, 'breaching'), window: [B, O, B], current: 'OK', expected: 'ALARM' },
     { name: '2 of 3: recovers when the window no longer holds 2', rule: rule(3, 2, 'breaching'), window: [B, O, O], current: 'ALARM', expected: 'OK' },
     { name: 'enough real datapoints: missing not filled', rule: rule(3, 2, 'breaching'), window: [B, M, O], current: 'OK', expected: 'OK' },
-    { name: 'too few real datapoints: missing filled as breaching', rule: rule(3, 2, 'breaching'), window: [M, M, O], current: 'OK', expected: 'ALARM' },
-    { name: 'all missing, breaching', rule: rule(3, 2, 'breaching'), window: [M, M, M], current: 'OK', expected: 'ALARM' },
-    { name: 'all missing, notBreaching', rule: rule(2, 2, 'notBreaching'), window: [M, M], current: 'ALARM', expected: 'OK' },
-    { name: 'all missing, ignore keeps the state', rule: rule(1, 1, 'ignore'), window: [M], current: 'ALARM', expected: 'ALARM' },
-    { name: 'all missing, missing', rule: rule(3, 2, 'missing'), window: [M, M, M], current: 'OK', expected: 'INSUFFICIENT_DATA' },
-    { name: 'one ok among missing, missing', rule: rule(3, 2, 'missing'), window: [M, M, O], current: 'INSUFFICIENT_DATA', expected: 'OK' },
+    // Windows are CloudWatch's evaluation range: evaluationPeriods + 2 datapoints.
+    { name: 'too few real datapoints: only the shortfall is filled, as breaching', rule: rule(3, 2, 'breaching'), window: [M, M, M, M, O], current: 'OK', expected: 'ALARM' },
+    { name: 'enough real datapoints in the range: gaps are not filled', rule: rule(3, 2, 'breaching'), window: [O, M, O, M, O], current: 'OK', expected: 'OK' },
+    { name: 'the most recent evaluationPeriods real datapoints decide', rule: rule(3, 2, 'missing'), window: [O, B, M, B, O], current: 'OK', expected: 'ALARM' },
+    { name: 'all missing, breaching', rule: rule(3, 2, 'breaching'), window: [M, M, M, M, M], current: 'OK', expected: 'ALARM' },
+    { name: 'all missing, notBreaching', rule: rule(2, 2, 'notBreaching'), window: [M, M, M, M], current: 'ALARM', expected: 'OK' },
+    { name: 'all missing, ignore keeps the state', rule: rule(1, 1, 'ignore'), window: [M, M, M], current: 'ALARM', expected: 'ALARM' },
+    { name: 'all missing, missing', rule: rule(3, 2, 'missing'), window: [M, M, M, M, M], current: 'OK', expected: 'INSUFFICIENT_DATA' },
+    { name: 'one ok among missing, missing', rule: rule(3, 2, 'missing'), window: [M, M, M, M, O], current: 'INSUFFICIENT_DATA', expected: 'OK' },
     { name: 'a short window after start cannot alarm yet', rule: rule(3, 2, 'breaching'), window: [M], current: 'INSUFFICIENT_DATA', expected: 'INSUFFICIENT_DATA' },
     { name: 'a short window that already decides', rule: rule(3, 2, 'breaching'), window: [B, B], current: 'INSUFFICIENT_DATA', expected: 'ALARM' },
     { name: 'a short window of passes decides OK once failures can no longer reach M', rule: rule(3, 2, 'breaching'), window: [O, O], current: 'INSUFFICIENT_DATA', expected: 'OK' },
@@ -114,7 +117,8 @@ describe('trackers follow the alarm policy the CDK alarms are built from', () =>
     { name: 'two failures in three alarm, recovery after the window clears', runs: 'PFFPPP', states: 'IIAAOO' },
     { name: 'flapping F P F alarms (2 of 3)', runs: 'PFPFP', states: 'IIOAO' },
     // Silence is known one period late: a run may still deliver its result after its period ends.
-    { name: 'silence is breaching for availability', runs: 'PP__P', states: 'IOOOA' },
+    // Two silent periods leave 3 real datapoints in the 5-datapoint range: no alarm; four leave 1.
+    { name: 'silence is breaching for availability, once the range runs short of real datapoints', runs: 'PP_____', states: 'IOOOOOA' },
     { name: 'after a start, the state waits until the window can decide', runs: 'PFP', states: 'IIO' },
     { name: 'alarm state transitions only once per change', runs: 'FFFFFPPP', states: 'IAAAAAOO' },
   ];

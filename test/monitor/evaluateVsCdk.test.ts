@@ -5,7 +5,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import type { AlarmRule, AlarmStateValue, DatapointValue } from '../../lib/alerting/evaluate.js';
-import { alarmRoute, evaluateDatapoints, serviceTrackersFor, trackersFor } from '../../lib/alerting/evaluate.js';
+import { alarmRoute, evaluateDatapoints, evaluationRange, serviceTrackersFor, trackersFor } from '../../lib/alerting/evaluate.js';
 import { ProbeFleet } from '../../lib/infra/index.js';
 import type { Check, Fleet } from '../../lib/model/fleet.js';
 import type { CheckResult } from '../../lib/model/result.js';
@@ -119,7 +119,7 @@ function cloudWatchStates(alarm: CfnAlarm, regions: string[], periods: (Record<s
     if (period === null) values.push('missing');
     else values.push(regions.filter((r) => period[r] !== true).length >= alarm.Threshold ? 'breaching' : 'ok');
     // An alarm that has existed long enough sees a full window; compare from then on.
-    if (values.length >= rule.evaluationPeriods) state = evaluateDatapoints(values.slice(-rule.evaluationPeriods), rule, state);
+    if (values.length >= rule.evaluationPeriods) state = evaluateDatapoints(values.slice(-evaluationRange(rule)), rule, state);
     states.push(state);
   }
   return states;
@@ -134,22 +134,24 @@ const E = 'eu-west-1';
 const U = 'us-east-1';
 const A = 'ap-southeast-1';
 const ok3 = { [E]: true, [U]: true, [A]: true };
-const sequences: { name: string; checkId: string; periods: (Record<string, boolean> | null)[] }[] = [
+const sequences: { name: string; checkId: string; periods: (Record<string, boolean> | null)[]; alarms?: boolean }[] = [
   { name: 'checkout: one region failing never reaches the quorum of 2', checkId: 'checkout', periods: [ok3, ok3, ok3, ok3, { [E]: false, [U]: true, [A]: true }, { [E]: false, [U]: true, [A]: true }, { [E]: false, [U]: true, [A]: true }, ok3] },
   { name: 'checkout: two regions failing twice in four alarms, then recovers', checkId: 'checkout', periods: [ok3, ok3, ok3, ok3, { [E]: false, [U]: false, [A]: true }, ok3, { [E]: false, [U]: false, [A]: true }, ok3, ok3, ok3, ok3] },
   { name: 'checkout: a silent region counts as failing', checkId: 'checkout', periods: [ok3, ok3, ok3, ok3, { [E]: false, [A]: true }, { [E]: false, [A]: true }, ok3, ok3, ok3] },
-  { name: 'checkout: nobody reports (probes down) is breaching', checkId: 'checkout', periods: [ok3, ok3, ok3, ok3, null, null, ok3, ok3, ok3] },
+  // Silence is filled as breaching only once fewer than evaluationPeriods real datapoints remain in CloudWatch's range.
+  { name: 'checkout: nobody reports (probes down) is breaching', checkId: 'checkout', periods: [ok3, ok3, ok3, ok3, null, null, null, null, ok3, ok3, ok3] },
+  { name: 'checkout: two silent periods among real ones do not alarm', checkId: 'checkout', periods: [ok3, ok3, ok3, ok3, null, null, ok3, ok3, ok3], alarms: false },
   { name: 'cart: quorum 1, 3 of 5', checkId: 'cart', periods: [ok3, ok3, ok3, ok3, ok3, { [E]: false, [U]: true, [A]: true }, ok3, { [U]: false, [E]: true, [A]: true }, ok3, { [A]: false, [E]: true, [U]: true }, ok3, ok3, ok3] },
 ];
 
 describe('the same results give the same alarm states locally and in CloudWatch', () => {
-  it.each(sequences)('$name', ({ checkId, periods }) => {
+  it.each(sequences)('$name', ({ checkId, periods, alarms: expectAlarm }) => {
     const c = fleet.checks.find((x) => x.id === checkId)!;
     const regions = c.regions ?? fleet.regions;
-    const [tracker] = trackersFor(fleet, c, 'production', 1, { locations: regions, startMs: 0 });
+    const base = Date.parse('2026-11-22T00:00:00Z');
+    const [tracker] = trackersFor(fleet, c, 'production', 1, { locations: regions, startMs: base });
     const alarm = alarms.get(tracker!.name)!;
     const periodMs = tracker!.options.rule.periodMs;
-    const base = Date.parse('2026-11-22T00:00:00Z');
     const local: AlarmStateValue[] = [];
     periods.forEach((period, i) => {
       for (const region of regions) {
@@ -161,9 +163,12 @@ describe('the same results give the same alarm states locally and in CloudWatch'
       local.push(tracker!.state);
     });
     const cloud = cloudWatchStates(alarm, regions, periods);
-    const from = alarm.EvaluationPeriods - 1;
+    // Once both have seen a whole evaluation range, they must agree.
+    const from = evaluationRange(tracker!.options.rule) - 1;
     expect(local.slice(from)).toEqual(cloud.slice(from));
-    expect(local).toContain(periods.some((p) => p === null || regions.filter((r) => p[r] !== true).length >= alarm.Threshold) ? 'ALARM' : 'OK');
+    const failingPeriod = periods.some((p) => p === null || regions.filter((r) => p[r] !== true).length >= alarm.Threshold);
+    expect(local).toContain((expectAlarm ?? failingPeriod) ? 'ALARM' : 'OK');
+    if (expectAlarm === false) expect(local).not.toContain('ALARM');
   });
 });
 
@@ -193,8 +198,6 @@ describe('service alarms per environment, as the CDK composites', () => {
  * data" → "How alarm state is evaluated when data is missing"), written down as fixed
  * expectations, independent of any code here. CloudWatch retrieves the 5 most recent
  * datapoints (oldest first; 0 not breaching, X breaching, - missing) for a 3-period alarm.
- * Rows the local evaluator does not reproduce yet are listed in KNOWN_DIVERGENCES and run as
- * expected failures: fixing the evaluator turns them into failures to be moved back here.
  */
 type Treat = AlarmRule['treatMissingData'];
 type Expected = AlarmStateValue | 'retain';
@@ -205,44 +208,16 @@ const AWS_EXAMPLES: { m: number; n: number; points: string; expect: Record<Treat
   { m: 3, n: 3, points: '- - - - -', expect: { missing: 'INSUFFICIENT_DATA', ignore: 'retain', breaching: 'ALARM', notBreaching: 'OK' } },
   { m: 3, n: 3, points: '0 X X - X', expect: { missing: 'ALARM', ignore: 'ALARM', breaching: 'ALARM', notBreaching: 'ALARM' } },
   { m: 3, n: 3, points: '- - - - X', expect: { missing: 'INSUFFICIENT_DATA', ignore: 'retain', breaching: 'ALARM', notBreaching: 'OK' } },
-  { m: 3, n: 3, points: 'X - - - -', expect: { missing: 'ALARM', ignore: 'retain', breaching: 'ALARM', notBreaching: 'OK' } },
+  // The documentation's "premature alarm state" row: the breach is 3 periods old, nothing after it is OK.
+  { m: 3, n: 3, points: '- - X - -', expect: { missing: 'ALARM', ignore: 'retain', breaching: 'ALARM', notBreaching: 'OK' } },
   // Datapoints to Alarm 2, Evaluation Periods 3 (M out of N).
   { m: 2, n: 3, points: '0 - X - X', expect: { missing: 'ALARM', ignore: 'ALARM', breaching: 'ALARM', notBreaching: 'ALARM' } },
   { m: 2, n: 3, points: '0 0 X 0 X', expect: { missing: 'ALARM', ignore: 'ALARM', breaching: 'ALARM', notBreaching: 'ALARM' } },
   { m: 2, n: 3, points: '0 - X - -', expect: { missing: 'OK', ignore: 'OK', breaching: 'ALARM', notBreaching: 'OK' } },
   { m: 2, n: 3, points: '- - - - 0', expect: { missing: 'OK', ignore: 'OK', breaching: 'ALARM', notBreaching: 'OK' } },
   { m: 2, n: 3, points: '- - - - X', expect: { missing: 'INSUFFICIENT_DATA', ignore: 'retain', breaching: 'ALARM', notBreaching: 'OK' } },
+  { m: 2, n: 3, points: '- - - X -', expect: { missing: 'ALARM', ignore: 'retain', breaching: 'ALARM', notBreaching: 'OK' } },
 ];
-
-/**
- * `<m>/<n> <points> <treat> from <state>` cases where lib/alerting/evaluate.ts answers
- * otherwise today. Its window is the last `evaluationPeriods` datapoints and it fills missing
- * ones only when fewer than `datapointsToAlarm` are real; CloudWatch looks back over the whole
- * evaluation range and fills only when fewer than `evaluationPeriods` are real.
- */
-const KNOWN_DIVERGENCES = new Set([
-  '3/3 0 - X - X breaching from OK',
-  '3/3 0 - X - X breaching from ALARM',
-  '3/3 0 - - - - missing from OK',
-  '3/3 0 - - - - missing from ALARM',
-  '3/3 0 - - - - ignore from ALARM',
-  '3/3 0 - - - - breaching from OK',
-  '3/3 0 - - - - breaching from ALARM',
-  '3/3 0 X X - X missing from OK',
-  '3/3 0 X X - X missing from ALARM',
-  '3/3 0 X X - X ignore from OK',
-  '3/3 0 X X - X ignore from ALARM',
-  '3/3 0 X X - X notBreaching from OK',
-  '3/3 0 X X - X notBreaching from ALARM',
-  '3/3 - - - - X missing from OK',
-  '3/3 - - - - X missing from ALARM',
-  '3/3 - - - - X ignore from ALARM',
-  '3/3 X - - - - missing from OK',
-  '3/3 X - - - - missing from ALARM',
-  '2/3 - - - - X missing from OK',
-  '2/3 - - - - X missing from ALARM',
-  '2/3 - - - - X ignore from ALARM',
-]);
 
 describe("AWS's documented treat-missing-data examples", () => {
   const symbol: Record<string, DatapointValue> = { '0': 'ok', X: 'breaching', '-': 'missing' };
@@ -257,14 +232,7 @@ describe("AWS's documented treat-missing-data examples", () => {
   const rule = (row: (typeof AWS_EXAMPLES)[number], treat: Treat): AlarmRule => ({ periodMs: 60_000, evaluationPeriods: row.n, datapointsToAlarm: row.m, treatMissingData: treat });
   const values = (points: string): DatapointValue[] => points.split(' ').map((c) => symbol[c]!);
 
-  it('every known divergence names a real case', () => {
-    const names = new Set(cases.map((c) => c.name));
-    for (const name of KNOWN_DIVERGENCES) expect(names.has(name), name).toBe(true);
-  });
-  it.each(cases.filter((c) => !KNOWN_DIVERGENCES.has(c.name)))('$name → $want', ({ row, treat, current, want }) => {
-    expect(evaluateDatapoints(values(row.points), rule(row, treat), current)).toBe(want);
-  });
-  it.fails.each(cases.filter((c) => KNOWN_DIVERGENCES.has(c.name)))('known divergence: $name → AWS says $want', ({ row, treat, current, want }) => {
+  it.each(cases)('$name → $want', ({ row, treat, current, want }) => {
     expect(evaluateDatapoints(values(row.points), rule(row, treat), current)).toBe(want);
   });
 });
