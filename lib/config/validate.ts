@@ -7,7 +7,7 @@ import type { Diagnostic } from './errors.js';
 import type { ForbiddenPathRule } from './forbiddenPaths.js';
 import { parseForbiddenPath } from './forbiddenPaths.js';
 import { DEFAULT_TIMEOUT_MS } from './resolve.js';
-import { validateAlerting } from './validateAlerting.js';
+import { deployLimitDiagnostics, validateAlerting } from './validateAlerting.js';
 import { validateJsonPath } from './validateAssertion.js';
 import { REGION, validateCaCertificates, validateCheck, validateRetryPolicy, validateSchedule } from './validateCheck.js';
 import type { FleetFacts } from './validateCheck.js';
@@ -151,5 +151,8 @@ export function validateFleet(input: unknown): ValidationResult {
   checks?.forEach((check, i) => validateCheck(c, at('checks', i), check, facts, seenIds));
 
   if (c.diagnostics.length > 0) return { ok: false, diagnostics: c.diagnostics };
+  // What CloudWatch would refuse at deploy time: the CLI, the monitor and synth all say so up front.
+  const limits = deployLimitDiagnostics(input as Fleet);
+  if (limits.length > 0) return { ok: false, diagnostics: limits };
   return { ok: true, fleet: input as Fleet };
 }

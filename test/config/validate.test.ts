@@ -63,6 +63,7 @@ const cases: Case[] = [
   { name: 'cron without ?', mutate: (f) => { f.checks[0].schedule = 'cron(0 * * * * *)'; }, path: 'checks[0].schedule', message: /^exactly one of day-of-month and day-of-week must be "\?"/ },
   { name: 'cron with both ?', mutate: (f) => { f.checks[0].schedule = 'cron(0 * ? * ? *)'; }, path: 'checks[0].schedule', message: /exactly one of day-of-month and day-of-week/ },
   { name: 'cron with five fields', mutate: (f) => { f.checks[0].schedule = 'cron(0/5 * * * ?)'; }, path: 'checks[0].schedule', message: /expected 6 fields .* received 5/ },
+  { name: 'a weekly schedule whose alarm window CloudWatch refuses', mutate: (f) => { f.checks[0].schedule = 'cron(0 9 ? * MON *)'; }, path: 'checks[0].schedule', message: /evaluationPeriods × schedule period at most|a schedule that runs at least once every/ },
   { name: 'cron minute out of range', mutate: (f) => { f.checks[0].schedule = 'cron(60 * * * ? *)'; }, path: 'checks[0].schedule', message: /^minutes: expected 0-59, received 60/ },
   { name: 'cron that never fires', mutate: (f) => { f.checks[0].schedule = 'cron(0 0 31 2 ? *)'; }, path: 'checks[0].schedule', message: /never fires/ },
   { name: 'cron # combined with a list', mutate: (f) => { f.checks[0].schedule = 'cron(0 0 ? * 2#1,3 *)'; }, path: 'checks[0].schedule', message: /stand alone/ },
