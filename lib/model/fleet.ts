@@ -97,7 +97,7 @@ export interface AlarmPolicyConfig {
   evaluationPeriods?: number;
   datapointsToAlarm?: number;
   latencyStatistic?: 'p50' | 'p90' | 'p95' | 'p99' | 'Maximum' | 'Average';
-  /** Window for the latency statistic, long enough to hold several samples (default 15 minutes). */
+  /** Window for the latency statistic (default: 15 minutes or 3 schedule periods, whichever is longer, so it holds several samples). */
   latencyPeriodMinutes?: number;
   certificateDays?: { chat: number; pager: number };
 }
