@@ -1,6 +1,7 @@
-// CloudWatch dashboards for the fleet. Page 0 is the overview: fleet health (heartbeats,
-// skipped checks, publish failures), the alarm status of every service, and per service
-// the state of its availability alarms. Pages 1…n hold per-target rows (availability per
+// CloudWatch dashboards for the fleet. The overview: fleet health (heartbeats, skipped
+// checks, publish failures), the alarm status of every service, and per service the state
+// of its availability alarms, continued on further overview pages when one would pass
+// CloudWatch's 500 widgets. The per-check pages hold per-target rows (availability per
 // region, duration p50/p95 per region, certificate days remaining), a bounded number of
 // targets per page so that a large fleet stays under CloudWatch's widget limits and loads.
 import { Duration } from 'aws-cdk-lib';
@@ -21,14 +22,12 @@ import { periodSecondsOf } from '../config/schedulePeriod.js';
 import type { Fleet } from '../model/fleet.js';
 import { idOf } from './alarmContext.js';
 import { fleetMetric, targetMetric, type MetricScope } from './metrics.js';
-import { chunk, dashboardName, dashboardUrl, MAX_ALARMS_PER_COMPOSITE, type TargetPlan } from './plan.js';
+import { checksPageSuffix, chunk, dashboardName, dashboardUrl, MAX_ALARMS_PER_COMPOSITE, overviewPageSuffix, paginateSections, type TargetPlan } from './plan.js';
 
 interface DashboardCommon {
   fleet: Fleet;
   prefix: string;
   metrics: MetricScope;
-  /** Number of per-check pages (1…n; page 0 is the overview). */
-  pageCount: number;
 }
 
 export interface OverviewInput extends DashboardCommon {
@@ -36,10 +35,17 @@ export interface OverviewInput extends DashboardCommon {
   services: { service: string; alarmName: string; availabilityAlarmNames: string[] }[];
   /** Names, not alarm objects: the heartbeats live in the home stack and a name needs no export. */
   heartbeatAlarmNames: string[];
+  /** Dashboard names of the per-check pages, in order, for the links on the first page. */
+  checksPages: string[];
 }
 
 export interface ChecksPageInput extends DashboardCommon {
-  page: number;
+  /** The alarm bucket (0-based) whose stack holds the page, and the page's part within it. */
+  bucket: number;
+  part: number;
+  /** 1-based position among all per-check pages and their count, for the title only. */
+  position: number;
+  pageCount: number;
   targets: TargetPlan[];
 }
 
@@ -50,9 +56,15 @@ function alarmRefs(scope: Construct, names: readonly string[]): IAlarm[] {
   return names.map((name) => Alarm.fromAlarmName(scope, idOf('Ref', name), name));
 }
 
-export function overviewDashboard(scope: Construct, input: OverviewInput): Dashboard {
+/**
+ * The overview, as one dashboard or, past CloudWatch's widget limit, several: the first keeps
+ * its name (alarm descriptions link to it) and the others are `<prefix>-overview-<n>`, all in
+ * the same stack, so a service moving between pages is an in-place update.
+ */
+export function overviewDashboard(scope: Construct, input: OverviewInput): Dashboard[] {
   const { fleet, metrics } = input;
   const regions = fleet.regions;
+  const url = (name: string) => dashboardUrl(fleet.homeRegion, name);
   const perRegion = (name: 'ChecksRun' | 'ChecksSkipped' | 'PublishFailures', statistic: string) =>
     regions.map((region) =>
       fleetMetric(metrics, name, region, {
@@ -62,29 +74,43 @@ export function overviewDashboard(scope: Construct, input: OverviewInput): Dashb
         ...(name === 'PublishFailures' ? { metricRegion: region } : {}),
       }),
     );
-  const pageLinks = Array.from({ length: input.pageCount }, (_, i) => `[checks ${i + 1}](${dashboardUrl(fleet.homeRegion, dashboardName(input.prefix, i + 1))})`).join(' · ');
-  const rows: IWidget[][] = [
-    [new TextWidget({ markdown: `# ${fleet.name}: probe fleet\nHome region ${fleet.homeRegion}; probes in ${regions.join(', ')}. Per-check pages: ${pageLinks || 'none'}`, width: 24, height: 2 })],
-    [
-      new GraphWidget({ title: 'Fleet health: checks run (heartbeat)', left: perRegion('ChecksRun', 'Sum'), width: 8 }),
-      new GraphWidget({ title: 'Checks skipped (deadline)', left: perRegion('ChecksSkipped', 'Sum'), width: 8 }),
-      new GraphWidget({ title: 'Publish failures (EMF, probe region)', left: perRegion('PublishFailures', 'Sum'), width: 8 }),
-    ],
-  ];
-  const top = alarmRefs(scope, [...input.services.map((s) => s.alarmName), ...input.heartbeatAlarmNames]);
-  chunk(top, ALARMS_PER_STATUS_WIDGET).forEach((alarms, i) =>
-    rows.push([new AlarmStatusWidget({ title: i === 0 ? 'Services and heartbeats' : `Services and heartbeats (${i + 1})`, alarms, width: 24, height: 4 })]),
-  );
-  for (const service of input.services) {
-    rows.push([new TextWidget({ markdown: `## ${service.service}`, width: 24, height: 1 })]);
-    chunk(service.availabilityAlarmNames, ALARMS_PER_STATUS_WIDGET).forEach((names, i) =>
-      rows.push([new AlarmStatusWidget({ title: `${service.service}: availability${i > 0 ? ` (${i + 1})` : ''}`, alarms: alarmRefs(scope, names), width: 24, height: 4 })]),
-    );
-  }
-  return new Dashboard(scope, 'Dashboard', {
-    dashboardName: dashboardName(input.prefix, 0),
-    defaultInterval: Duration.hours(3),
-    widgets: rows,
+  const top = chunk(alarmRefs(scope, [...input.services.map((s) => s.alarmName), ...input.heartbeatAlarmNames]), ALARMS_PER_STATUS_WIDGET);
+  const statusGroups = input.services.map((service) => chunk(service.availabilityAlarmNames, ALARMS_PER_STATUS_WIDGET));
+  // First page: the header text, the three fleet-health graphs and the status widgets of all services.
+  const pages = paginateSections(statusGroups.map((g) => g.length), 1 + 3 + top.length, 1);
+  const names = pages.map((_, i) => dashboardName(input.prefix, overviewPageSuffix(i)));
+  const checksLinks = input.checksPages.map((name, i) => `[checks ${i + 1}](${url(name)})`).join(' · ');
+  const overviewLinks = names.slice(1).map((name, i) => `[services ${i + 2}](${url(name)})`).join(' · ');
+  return pages.map((slices, page) => {
+    const rows: IWidget[][] = [];
+    if (page === 0) {
+      const more = overviewLinks ? `\nMore services: ${overviewLinks}` : '';
+      rows.push(
+        [new TextWidget({ markdown: `# ${fleet.name}: probe fleet\nHome region ${fleet.homeRegion}; probes in ${regions.join(', ')}. Per-check pages: ${checksLinks || 'none'}${more}`, width: 24, height: 2 })],
+        [
+          new GraphWidget({ title: 'Fleet health: checks run (heartbeat)', left: perRegion('ChecksRun', 'Sum'), width: 8 }),
+          new GraphWidget({ title: 'Checks skipped (deadline)', left: perRegion('ChecksSkipped', 'Sum'), width: 8 }),
+          new GraphWidget({ title: 'Publish failures (EMF, probe region)', left: perRegion('PublishFailures', 'Sum'), width: 8 }),
+        ],
+      );
+      top.forEach((alarms, i) => rows.push([new AlarmStatusWidget({ title: i === 0 ? 'Services and heartbeats' : `Services and heartbeats (${i + 1})`, alarms, width: 24, height: 4 })]));
+    } else {
+      rows.push([new TextWidget({ markdown: `# ${fleet.name}: services, page ${page + 1} of ${pages.length}\n[overview](${url(names[0]!)})`, width: 24, height: 2 })]);
+    }
+    for (const [section, start, count] of slices) {
+      const service = input.services[section]!;
+      rows.push([new TextWidget({ markdown: `## ${service.service}${start > 0 ? ' (continued)' : ''}`, width: 24, height: 1 })]);
+      statusGroups[section]!.slice(start, start + count).forEach((names, j) => {
+        const i = start + j;
+        rows.push([new AlarmStatusWidget({ title: `${service.service}: availability${i > 0 ? ` (${i + 1})` : ''}`, alarms: alarmRefs(scope, names), width: 24, height: 4 })]);
+      });
+    }
+    // The first page keeps the construct id it always had, so its logical id does not change.
+    return new Dashboard(scope, page === 0 ? 'Dashboard' : `Overview${page + 1}`, {
+      dashboardName: names[page]!,
+      defaultInterval: Duration.hours(3),
+      widgets: rows,
+    });
   });
 }
 
@@ -122,14 +148,17 @@ function targetRow(input: ChecksPageInput, t: TargetPlan): IWidget[] {
 }
 
 export function checksDashboard(scope: Construct, input: ChecksPageInput): Dashboard {
-  const { fleet, page } = input;
-  return new Dashboard(scope, `Dashboard${page}`, {
-    dashboardName: dashboardName(input.prefix, page),
+  const { fleet } = input;
+  // The construct id (so the logical id) follows the name, which follows the bucket; a bucket's
+  // first page keeps the id `Dashboard<n>` that page n had before pages were named by bucket.
+  const id = input.part === 0 ? `Dashboard${input.bucket + 1}` : `Dashboard${input.bucket + 1}-${input.part + 1}`;
+  return new Dashboard(scope, id, {
+    dashboardName: dashboardName(input.prefix, checksPageSuffix(input.bucket, input.part)),
     defaultInterval: Duration.hours(3),
     widgets: [
       [
         new TextWidget({
-          markdown: `# ${fleet.name}: checks, page ${page} of ${input.pageCount}\n[overview](${dashboardUrl(fleet.homeRegion, dashboardName(input.prefix, 0))})`,
+          markdown: `# ${fleet.name}: checks, page ${input.position} of ${input.pageCount}\n[overview](${dashboardUrl(fleet.homeRegion, dashboardName(input.prefix))})`,
           width: 24,
           height: 2,
         }),

@@ -92,10 +92,26 @@ export function defaultStackPrefix(fleet: Fleet): string {
   return stackSafe(`probe-fleet-${fleet.name}`);
 }
 
-/** Dashboard names: letters, digits, dashes and underscores. */
-export function dashboardName(prefix: string, page: number): string {
+/**
+ * Dashboard names: letters, digits, dashes and underscores. No page is the overview's first
+ * page; `checks-<bucket>[-<part>]` a per-check page, `overview-<n>` a further overview page.
+ */
+export function dashboardName(prefix: string, page?: string): string {
   const base = prefix.replace(/[^A-Za-z0-9_-]/g, '-');
-  return page === 0 ? base : `${base}-checks-${page}`;
+  return page === undefined ? base : `${base}-${page}`;
+}
+
+/**
+ * The per-check pages of alarm bucket `bucket` (0-based) are named after the bucket, not after
+ * a running page number: a page number would shift when an earlier bucket gains a page, and
+ * the dashboard would then have to move into another stack.
+ */
+export function checksPageSuffix(bucket: number, part: number): string {
+  return part === 0 ? `checks-${bucket + 1}` : `checks-${bucket + 1}-${part + 1}`;
+}
+
+export function overviewPageSuffix(page: number): string | undefined {
+  return page === 0 ? undefined : `overview-${page + 1}`;
 }
 
 export function dashboardUrl(homeRegion: string, name: string): string {
@@ -104,6 +120,8 @@ export function dashboardUrl(homeRegion: string, name: string): string {
 
 /** Targets per dashboard page: 3 widgets each keeps a page well under CloudWatch's 500 widgets and quick to load. */
 export const TARGETS_PER_DASHBOARD_PAGE = 40;
+/** CloudWatch refuses a dashboard with more widgets than this. */
+export const MAX_WIDGETS_PER_DASHBOARD = 500;
 
 /** Alarm resources one target needs; used to pack targets into home alarm stacks. */
 export function alarmCountOf(target: TargetPlan): number {
@@ -126,30 +144,137 @@ export interface PackLimits {
 }
 
 /**
- * Packs targets into stacks in fleet order. The caps are on alarms and metric references
- * rather than on the 450-resource rule alone, because alarm descriptions and math make
- * templates heavy and CloudFormation also caps a template at 1 MB.
+ * FNV-1a, then murmur3's finalizer so that the low bits — all that `mod 2^k` keeps — depend
+ * on every character. Stable across runs, machines and Node versions.
  */
-export function packTargets(targets: readonly TargetPlan[], limits: PackLimits): TargetPlan[][] {
-  const packs: TargetPlan[][] = [];
-  let current: TargetPlan[] = [];
-  let alarms = 0;
-  let refs = 0;
-  for (const target of targets) {
-    const n = alarmCountOf(target);
-    const r = metricRefsOf(target);
-    if (current.length > 0 && (alarms + n > limits.maxAlarms || refs + r > limits.maxMetricRefs)) {
-      packs.push(current);
-      current = [];
-      alarms = 0;
-      refs = 0;
-    }
-    current.push(target);
-    alarms += n;
-    refs += r;
+export function stableHash(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
   }
-  if (current.length > 0) packs.push(current);
-  return packs;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/**
+ * Average share of a cap a bucket is sized for. Hashing does not balance exactly: at half the
+ * cap, a bucket that overflows is a many-sigma event even for 64 buckets of a few dozen items.
+ */
+export const BUCKET_FILL = 0.5;
+/** Beyond this many buckets something is wrong with the caps, not with the hash. */
+const MAX_BUCKETS = 1 << 16;
+
+export interface Bucket<T> {
+  /** 0-based; stack names carry it, so it never depends on other buckets. */
+  index: number;
+  /** In input order. */
+  items: T[];
+}
+
+export interface Placement<T> {
+  /** A power of two: the size class. Empty buckets are left out of `buckets`. */
+  bucketCount: number;
+  buckets: Bucket<T>[];
+}
+
+/**
+ * Places items into buckets by a hash of their key, so adding or removing one item moves no
+ * other item: names fixed by the item (alarm, dashboard, function) stay in the same stack.
+ *
+ * The bucket count is the smallest power of two that keeps the average load at BUCKET_FILL
+ * of every cap; it changes only when the fleet crosses such a size class. If the hash still
+ * puts more than a cap into one bucket, the count doubles until nothing does (a bucket of one
+ * item over the cap is accepted: no placement can split it). With a power of two, the next
+ * size class sends each item either to the same bucket `i` or to `i + count`, never elsewhere
+ * (see bucketParent).
+ */
+export function placeByHash<T>(items: readonly T[], key: (item: T) => string, load: (item: T) => readonly number[], caps: readonly number[]): Placement<T> {
+  if (items.length === 0) return { bucketCount: 1, buckets: [] };
+  const loads = items.map(load);
+  const hashes = items.map((item) => stableHash(key(item)));
+  const totals = caps.map((_, d) => loads.reduce((n, l) => n + (l[d] ?? 0), 0));
+  let count = 1;
+  while (count < MAX_BUCKETS && totals.some((total, d) => total > count * (caps[d] ?? Infinity) * BUCKET_FILL)) count *= 2;
+  for (; count <= MAX_BUCKETS; count *= 2) {
+    const byIndex = new Map<number, number[]>();
+    for (let i = 0; i < items.length; i++) {
+      const index = (hashes[i] ?? 0) % count;
+      const members = byIndex.get(index) ?? [];
+      members.push(i);
+      byIndex.set(index, members);
+    }
+    const overflows = [...byIndex.values()].some(
+      (members) => members.length > 1 && caps.some((cap, d) => members.reduce((n, i) => n + (loads[i]?.[d] ?? 0), 0) > cap),
+    );
+    if (!overflows) {
+      const buckets = [...byIndex.entries()]
+        .sort(([a], [b]) => a - b)
+        .map(([index, members]) => ({ index, items: members.map((i) => items[i]!) }));
+      return { bucketCount: count, buckets };
+    }
+  }
+  throw new Error(`placeByHash: expected ${items.length} item(s) to fit caps ${caps.join('/')} in at most ${MAX_BUCKETS} buckets, received loads totalling ${totals.join('/')}; not retryable`);
+}
+
+/**
+ * The bucket whose stack must deploy before bucket `index`'s: `index` without its highest bit.
+ * When the size class doubles, items only move from bucket i to bucket i + count, whose
+ * parent is i; deploying i first deletes the moved resources before i + count creates them
+ * under the same names, instead of failing with "already exists".
+ */
+export function bucketParent(index: number): number | undefined {
+  if (index <= 0) return undefined;
+  return index - 2 ** Math.floor(Math.log2(index));
+}
+
+/**
+ * Places targets into alarm stacks by a hash of the target (see placeByHash). The caps are on
+ * alarms and metric references rather than on the 450-resource rule alone, because alarm
+ * descriptions and math make templates heavy and CloudFormation also caps a template at 1 MB.
+ */
+export function placeTargets(targets: readonly TargetPlan[], limits: PackLimits): Placement<TargetPlan> {
+  return placeByHash(targets, (t) => t.target, (t) => [alarmCountOf(t), metricRefsOf(t)], [limits.maxAlarms, limits.maxMetricRefs]);
+}
+
+/** The targets of each non-empty alarm stack, in bucket order (what the cost estimate counts pages from). */
+export function packTargets(targets: readonly TargetPlan[], limits: PackLimits): TargetPlan[][] {
+  return placeTargets(targets, limits).buckets.map((b) => b.items);
+}
+
+/**
+ * Splits the overview's service sections into dashboard pages of at most `limit` widgets.
+ * Section i is a heading plus `statusWidgets[i]` alarm-status widgets; `first` widgets open
+ * page 0 and `header` widgets every further page. A section moves whole to the next page
+ * when it fits there; only one too large for any page is cut, each piece under its own
+ * heading. Returns per page the slices [section, first status widget, status widget count].
+ */
+export function paginateSections(statusWidgets: readonly number[], first: number, header: number, limit = MAX_WIDGETS_PER_DASHBOARD): [number, number, number][][] {
+  if (first > limit || header + 2 > limit) throw new RangeError(`paginateSections: expected page headers that leave room under ${limit} widgets, received ${first} (first page) and ${header} (others)`);
+  const pages: [number, number, number][][] = [[]];
+  let used = first;
+  statusWidgets.forEach((size, section) => {
+    let start = 0;
+    for (;;) {
+      const room = limit - used - 1; // after this slice's heading
+      const left = size - start;
+      if (left > room && (left <= limit - header - 1 || room < 1)) {
+        pages.push([]);
+        used = header;
+        continue;
+      }
+      const take = Math.min(left, room);
+      pages[pages.length - 1]!.push([section, start, take]);
+      used += 1 + take;
+      start += take;
+      if (start >= size) break;
+    }
+  });
+  return pages;
 }
 
 /** Every distinct service, in the order checks name them. */

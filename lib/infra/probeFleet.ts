@@ -1,14 +1,17 @@
 // The facade: `new ProbeFleet(app, 'Fleet', { fleet })` builds every stack of a probe fleet.
 //   <prefix>-probes-<region>[-n]  probe functions and schedules, one stack (or more) per region
 //   <prefix>-home                 KMS key, pager/chat topics, subscriptions, heartbeats, notify
-//   <prefix>-alarms-<n>           per-target alarms, packed so no stack nears 500 resources
-//   <prefix>-services             per-service composites (what pages and rolls back), dashboards
+//   <prefix>-alarms-<n>           per-target alarms and their dashboard pages
+//   <prefix>-services[-n]         per-service composites (what pages and rolls back), the overview
+// Whatever spans several stacks is placed by a hash of its own name (lib/infra/plan.ts,
+// placeByHash), so adding or removing a check never moves another one's named resources
+// into a different stack.
 // Alarm stacks reach the topics by their deterministic ARNs and the services stack names its
 // child alarms by name, so no CloudFormation exports tie the stacks together; explicit stack
 // dependencies give CloudFormation the order.
 import { Stack } from 'aws-cdk-lib';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import type { IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Dashboard, IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
@@ -32,12 +35,15 @@ import { probeCodeProps, type BundlingMode } from './lambdaCode.js';
 import { latencyAlarms } from './latencyAlarm.js';
 import { notifyFunction, type NotifyResources } from './notifyFunction.js';
 import {
+  bucketParent,
+  checksPageSuffix,
   chunk,
   dashboardName,
   MAX_ALARMS_PER_COMPOSITE,
   dashboardUrl,
   defaultStackPrefix,
-  packTargets,
+  placeByHash,
+  placeTargets,
   planTargets,
   servicesOf,
   stackSafe,
@@ -84,24 +90,26 @@ function cronPeriodSeconds(expression: string): number {
 /** Composite alarms per services stack: far below 450 with room for nested parts. */
 export const MAX_COMPOSITES_PER_SERVICES_STACK = 300;
 
-/** Packs services, in fleet order, by the composites each needs (one, plus parts beyond 100 members). */
-function packServices<T extends { own: readonly TargetPlan[] }>(services: readonly T[]): T[][] {
-  const packs: T[][] = [[]];
-  let count = 0;
-  for (const service of services) {
-    const critical = service.own.filter((t) => t.check.severity === 'critical').length;
-    const members = critical > 0 ? critical : service.own.length;
-    const composites = 1 + (members > MAX_ALARMS_PER_COMPOSITE ? Math.ceil(members / MAX_ALARMS_PER_COMPOSITE) : 0);
-    const current = packs[packs.length - 1]!;
-    if (current.length > 0 && count + composites > MAX_COMPOSITES_PER_SERVICES_STACK) {
-      packs.push([service]);
-      count = composites;
-    } else {
-      current.push(service);
-      count += composites;
+/** Composites one service group needs: its own, plus parts beyond 100 members. */
+function compositesOf(group: { own: readonly TargetPlan[] }): number {
+  const critical = group.own.filter((t) => t.check.severity === 'critical').length;
+  const members = critical > 0 ? critical : group.own.length;
+  return 1 + (members > MAX_ALARMS_PER_COMPOSITE ? Math.ceil(members / MAX_ALARMS_PER_COMPOSITE) : 0);
+}
+
+/**
+ * Makes the stack of bucket `index` deploy after its parent bucket's (bucketParent), or the
+ * nearest ancestor that has a stack: when the size class doubles, what leaves the parent is
+ * then deleted before this stack creates it again under the same name.
+ */
+function dependOnParent(stacks: ReadonlyMap<number, Stack>, index: number, stack: Stack): void {
+  for (let parent = bucketParent(index); parent !== undefined; parent = bucketParent(parent)) {
+    const parentStack = stacks.get(parent);
+    if (parentStack) {
+      stack.addStackDependency(parentStack, 'a larger size class moves resources out of this stack into the dependent one');
+      return;
     }
   }
-  return packs;
 }
 
 export class ProbeFleet extends Construct {
@@ -114,6 +122,8 @@ export class ProbeFleet extends Construct {
   /** The first services stack: composites and the overview dashboard. */
   readonly servicesStack: Stack;
   readonly servicesStacks: Stack[] = [];
+  /** The overview's pages (one unless it would pass CloudWatch's 500 widgets), in the services stack. */
+  readonly overviewDashboards: Dashboard[];
   readonly topics: FleetTopics;
   readonly notify: NotifyResources | undefined;
   /**
@@ -166,12 +176,16 @@ export class ProbeFleet extends Construct {
           frozen.fleet.defaults,
         );
       };
-      const parts = chunk(regionShards, MAX_SHARDS_PER_PROBE_STACK);
-      parts.forEach((shards, i) => {
-        const suffix = parts.length > 1 ? `-${i + 1}` : '';
+      // By a hash of the shard id: a new schedule's shards sort between existing ones, and
+      // chunks in that order would move later functions (whose names are fixed) to another stack.
+      const placement = placeByHash(regionShards, (shard) => shard.id, () => [1], [MAX_SHARDS_PER_PROBE_STACK]);
+      const split = placement.bucketCount > 1;
+      const byBucket = new Map<number, Stack>();
+      for (const { index, items: shards } of placement.buckets) {
+        const suffix = split ? `-${index + 1}` : '';
         const stack = new ProbeStack(this, `Probes-${region}${suffix}`, {
           stackName: `${prefix}-probes-${region}${suffix}`,
-          description: `probe-fleet ${fleet.name}: probes in ${region}${parts.length > 1 ? ` (part ${i + 1} of ${parts.length})` : ''}`,
+          description: `probe-fleet ${fleet.name}: probes in ${region}${split ? ` (bucket ${index + 1} of ${placement.bucketCount})` : ''}`,
           region,
           namespace,
           shards,
@@ -180,13 +194,15 @@ export class ProbeFleet extends Construct {
           logRetention,
           functionPrefix: prefix,
         });
+        dependOnParent(byBucket, index, stack);
+        byBucket.set(index, stack);
         this.probeStacks.push(stack);
-      });
+      }
     }
 
     // Home: topics, heartbeats, notify.
     const env = { region: fleet.homeRegion };
-    const overviewUrl = dashboardUrl(fleet.homeRegion, dashboardName(prefix, 0));
+    const overviewUrl = dashboardUrl(fleet.homeRegion, dashboardName(prefix));
     this.homeStack = new Stack(this, 'Home', { stackName: `${prefix}-home`, env, description: `probe-fleet ${fleet.name}: on-call topics and fleet heartbeats` });
     this.topics = fleetTopics(this.homeStack, fleet, prefix);
     const homeRoutes: AlarmRoutes = { pager: new SnsAction(this.topics.pager), chat: new SnsAction(this.topics.chat) };
@@ -206,75 +222,90 @@ export class ProbeFleet extends Construct {
       : undefined;
     deadLetterAlarm(homeCtx, this.topics.deadLetters, subscriptionDeadLettersName(prefix), 'subscription-dead-letters', `Deliveries from the ${fleet.name} alarm topics to their subscribers`, overviewUrl);
 
-    // Per-target alarms, packed into as many stacks as needed; each stack also carries the
-    // dashboard pages of its targets, so no single template grows with the fleet.
+    // Per-target alarms, placed by a hash of the target into as many stacks as the size class
+    // needs; each stack also carries the dashboard pages of its targets, named after the
+    // stack's bucket, so no single template grows with the fleet and no page changes stack.
     const targets = planTargets(fleet);
-    const packs = packTargets(targets, { maxAlarms: props.maxAlarmsPerStack ?? DEFAULT_MAX_ALARMS_PER_STACK, maxMetricRefs: MAX_METRIC_REFS_PER_STACK });
-    const pagesOfPack = packs.map((pack) => chunk(pack, TARGETS_PER_DASHBOARD_PAGE));
-    const pageCount = pagesOfPack.reduce((n, pages) => n + pages.length, 0);
+    const placement = placeTargets(targets, { maxAlarms: props.maxAlarmsPerStack ?? DEFAULT_MAX_ALARMS_PER_STACK, maxMetricRefs: MAX_METRIC_REFS_PER_STACK });
+    const pagesOfBucket = placement.buckets.map((bucket) => chunk(bucket.items, TARGETS_PER_DASHBOARD_PAGE));
+    const checksPages = placement.buckets.flatMap((bucket, i) => (pagesOfBucket[i] ?? []).map((_, part) => dashboardName(prefix, checksPageSuffix(bucket.index, part))));
     const availabilityName = new Map<TargetPlan, string>();
-    let page = 0;
-    packs.forEach((pack, i) => {
-      const stack = new Stack(this, `Alarms-${i + 1}`, { stackName: `${prefix}-alarms-${i + 1}`, env, description: `probe-fleet ${fleet.name}: check alarms and dashboards, part ${i + 1}` });
+    const alarmStackOf = new Map<number, Stack>();
+    let position = 0;
+    placement.buckets.forEach(({ index }, i) => {
+      const stack = new Stack(this, `Alarms-${index + 1}`, { stackName: `${prefix}-alarms-${index + 1}`, env, description: `probe-fleet ${fleet.name}: check alarms and dashboards, bucket ${index + 1} of ${placement.bucketCount}` });
       stack.addStackDependency(this.homeStack, 'alarm actions publish to the home topics');
+      dependOnParent(alarmStackOf, index, stack);
+      alarmStackOf.set(index, stack);
       const ctx: AlarmContext = { scope: stack, metrics, fleet: fleet.name, routes: this.routesIn(stack) };
-      for (const pageTargets of pagesOfPack[i] ?? []) {
-        page++;
-        const url = dashboardUrl(fleet.homeRegion, dashboardName(prefix, page));
+      (pagesOfBucket[i] ?? []).forEach((pageTargets, part) => {
+        position++;
+        const url = dashboardUrl(fleet.homeRegion, dashboardName(prefix, checksPageSuffix(index, part)));
         for (const t of pageTargets) {
           availabilityName.set(t, availabilityAlarm(ctx, t, url).name);
           latencyAlarms(ctx, fleet, t, url);
           certificateAlarms(ctx, t, url);
         }
-        checksDashboard(stack, { fleet, prefix, metrics, page, pageCount, targets: pageTargets });
-      }
+        checksDashboard(stack, { fleet, prefix, metrics, bucket: index, part, position, pageCount: checksPages.length, targets: pageTargets });
+      });
       this.alarmStacks.push(stack);
     });
 
-    // Services: composites and dashboards.
-    // Services: composites (packed so that thousands of services still fit) and the overview.
+    // Services: composites, placed by a hash of their key so that thousands of services still
+    // fit and none moves when another is added; the overview lives in bucket 0's stack.
     const serviceTargets = servicesOf(fleet).flatMap((service) => serviceGroups(service, targets.filter((t) => t.check.service === service)));
-    const servicePacks = packServices(serviceTargets);
-    const overview: { service: string; alarmName: string; availabilityAlarmNames: string[] }[] = [];
     const compositeNames = new Map<string, string>();
-    servicePacks.forEach((pack, i) => {
-      const suffix = i === 0 ? '' : `-${i + 1}`;
-      const stack = new Stack(this, `Services${suffix}`, { stackName: `${prefix}-services${suffix}`, env, description: `probe-fleet ${fleet.name}: per-service alarms${i === 0 ? ' and the overview dashboard' : ''}` });
+    for (const { service, environment } of serviceTargets) {
+      const key = serviceAlarmKey(service, environment);
+      const name = alarmName({ fleet: fleet.name, kind: 'service', subject: key });
+      const clash = compositeNames.get(name);
+      if (clash !== undefined) {
+        // deployLimitDiagnostics catches plain service clashes; this one needs an environment
+        // suffix to collide (service "a.prod" beside service "a" in environment prod).
+        const index = fleet.checks.findIndex((c) => c.service === service);
+        throw new ConfigError([
+          {
+            path: `checks[${index}].service`,
+            expected: `a service whose alarm name differs from '${clash}'s (alarm names keep only letters, digits, '_', '.' and '-')`,
+            received: `'${key}' → ${name}`,
+            message: `two service alarms would share one name: expected a service whose alarm name differs from '${clash}'s, received '${key}' → ${name}`,
+          },
+        ]);
+      }
+      compositeNames.set(name, key);
+    }
+    const servicePlacement = placeByHash(serviceTargets, (g) => serviceAlarmKey(g.service, g.environment), (g) => [compositesOf(g)], [MAX_COMPOSITES_PER_SERVICES_STACK]);
+    const serviceBuckets = servicePlacement.buckets[0]?.index === 0 ? servicePlacement.buckets : [{ index: 0, items: [] }, ...servicePlacement.buckets];
+    const servicesStackOf = new Map<number, Stack>();
+    for (const { index, items } of serviceBuckets) {
+      const suffix = index === 0 ? '' : `-${index + 1}`;
+      const stack = new Stack(this, `Services${suffix}`, { stackName: `${prefix}-services${suffix}`, env, description: `probe-fleet ${fleet.name}: per-service alarms${index === 0 ? ' and the overview dashboard' : ''}` });
       for (const dependency of [this.homeStack, ...this.alarmStacks]) stack.addStackDependency(dependency, 'composites name the check alarms');
+      dependOnParent(servicesStackOf, index, stack);
+      servicesStackOf.set(index, stack);
       const ctx: AlarmContext = { scope: stack, metrics, fleet: fleet.name, routes: this.routesIn(stack) };
-      for (const { service, environment, own } of pack) {
-        const key = serviceAlarmKey(service, environment);
-        const name = alarmName({ fleet: fleet.name, kind: 'service', subject: key });
-        const clash = compositeNames.get(name);
-        if (clash !== undefined) {
-          // deployLimitDiagnostics catches plain service clashes; this one needs an environment
-          // suffix to collide (service "a.prod" beside service "a" in environment prod).
-          const index = fleet.checks.findIndex((c) => c.service === service);
-          throw new ConfigError([
-            {
-              path: `checks[${index}].service`,
-              expected: `a service whose alarm name differs from '${clash}'s (alarm names keep only letters, digits, '_', '.' and '-')`,
-              received: `'${key}' → ${name}`,
-              message: `two service alarms would share one name: expected a service whose alarm name differs from '${clash}'s, received '${key}' → ${name}`,
-            },
-          ]);
-        }
-        compositeNames.set(name, key);
-        const alarm = serviceAlarm(ctx, { service, environment, targets: own.map((plan) => ({ plan, availabilityAlarmName: availabilityName.get(plan) ?? '' })) }, overviewUrl);
-        this.serviceAlarms[key] = alarm;
-        const environments = this.serviceEnvironments.get(service) ?? [];
-        environments.push(environment ?? own[0]?.environment ?? '');
-        this.serviceEnvironments.set(service, environments);
-        overview.push({ service: environment === undefined ? service : `${service} (${environment})`, alarmName: name, availabilityAlarmNames: availabilityNames(fleet.name, own) });
+      for (const { service, environment, own } of items) {
+        this.serviceAlarms[serviceAlarmKey(service, environment)] = serviceAlarm(ctx, { service, environment, targets: own.map((plan) => ({ plan, availabilityAlarmName: availabilityName.get(plan) ?? '' })) }, overviewUrl);
       }
       this.servicesStacks.push(stack);
-    });
+    }
+    // In fleet order, whatever stack each composite landed in.
+    for (const { service, environment, own } of serviceTargets) {
+      const environments = this.serviceEnvironments.get(service) ?? [];
+      environments.push(environment ?? own[0]?.environment ?? '');
+      this.serviceEnvironments.set(service, environments);
+    }
+    const overview = serviceTargets.map(({ service, environment, own }) => ({
+      service: environment === undefined ? service : `${service} (${environment})`,
+      alarmName: alarmName({ fleet: fleet.name, kind: 'service', subject: serviceAlarmKey(service, environment) }),
+      availabilityAlarmNames: availabilityNames(fleet.name, own),
+    }));
     this.servicesStack = this.servicesStacks[0]!;
-    overviewDashboard(this.servicesStack, {
+    this.overviewDashboards = overviewDashboard(this.servicesStack, {
       fleet,
       prefix,
       metrics,
-      pageCount,
+      checksPages,
       services: overview,
       heartbeatAlarmNames: heartbeatRegions.map((region) => alarmName({ fleet: fleet.name, kind: 'heartbeat', subject: region })),
     });
