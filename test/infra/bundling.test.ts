@@ -1,9 +1,8 @@
 // The tests that run real bundling through synthesis: the probe asset is what the project's
 // own bundler (`npm run build:lambda`) produces — small, with fleet.json, and it runs — and
 // the notify bundle holds its handler and notify.json.
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { App, Stack } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeCodeProps } from '../../lib/infra/lambdaCode.js';
@@ -14,7 +13,7 @@ import type { Fleet } from '../../lib/model/fleet.js';
 import { parseNotifyConfig } from '../../lib/notify/notifyConfig.js';
 import { httpCheck, scheduledEvent, testFleet } from '../lambda/fixtures.js';
 import { startFakeAws, type FakeAws } from '../support/fakeAws.js';
-import { runNode } from '../support/runNode.js';
+import { invokeBundledProbe } from '../support/runNode.js';
 import { startHttpServer, type StartedHttpServer } from '../support/servers.js';
 import { smallFleet } from './synth.js';
 
@@ -90,27 +89,9 @@ describe('Lambda bundles', () => {
     const { probeFleet, assetDirOf } = synthesize('local', fleet);
     const shard = probeFleet.shards[0]!;
     const dir = assetDirOf('probe-fleet-shop-probes-eu-west-1', `probe-fleet-shop-${shard.id}`);
-    const script = join(root, 'invoke-staged.mjs');
-    writeFileSync(
-      script,
-      [
-        `const { handler } = await import(${JSON.stringify(pathToFileURL(join(dir, 'index.mjs')).href)});`,
-        'const end = Date.now() + 60000;',
-        `const summary = await handler(${JSON.stringify(scheduledEvent(shard.id))}, { awsRequestId: 'staged-1', getRemainingTimeInMillis: () => end - Date.now() });`,
-        'console.log("SUMMARY " + JSON.stringify(summary));',
-      ].join('\n'),
-    );
-    const run = await runNode(script, {
-      PATH: process.env.PATH,
-      AWS_REGION: 'eu-west-1',
-      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-      AWS_SECRET_ACCESS_KEY: 'x',
-      PROBE_CLOUDWATCH_ENDPOINT: aws.endpoint,
-    });
+    const run = await invokeBundledProbe({ handlerFile: join(dir, 'index.mjs'), script: join(root, 'invoke-staged.mjs'), event: scheduledEvent(shard.id), requestId: 'staged-1', cloudwatchEndpoint: aws.endpoint });
     expect(run.code, run.stderr).toBe(0);
-    const lines = run.stdout.trim().split('\n');
-    const summary = JSON.parse(lines.at(-1)!.replace(/^SUMMARY /, '')) as Record<string, unknown>;
-    expect(summary).toMatchObject({ shard: shard.id, checks: 2, passed: 1, failed: 1, skipped: 0, publish: { ok: true, calls: 1 } });
+    expect(run.summary).toMatchObject({ shard: shard.id, checks: 2, passed: 1, failed: 1, skipped: 0, publish: { ok: true, calls: 1 } });
     expect(targetPaths.sort()).toEqual(['/down', '/health']);
     const put = aws.requests.filter((r) => r.operation === 'PutMetricData');
     expect(put).toHaveLength(1);

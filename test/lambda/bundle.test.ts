@@ -1,15 +1,14 @@
 // Builds the real Lambda bundle and runs it in a fresh Node process, the way Lambda loads it:
 // import index.mjs, call `handler`, with fleet.json read from the bundle's own directory.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { bundleProbe, LLHTTP_WASM_FILE } from '../../lib/lambda/bundle.js';
 import { freezeFleet } from '../../lib/lambda/frozenFleet.js';
 import { planShards } from '../../lib/lambda/shards.js';
 import { startFakeAws } from '../support/fakeAws.js';
 import type { FakeAws } from '../support/fakeAws.js';
-import { runNode } from '../support/runNode.js';
+import { invokeBundledProbe } from '../support/runNode.js';
 import { startHttpServer } from '../support/servers.js';
 import type { StartedHttpServer } from '../support/servers.js';
 import { httpCheck, scheduledEvent, testFleet } from './fixtures.js';
@@ -56,28 +55,10 @@ describe('the Lambda bundle', () => {
     expect((await readFile(join(outDir, LLHTTP_WASM_FILE))).subarray(0, 4)).toEqual(Buffer.from([0x00, 0x61, 0x73, 0x6d]));
     expect(JSON.parse(await readFile(out.fleetFile, 'utf8'))).toMatchObject({ format: 1, name: 'shop', region: 'eu-west-1', homeRegion: 'us-east-1' });
 
-    const script = join(outDir, 'invoke.mjs');
-    await writeFile(
-      script,
-      [
-        `const { handler } = await import(${JSON.stringify(pathToFileURL(out.file).href)});`,
-        'const end = Date.now() + 60000;',
-        `const summary = await handler(${JSON.stringify(scheduledEvent(shards[0]!.id))}, { awsRequestId: 'bundle-1', getRemainingTimeInMillis: () => end - Date.now() });`,
-        'console.log("SUMMARY " + JSON.stringify(summary));',
-      ].join('\n'),
-    );
-    const run = await runNode(script, {
-      PATH: process.env.PATH,
-      AWS_REGION: 'eu-west-1',
-      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-      AWS_SECRET_ACCESS_KEY: 'x',
-      PROBE_CLOUDWATCH_ENDPOINT: aws.endpoint,
-    });
+    const run = await invokeBundledProbe({ handlerFile: out.file, script: join(outDir, 'invoke.mjs'), event: scheduledEvent(shards[0]!.id), requestId: 'bundle-1', cloudwatchEndpoint: aws.endpoint });
     expect(run.code, run.stderr).toBe(0);
-    const lines = run.stdout.trim().split('\n');
-    const summary = JSON.parse(lines.at(-1)!.replace(/^SUMMARY /, ''));
-    expect(summary).toMatchObject({ shard: 'eu-west-1-5m-0', checks: 2, passed: 1, failed: 1, skipped: 0, publish: { ok: true, calls: 1 } });
-    const logged = lines.slice(0, -1).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(run.summary).toMatchObject({ shard: 'eu-west-1-5m-0', checks: 2, passed: 1, failed: 1, skipped: 0, publish: { ok: true, calls: 1 } });
+    const logged = run.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(logged.filter((l) => l.event === 'check_result').map((l) => [l.checkId, l.ok, l.status]).sort()).toEqual([
       ['down', false, 503],
       ['health', true, 200],
