@@ -23,7 +23,7 @@ export function secretsUsedBy(fleet: Fleet, planned: readonly { check: Check; en
     const sendsHttp = check.kind === 'http' || check.kind === 'flow';
     if (sendsHttp) sources.push(fleet.defaults?.headers, environment.headers);
     if (sendsHttp || check.kind === 'tls') sources.push(environment.caCertificates);
-    const names = new Set(secretRefsIn(sources));
+    const names = new Set(secretNamesIn(...sources));
     // Environment variables are resolved only when a placeholder names them, and a flow's
     // own extractions win over a variable of the same name.
     const extracted = new Set(check.kind === 'flow' ? check.steps.flatMap((step) => Object.keys(step.extract ?? {})) : []);
@@ -40,16 +40,15 @@ export function secretsUsedBy(fleet: Fleet, planned: readonly { check: Check; en
   return [...uses.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, usedBy]) => ({ name, usedBy }));
 }
 
-function secretRefsIn(values: unknown[]): string[] {
-  const found: string[] = [];
+/** Every `{ $secret }` name inside the values, sorted and unique. */
+export function secretNamesIn(...values: unknown[]): string[] {
+  const found = new Set<string>();
   walk(values, (value) => {
-    if (isSecretRef(value)) {
-      found.push(value.$secret);
-      return true;
-    }
-    return false;
+    if (!isSecretRef(value)) return false;
+    found.add(value.$secret);
+    return true;
   });
-  return found;
+  return [...found].sort();
 }
 
 function placeholdersIn(values: unknown[]): Set<string> {

@@ -26,7 +26,8 @@ import {
 import type { AlarmRoutes } from './alarmContext.js';
 import { deadLetterAlarm } from './deadLetterAlarm.js';
 import { lambdaCodeProps, type BundlingMode } from './lambdaCode.js';
-import { secretArn, secretNamesIn } from './secretArns.js';
+import { secretNamesIn } from '../config/secretsUsed.js';
+import { secretArn } from './secretArns.js';
 import type { RouteName } from './topics.js';
 import { acknowledge, acknowledgeDeadLetterQueue, acknowledgeLogStreams, acknowledgeRuntime, nagLogGroupArn, NO_TRACING_REASON } from './nag.js';
 

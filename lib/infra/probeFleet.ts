@@ -51,7 +51,7 @@ import {
   type TargetPlan,
 } from './plan.js';
 import { ProbeStack } from './probeStack.js';
-import { secretNamesIn } from './secretArns.js';
+import { secretNamesIn } from '../config/secretsUsed.js';
 import { serviceAlarm, serviceAlarmKey, serviceGroups } from './serviceAlarms.js';
 import { fleetTopics, subscriptionDeadLettersName, topicArnIn, type FleetTopics } from './topics.js';
 

@@ -4,7 +4,7 @@ import { samplesNeeded } from '../../lib/infra/latencyAlarm.js';
 import { alarmCountOf, packTargets, planTargets, quorumCompositions, regionGroups, stackSafe } from '../../lib/infra/plan.js';
 import { functionName } from '../../lib/infra/probeFunction.js';
 import { scheduleExpression } from '../../lib/infra/schedules.js';
-import { secretNamesIn } from '../../lib/infra/secretArns.js';
+import { secretNamesIn } from '../../lib/config/secretsUsed.js';
 import { generatedFleet } from '../../bench/generatedFleet.js';
 
 describe('planning', () => {
