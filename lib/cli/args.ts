@@ -1,6 +1,6 @@
 // Flag parsing shared by every command: node's own parseArgs, with errors as values.
 import { parseArgs } from 'node:util';
-import { baseUrlProblem, httpUrlProblem } from '../config/validateRequest.js';
+import { CREDENTIALS_IN_URL, baseUrlProblem, httpUrlProblem } from '../config/validateRequest.js';
 
 export type FlagSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean; default?: string | boolean }>;
 
@@ -85,7 +85,7 @@ export function urlFlag(flag: string, text: string, options: { base?: boolean } 
     if (base === undefined) return { url: text };
     return { error: `invalid ${flag}: expected ${base.expected}, received ${base.received}${base.reason === undefined ? '' : ` (${base.reason})`}` };
   }
-  if (problem.received.includes('user name or password')) {
+  if (problem.received === CREDENTIALS_IN_URL) {
     return { error: `invalid ${flag}: expected an http:// or https:// URL without a user name or password (it would be printed in reports and logs), received ${problem.received}` };
   }
   return { error: usageError(flag, 'an absolute http:// or https:// URL', text) };

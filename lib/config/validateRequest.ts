@@ -41,7 +41,7 @@ export function httpUrlProblem(text: string, httpsOnly = false): { expected: str
   return undefined;
 }
 
-const CREDENTIALS_IN_URL = 'a URL with a user name or password';
+export const CREDENTIALS_IN_URL = 'a URL with a user name or password';
 
 /**
  * Names of the query parameters written into a URL string whose names mark a credential
