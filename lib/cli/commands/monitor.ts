@@ -37,8 +37,10 @@ Options:
   -c, --config FILE      fleet definition (default: probes.config.ts in the current directory)
   -e, --env NAME         environment(s) to monitor: a name, a,b, or all (default: all)
   -p, --port N           status page port (default: ${DEFAULT_MONITOR_PORT}; 0 picks a free one)
-      --host ADDR        status page address (default: 127.0.0.1)
-      --data DIR         result store directory (default: ${DEFAULT_DATA_DIR})
+      --host ADDR        status page address (default: 127.0.0.1); the page has no login,
+                         so any other address is warned about
+      --data DIR         result store directory (default: ${DEFAULT_DATA_DIR}); locked while
+                         a monitor uses it, undelivered notifications are kept there
       --notify WHERE     console | webhooks (default: console). webhooks delivers to the
                          fleet's alerting webhooks and PagerDuty key, secrets from
                          PROBE_SECRET_<NAME> environment variables

@@ -49,7 +49,7 @@ Options:
   -r, --reporter NAME    ${REPORTER_NAMES.join(' | ')} (default: list)
   -o, --output FILE      write the json or junit report to FILE; live progress still
                          goes to stdout with the list reporter
-      --deadline TIME    budget for the whole run, e.g. 90s, 2m (default: 2m); checks that
+      --deadline TIME    budget for the whole run, e.g. 90s, 2m (default: 2m, at most 24h); checks that
                          cannot start in time are reported as skipped and fail the run
       --concurrency N    checks running at once (default: the fleet's, or 8)
       --request-log FILE one JSON line per request made, appended to FILE; - for stderr
@@ -61,7 +61,9 @@ Exit codes:
   1  a check failed or was skipped, the deadline passed, or the run was interrupted
   2  usage or configuration error; nothing ran
 
-Secrets named with secret('name') are read from PROBE_SECRET_<NAME> and never printed.
+Secrets named with secret('name') are read from PROBE_SECRET_<NAME> and never printed;
+one the selected checks use that is unset or shorter than 4 characters is a
+configuration error (exit 2), found before anything runs.
 
 Examples:
   probe-fleet test --env staging --tags smoke

@@ -48,7 +48,7 @@ Options:
   -t, --tags TAGS         run the checks with these tags instead of the critical path
       --expect-version V  read each service's version where fleet.versions says (e.g. /health at
                           $.version) and fail with kind version_mismatch when it is not V
-      --deadline TIME     budget for the whole gate (default: 2m); what could not start in time
+      --deadline TIME     budget for the whole gate (default: 2m, at most 24h); what could not start in time
                           is reported as skipped and fails the gate
   -r, --reporter NAME     ${REPORTER_NAMES.join(' | ')} (default: list)
   -o, --output FILE       write the json or junit report to FILE; progress stays on stdout
