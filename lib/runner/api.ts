@@ -61,6 +61,8 @@ export interface RunOptions {
 export interface RateLimiterRegistry {
   /** Waits for a token for this origin; resolves false when the deadline or signal comes first. */
   acquire(origin: string, environment: string, deadline: number, signal?: AbortSignal): Promise<boolean>;
+  /** The limit behind an origin's bucket, to name it when a request is refused. */
+  describe?(origin: string): { requestsPerSecond: number; burst: number } | undefined;
 }
 
 export interface CheckFilter {

@@ -1,17 +1,59 @@
 // One attempt's time budget. The check's timeout starts when its first request
-// starts (waiting for a rate-limit token before that is bounded by the run's deadline
-// only) and covers everything after: connect, TLS, headers, body, later steps.
-// The run's deadline and the caller's signal cut it short as well.
+// starts and covers the service's time after that: connect, TLS, headers, body, later
+// steps. Waiting for a rate-limit token (before the first request or between flow steps)
+// is our own limiter's time, not the service's: the timeout is paused while waiting, and
+// only the run's deadline bounds the wait. The run's deadline and the caller's signal cut
+// the attempt short as well.
 
 /** The longest delay a Node timer can hold: 2^31 - 1 ms, about 24.8 days. */
 const MAX_TIMER_MS = 2_147_483_647;
 
 export type CutCause = 'timeout' | 'deadline' | 'aborted';
 
+/**
+ * One real 'abort' listener per signal, however many attempts watch it. A run's signal is
+ * shared by every check in flight; a listener each would pass Node's limit of 10 per
+ * EventTarget and print MaxListenersExceededWarning with more than 10 checks running.
+ * Keyed weakly, so a long-lived signal (a monitor's) keeps no record of finished attempts.
+ */
+const abortSubscribers = new WeakMap<AbortSignal, Set<() => void>>();
+
+/** Calls `listener` once when `signal` aborts (at once if it already has); returns the unsubscribe. */
+export function onAbort(signal: AbortSignal | undefined, listener: () => void): () => void {
+  if (!signal) return () => undefined;
+  if (signal.aborted) {
+    listener();
+    return () => undefined;
+  }
+  let subscribers = abortSubscribers.get(signal);
+  if (!subscribers) {
+    const set = new Set<() => void>();
+    subscribers = set;
+    abortSubscribers.set(signal, set);
+    signal.addEventListener(
+      'abort',
+      () => {
+        abortSubscribers.delete(signal);
+        for (const subscriber of set) subscriber();
+      },
+      { once: true },
+    );
+  }
+  const entry = (): void => {
+    listener();
+  };
+  subscribers.add(entry);
+  return () => {
+    subscribers.delete(entry);
+  };
+}
+
 export class AttemptClock {
   private readonly controller = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   private began = false;
+  /** Time left on the check's own timeout while the clock waits for a rate-limit token. */
+  private pausedLeftMs: number | null = null;
   private readonly detachOuter: () => void;
   cause: CutCause | null = null;
   /** Epoch ms when the attempt is cut; the run's deadline until the attempt begins. */
@@ -24,14 +66,9 @@ export class AttemptClock {
   ) {
     this.deadline = runDeadline ?? Number.POSITIVE_INFINITY;
     if (runDeadline !== undefined) this.arm(runDeadline);
-    const onOuter = (): void => {
+    this.detachOuter = onAbort(outer, () => {
       this.cut('aborted');
-    };
-    if (outer?.aborted) this.cut('aborted');
-    outer?.addEventListener('abort', onOuter, { once: true });
-    this.detachOuter = () => {
-      outer?.removeEventListener('abort', onOuter);
-    };
+    });
   }
 
   get signal(): AbortSignal {
@@ -48,6 +85,33 @@ export class AttemptClock {
     this.began = true;
     const byTimeout = Date.now() + this.timeoutMs;
     if (byTimeout < this.deadline) this.arm(byTimeout);
+  }
+
+  /**
+   * Stops the check's timeout while we wait on our own rate limiter; the run's deadline
+   * still applies. Before `begin` (the first request) there is no timeout to stop.
+   */
+  pause(): void {
+    if (!this.began || this.cause || this.pausedLeftMs !== null) return;
+    if (this.deadline === this.runDeadline) {
+      this.pausedLeftMs = Number.POSITIVE_INFINITY;
+      return;
+    }
+    this.pausedLeftMs = Math.max(0, this.deadline - Date.now());
+    if (this.runDeadline !== undefined) this.arm(this.runDeadline);
+    else {
+      clearTimeout(this.timer);
+      this.deadline = Number.POSITIVE_INFINITY;
+    }
+  }
+
+  /** Restarts the check's timeout with the time it had left when paused. */
+  resume(): void {
+    const left = this.pausedLeftMs;
+    this.pausedLeftMs = null;
+    if (left === null || left === Number.POSITIVE_INFINITY || this.cause) return;
+    const byTimeout = Date.now() + left;
+    if (byTimeout < (this.runDeadline ?? Number.POSITIVE_INFINITY)) this.arm(byTimeout);
   }
 
   dispose(): void {
@@ -93,17 +157,16 @@ export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise
     return Promise.reject(signal.reason as Error);
   }
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => {
+    const detach = onAbort(signal, () => {
       reject(signal.reason as Error);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
+    });
     promise.then(
       (value) => {
-        signal.removeEventListener('abort', onAbort);
+        detach();
         resolve(value);
       },
       (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
+        detach();
         reject(error instanceof Error ? error : new Error(String(error)));
       },
     );

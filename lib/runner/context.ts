@@ -19,8 +19,12 @@ export interface AttemptContext {
   values: Values;
   /** Writes one request log entry, filling run, check and attempt, redacting the URL and error. */
   log(entry: Pick<RequestLogEntry, 'method' | 'url' | 'status' | 'durationMs'> & { step?: string; error?: string; startedAt: number }): void;
-  /** Waits for a rate-limit token for this origin; throws a `deadline` failure when none comes in time. Starts the clock. */
-  acquire(origin: string): Promise<void>;
+  /**
+   * Waits for a rate-limit token for this origin (the check's timeout paused meanwhile);
+   * throws a `deadline` failure naming the limiter, and logs the refusal, when none comes
+   * before the run's deadline. Starts the clock.
+   */
+  acquire(origin: string, request?: { method: string; url: string; step?: string }): Promise<void>;
 }
 
 export interface AttemptOutcome {

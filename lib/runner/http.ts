@@ -148,7 +148,7 @@ function phasesFrom(t0: number, timing: ConnectionTiming, https: boolean, header
 }
 
 async function exchange(ctx: AttemptContext, request: Prepared, url: URL, ca: string[] | undefined, step: string | undefined): Promise<Exchange> {
-  await ctx.acquire(originOf(url));
+  await ctx.acquire(originOf(url), { method: request.method, url: url.href, ...(step === undefined ? {} : { step }) });
   const https = url.protocol === 'https:';
   const timing: ConnectionTiming = { phase: 'dns', certDaysRemaining: null };
   const signal = ctx.clock.signal;

@@ -6,7 +6,7 @@ import type { CheckResult, Failure } from '../model/result.js';
 import { resolveSettings } from '../config/resolve.js';
 import type { PlannedCheck, RateLimiterRegistry, RunOptions } from './api.js';
 import { responseTimeResult } from './assertions.js';
-import { AttemptClock } from './clock.js';
+import { AttemptClock, onAbort } from './clock.js';
 import type { AttemptContext, AttemptOutcome } from './context.js';
 import { zeroPhases } from './context.js';
 import { runDnsCheck } from './dns.js';
@@ -47,10 +47,10 @@ function backoff(ms: number, deadline: number | undefined, signal: AbortSignal |
   const due = performance.now() + ms;
   return new Promise((resolve) => {
     let timer: NodeJS.Timeout | undefined;
-    const onAbort = (): void => {
+    const detach = onAbort(signal, () => {
       clearTimeout(timer);
       resolve(false);
-    };
+    });
     // Timers can fire a little early after a busy event-loop turn; the backoff is a promise to the service.
     const wake = (): void => {
       const left = due - performance.now();
@@ -58,11 +58,10 @@ function backoff(ms: number, deadline: number | undefined, signal: AbortSignal |
         timer = setTimeout(wake, Math.ceil(left));
         return;
       }
-      signal?.removeEventListener('abort', onAbort);
+      detach();
       resolve(true);
     };
     timer = setTimeout(wake, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 
@@ -144,6 +143,7 @@ async function runChecked(planned: PlannedCheck, options: RunOptions, startedAt:
     }
     attempts = attempt;
     const clock = new AttemptClock(settings.timeoutMs, options.deadline, options.signal);
+    let starvedBeforeStart: string | null = null;
     const ctx: AttemptContext = {
       fleet,
       check,
@@ -170,23 +170,49 @@ async function runChecked(planned: PlannedCheck, options: RunOptions, startedAt:
           ...(entry.error === undefined ? {} : { error: redact(entry.error) }),
         });
       },
-      async acquire(origin) {
-        const deadline = clock.started ? clock.deadline : (options.deadline ?? Number.POSITIVE_INFINITY);
-        const granted = await limiter.acquire(origin, environmentName, deadline, clock.signal);
+      async acquire(origin, request) {
+        // Our own limiter's wait is not the service's time: the check's timeout is paused
+        // and only the run's deadline (or the signal) bounds the wait.
+        const waitStartedAt = Date.now();
+        clock.pause();
+        const granted = await limiter.acquire(origin, environmentName, options.deadline ?? Number.POSITIVE_INFINITY, clock.signal);
+        clock.resume();
         if (!granted) {
-          const byTimeout = clock.started && clock.cause !== 'deadline' && clock.deadline !== options.deadline;
-          throw byTimeout
-            ? new ProbeFailure('timeout', `${origin}: no rate-limit token before the check's ${settings.timeoutMs} ms timeout, expected one in time; ${retryNote('timeout')}`)
-            : new ProbeFailure('deadline', `${origin}: no rate-limit token before the run's deadline, expected one in time; ${retryNote('deadline')}`);
+          const limit = limiter.describe?.(origin);
+          const limiterName = `the rate limiter of ${origin}${limit ? ` (${limit.requestsPerSecond} requests/s, burst ${limit.burst})` : ''}`;
+          const why = clock.cause === 'aborted' || options.signal?.aborted ? 'before the run was stopped' : "before the run's deadline";
+          const message = `rate-limited: ${limiterName} had no token for ${request?.method ?? 'the request'} ${request?.url ?? origin} ${why}, expected one in time; our own limit held the request back, the service was not asked`;
+          // A refusal is a request we meant to send: the audit trail shows it, with the wait.
+          ctx.log({
+            startedAt: waitStartedAt,
+            ...(request?.step === undefined ? {} : { step: request.step }),
+            method: request?.method ?? 'GET',
+            url: request?.url ?? origin,
+            status: null,
+            durationMs: Date.now() - waitStartedAt,
+            error: `rate_limited: ${message}`,
+          });
+          if (!clock.started) starvedBeforeStart = message;
+          throw new ProbeFailure('deadline', `${message}; ${retryNote('deadline')}`);
         }
         clock.begin();
       },
     };
+    let attemptOutcome: AttemptOutcome;
     try {
-      outcome = await execute(ctx, check);
+      attemptOutcome = await execute(ctx, check);
     } finally {
       clock.dispose();
     }
+    // An attempt whose first request never got a token never started: the service was not
+    // asked. On the first attempt the check is skipped (rate-limited); on a retry, the
+    // previous attempt's outcome stands.
+    if (starvedBeforeStart !== null) {
+      if (attempt === 1) return skippedResult(planned, options, starvedBeforeStart);
+      attempts = attempt - 1;
+      break;
+    }
+    outcome = attemptOutcome;
     if (!outcome.failure || !shouldRetry(outcome.failure, policy)) break;
   }
   if (!outcome) return skippedResult(planned, options, "the run's deadline passed");

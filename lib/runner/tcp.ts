@@ -82,7 +82,7 @@ export async function runTcpCheck(ctx: AttemptContext, check: TcpCheck): Promise
   let firstByte: number | undefined;
   let socket: Socket | undefined;
   try {
-    await ctx.acquire(`tcp://${host}:${check.port}`);
+    await ctx.acquire(`tcp://${host}:${check.port}`, { method: 'TCP', url: `tcp://${host}:${check.port}` });
     startedAt = Date.now();
     t0 = performance.now();
     const address = await resolveAddress(host, ctx.options.hostAddresses, signal);

@@ -39,7 +39,7 @@ export async function runTlsCheck(ctx: AttemptContext, check: TlsCheck): Promise
   const marks: number[] = [];
   try {
     const ca = await loadCaCertificates([...(ctx.environment.caCertificates ?? []), ...(check.caCertificates ?? [])], ctx.values);
-    await ctx.acquire(`https://${host}:${port}`);
+    await ctx.acquire(`https://${host}:${port}`, { method: 'TLS', url: `tls://${host}:${port}` });
     startedAt = Date.now();
     t0 = performance.now();
     const address = await resolveAddress(host, ctx.options.hostAddresses, signal);

@@ -73,6 +73,10 @@ export function createRateLimiterRegistry(fleet: Fleet): RateLimiterRegistry {
       }
       return bucket.acquire(deadline, signal);
     },
+    describe(origin) {
+      const bucket = buckets.get(origin);
+      return bucket ? { requestsPerSecond: bucket.requestsPerSecond, burst: bucket.burst } : undefined;
+    },
   };
 }
 
