@@ -32,8 +32,9 @@ export default defineFleet({
   },
   alerting: {
     pager: {
-      // The PagerDuty "Amazon CloudWatch" integration URL of the on-call service (it embeds a key).
-      httpsEndpoints: [secret('probe-fleet/pagerduty-cloudwatch-url')],
+      // The PagerDuty Events API v2 routing key of the on-call service, read by the notify
+      // function when it delivers. One PagerDuty route per topic: either this or an
+      // `integrationUrl` (PagerDuty's or Opsgenie's "Amazon CloudWatch" integration), not both.
       pagerDutyRoutingKey: secret('probe-fleet/pagerduty-routing-key'),
     },
     chat: {

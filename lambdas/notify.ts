@@ -12,6 +12,12 @@ import { SecretsManagerProvider } from '../lib/secrets/secretsManager.js';
 
 /** Time kept back from the function timeout to log and throw before Lambda kills the invocation. */
 const MARGIN_MS = 2000;
+/**
+ * Delivery keys (routing keys, webhook and integration URLs) are read from Secrets Manager at
+ * delivery and kept one minute per container: a rotated key is in use within a minute, and a
+ * burst of alarms costs one GetSecretValue per key.
+ */
+export const DELIVERY_SECRET_TTL_MS = 60_000;
 
 let config: NotifyConfig | undefined;
 const redactor = new Redactor();
@@ -21,7 +27,7 @@ const ledger = new DeliveredLedger();
 
 export async function handler(event: SNSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<RecordOutcome[]> {
   config ??= loadNotifyConfig(import.meta.url);
-  secrets ??= new SecretsManagerProvider({ client: () => new SecretsManagerClient({}), redactor });
+  secrets ??= new SecretsManagerProvider({ client: () => new SecretsManagerClient({}), redactor, ttlMs: DELIVERY_SECRET_TTL_MS });
   const remaining = context?.getRemainingTimeInMillis();
   return handleSnsEvent(event, {
     config,

@@ -59,16 +59,37 @@ export function validateAlarmPolicy(c: Collector, path: string, value: unknown, 
 
 function validateRoute(c: Collector, path: string, value: unknown): void {
   if (value === undefined) return;
-  const route = c.object(path, value, ['emails', 'httpsEndpoints', 'slackChannels', 'webhooks', 'pagerDutyRoutingKey']);
+  const route = c.object(path, value, ['emails', 'httpsEndpoints', 'integrationUrl', 'slackChannels', 'webhooks', 'pagerDutyRoutingKey']);
   if (!route) return;
   c.array(at(path, 'emails'), route.emails, false, 'an array of email addresses')?.forEach((email, i) => {
     c.matching(at(at(path, 'emails'), i), email, true, EMAIL, 'an email address like oncall@example.com');
   });
-  // Integration URLs embed keys: they live in Secrets Manager and reach CloudFormation as a
-  // dynamic reference, never in the fleet file or the template.
-  c.array(at(path, 'httpsEndpoints'), route.httpsEndpoints, false, "an array of secret('name'), each holding an https:// URL")?.forEach((endpoint, i) => {
+  // Integration URLs embed keys. Resolved into an SNS subscription, the URL is readable through
+  // the SNS API and never follows a rotation, so `httpsEndpoints` is refused; the notify
+  // function reads `integrationUrl` from Secrets Manager when it delivers.
+  const endpoints = c.array(at(path, 'httpsEndpoints'), route.httpsEndpoints, false, "an array of secret('name'), each holding an https:// URL");
+  endpoints?.forEach((endpoint, i) => {
     validateSecretRef(c, at(at(path, 'httpsEndpoints'), i), endpoint, true);
   });
+  if (endpoints !== undefined) {
+    const first = endpoints[0] as { $secret?: unknown } | undefined;
+    const name = typeof first?.$secret === 'string' ? first.$secret : 'name';
+    c.report(
+      at(path, 'httpsEndpoints'),
+      `integrationUrl: secret('${name}') (one per route; the notify function reads it from Secrets Manager when it delivers)`,
+      'httpsEndpoints',
+      'httpsEndpoints is no longer supported: an integration URL in an SNS subscription is readable through the SNS API and is not refreshed when the secret rotates',
+    );
+  }
+  validateSecretRef(c, at(path, 'integrationUrl'), route.integrationUrl, false);
+  if (route.integrationUrl !== undefined && route.pagerDutyRoutingKey !== undefined) {
+    c.report(
+      at(path, 'pagerDutyRoutingKey'),
+      'either integrationUrl or pagerDutyRoutingKey on one route, not both',
+      'both',
+      'each would open its own incident for every page',
+    );
+  }
   c.array(at(path, 'slackChannels'), route.slackChannels, false, 'an array of { workspaceId, channelId, name? }')?.forEach((channel, i) => {
     const channelPath = at(at(path, 'slackChannels'), i);
     const slack = c.object(channelPath, channel, ['workspaceId', 'channelId', 'name'], '{ workspaceId, channelId, name? }');

@@ -22,6 +22,7 @@ import {
   CHAT_TOPIC_ARN_ENV,
   NOTIFY_CONFIG_FILE,
   PAGER_TOPIC_ARN_ENV,
+  routeNeedsNotifyFunction,
 } from '../notify/notifyConfig.js';
 import type { AlarmRoutes } from './alarmContext.js';
 import { deadLetterAlarm } from './deadLetterAlarm.js';
@@ -54,8 +55,7 @@ export interface NotifyResources {
 }
 
 function routeWantsFunction(fleet: Fleet, route: RouteName): boolean {
-  const config = fleet.alerting?.[route];
-  return (config?.webhooks?.length ?? 0) > 0 || config?.pagerDutyRoutingKey !== undefined;
+  return routeNeedsNotifyFunction(fleet.alerting?.[route]);
 }
 
 /**
@@ -65,9 +65,15 @@ function routeWantsFunction(fleet: Fleet, route: RouteName): boolean {
  * (lib/notify/dispatch.ts, recoveryPagerDutySecrets), so on the pager topic it skips OK
  * messages, or it would resolve twice. When only the pager route needs the function, it still
  * takes the OKs from chat, where the recoveries of the pages it opened arrive.
+ * A pager route with an `integrationUrl` takes every message: the integration (PagerDuty's or
+ * Opsgenie's CloudWatch integration) closes its incident on the pager topic's own OK, as it
+ * did when it was an HTTPS subscription; the function posts those OKs to the integration only.
  */
 export function notifySubscriptionFilter(fleet: Fleet, route: RouteName): 'all' | 'no-recoveries' | 'recoveries-only' | 'none' {
-  if (route === 'pager') return routeWantsFunction(fleet, 'pager') ? 'no-recoveries' : 'none';
+  if (route === 'pager') {
+    if (!routeWantsFunction(fleet, 'pager')) return 'none';
+    return fleet.alerting?.pager?.integrationUrl !== undefined ? 'all' : 'no-recoveries';
+  }
   if (routeWantsFunction(fleet, 'chat')) return 'all';
   return fleet.alerting?.pager?.pagerDutyRoutingKey !== undefined ? 'recoveries-only' : 'none';
 }
@@ -83,9 +89,9 @@ export function notifyFunction(scope: Construct, props: NotifyFunctionProps): No
     enforceSSL: true,
     retentionPeriod: Duration.days(14),
   });
-  // Only what the function delivers: webhooks and routing keys. HTTPS endpoint URLs are
-  // resolved by CloudFormation for the SNS subscriptions; the function never reads them.
-  const delivered = (route: AlertRoute | undefined): unknown[] => [route?.webhooks, route?.pagerDutyRoutingKey];
+  // Exactly what the function delivers with: webhooks, routing keys and integration URLs, read
+  // from Secrets Manager at delivery time (no key ever sits in a subscription endpoint).
+  const delivered = (route: AlertRoute | undefined): unknown[] => [route?.webhooks, route?.pagerDutyRoutingKey, route?.integrationUrl];
   const secrets = secretNamesIn(...delivered(fleet.alerting?.pager), ...delivered(fleet.alerting?.chat));
   const statements = [
     new PolicyStatement({

@@ -80,10 +80,17 @@ export interface Webhook {
 export interface AlertRoute {
   emails?: string[];
   /**
-   * HTTPS endpoints subscribed to the SNS topic, e.g. PagerDuty or Opsgenie CloudWatch
-   * integrations. Each is `secret('name')` holding the https:// URL: integration URLs embed keys.
+   * @deprecated Refused by validation: an integration URL resolved into an SNS subscription is
+   * readable through the SNS API and not refreshed when the secret rotates. Use `integrationUrl`.
    */
   httpsEndpoints?: SecretRef[];
+  /**
+   * A PagerDuty or Opsgenie "Amazon CloudWatch" integration URL, as `secret('name')` holding the
+   * https:// URL (it embeds the integration key). The notify function reads it from Secrets
+   * Manager when it delivers and posts each notification of the route to it as SNS would.
+   * At most one of `integrationUrl` and `pagerDutyRoutingKey` per route: both open an incident.
+   */
+  integrationUrl?: SecretRef;
   slackChannels?: SlackChannel[];
   /** Chat webhooks delivered by the notify function (formatted messages, not raw alarm JSON). */
   webhooks?: Webhook[];

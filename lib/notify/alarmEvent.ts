@@ -42,6 +42,29 @@ export interface AlarmEvent {
   description: string;
   dashboardUrl: string;
   alarmArn: string | null;
+  /** Present only on a test notification (`probe-fleet page --test`): no service is down. */
+  test?: AlarmTest;
+}
+
+/** What `probe-fleet page --test` writes into its message under TEST_MARKER_FIELD. */
+export interface AlarmTest {
+  /** Names this test, so its resolve closes exactly the incident it opened. */
+  id: string;
+  /** ISO-8601 time the test was sent. */
+  sentAt: string;
+  /** The route (topic) it was published to. */
+  route: string;
+}
+
+/** The field of the alarm JSON that marks a test notification; CloudWatch never writes it. */
+export const TEST_MARKER_FIELD = 'ProbeFleetTest';
+
+function testMarker(value: unknown): AlarmTest | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  const id = str(v.id);
+  if (id === null) return undefined;
+  return { id, sentAt: str(v.sentAt) ?? '', route: str(v.route) ?? '' };
 }
 
 export class AlarmMessageError extends Error {
@@ -167,6 +190,7 @@ export function parseAlarmMessage(message: string, context: ParseContext): Alarm
     description: str(m.AlarmDescription) ?? '',
     alarmArn: str(m.AlarmArn),
     triggeringAlarms: triggeringAlarmNames(m.TriggeringChildren),
+    test: testMarker(m[TEST_MARKER_FIELD]),
   });
 }
 
@@ -185,6 +209,7 @@ export interface AlarmEventInput {
   alarmArn: string | null;
   /** Names of the member alarms in ALARM that made a service composite fire, if known. */
   triggeringAlarms?: readonly string[];
+  test?: AlarmTest | undefined;
 }
 
 /**
@@ -253,6 +278,7 @@ export function buildAlarmEvent(input: AlarmEventInput): AlarmEvent {
     description: input.description,
     dashboardUrl: input.config.dashboardUrl,
     alarmArn: input.alarmArn,
+    ...(input.test ? { test: input.test } : {}),
   };
 }
 
@@ -281,6 +307,12 @@ const KIND_LABEL: Record<AlarmKind, string> = {
 
 /** One line for titles and PagerDuty summaries: `[ALARM] Health endpoint (api) failing in eu-west-1, us-east-1`. */
 export function headline(event: AlarmEvent): string {
+  if (event.test) {
+    const where = event.test.route ? ` (${event.test.route} route)` : '';
+    return event.status === 'resolved'
+      ? `[TEST RESOLVED] on-call path test for ${event.fleet}${where} closed`
+      : `[TEST] on-call path test for ${event.fleet}${where}: no service is down`;
+  }
   const what = event.target
     ? `${event.target.checkName} (${event.target.service}${event.target.environment ? `, ${event.target.environment}` : ''})`
     : event.kind === 'service'
@@ -309,6 +341,12 @@ function perCheck(targets: readonly NotifyTarget[], pick: (t: NotifyTarget) => s
 /** Label/value facts shared by every chat format, in the order on-call reads them. */
 export function facts(event: AlarmEvent): { label: string; value: string }[] {
   const out: { label: string; value: string }[] = [];
+  if (event.test) {
+    out.push({
+      label: 'TEST',
+      value: `Sent by probe-fleet page --test at ${event.test.sentAt || event.changedAt} (test ${event.test.id}) to prove the on-call path. No service is down: acknowledge it, then resolve it (probe-fleet page --test --resolve).`,
+    });
+  }
   const t = event.target;
   // The checks a firing service alarm is about: those whose alarms fired it, when known.
   const firing = t ? [] : event.firingTargets;

@@ -15,6 +15,8 @@ export interface DeliverOptions {
   /** Epoch ms after which no attempt starts and no wait begins (the Lambda's remaining time). */
   deadline?: number;
   redactor?: Redactor;
+  /** Request headers besides content-type and user-agent (e.g. SNS's `x-amz-sns-*` for a forwarded notification). */
+  headers?: Record<string, string>;
   signal?: AbortSignal;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -86,7 +88,7 @@ export async function deliverJson(url: string, message: unknown, options: Delive
       const signals = [AbortSignal.timeout(Math.max(1, left)), ...(options.signal ? [options.signal] : [])];
       const response = await request(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'probe-fleet-notify' },
+        headers: { 'content-type': 'application/json', 'user-agent': 'probe-fleet-notify', ...options.headers },
         body,
         signal: AbortSignal.any(signals),
       });

@@ -1,5 +1,5 @@
-// Sends one alarm event along one route: every chat webhook of the route, and PagerDuty when
-// the route has a routing key. Every destination is tried even if one fails; then any
+// Sends one alarm event along one route: every chat webhook of the route, PagerDuty when the
+// route has a routing key, and the SNS notification itself to the route's integration URL. Every destination is tried even if one fails; then any
 // failure is raised together, so the caller (Lambda) fails the invocation and retries.
 import type { SecretProvider } from '../secrets/secrets.js';
 import type { AlarmEvent } from './alarmEvent.js';
@@ -19,6 +19,33 @@ export interface DispatchDeps {
   pagerDutyUrl?: string;
   /** Destinations that already have this message (an earlier attempt of the same SNS message). */
   delivered?: { ledger: DeliveredLedger; messageId: string };
+  /** The SNS notification as it arrived, for the route's integration URL (forwarded as SNS would post it). */
+  notification?: SnsNotification;
+}
+
+/**
+ * An SNS notification in the JSON shape SNS posts to HTTP/S subscribers, which the PagerDuty
+ * and Opsgenie "Amazon CloudWatch" integrations read:
+ * https://docs.aws.amazon.com/sns/latest/dg/http-notification-json.html
+ * The Lambda event carries the same signed fields (Message, MessageId, Subject, Timestamp,
+ * TopicArn, Type), so the signature still verifies. `UnsubscribeURL` is left out on purpose:
+ * it would let the receiver unsubscribe the notify function from the topic.
+ */
+export interface SnsNotification {
+  Type: string;
+  MessageId: string;
+  TopicArn: string;
+  Subject?: string;
+  Message: string;
+  Timestamp: string;
+  SignatureVersion?: string;
+  Signature?: string;
+  SigningCertURL?: string;
+}
+
+/** The headers SNS sends with an HTTP/S notification: https://docs.aws.amazon.com/sns/latest/dg/http-header.html */
+export function snsNotificationHeaders(n: SnsNotification): Record<string, string> {
+  return { 'x-amz-sns-message-type': n.Type, 'x-amz-sns-message-id': n.MessageId, 'x-amz-sns-topic-arn': n.TopicArn };
 }
 
 export interface DispatchOutcome {
@@ -41,6 +68,11 @@ export class NotifyDeliveryError extends Error {
   }
 }
 
+export class NotifyIntegrationError extends Error {
+  readonly kind = 'notify_integration';
+  readonly retryable = false;
+}
+
 export function formatWebhook(kind: NotifyWebhook['kind'], event: AlarmEvent): unknown {
   switch (kind) {
     case 'slack':
@@ -52,14 +84,14 @@ export function formatWebhook(kind: NotifyWebhook['kind'], event: AlarmEvent): u
   }
 }
 
-async function send(destination: string, secretName: string, deps: DispatchDeps, build: (secret: string) => { url: string; message: unknown } | null): Promise<DispatchOutcome> {
+async function send(destination: string, secretName: string, deps: DispatchDeps, build: (secret: string) => { url: string; message: unknown; headers?: Record<string, string> } | null): Promise<DispatchOutcome> {
   const ledger = deps.delivered;
   if (ledger?.ledger.has(ledger.messageId, destination)) return { destination, ok: true, attempts: 0, alreadyDelivered: true };
   try {
     const secret = await deps.secrets.resolve(secretName);
     const job = build(secret);
     if (job === null) return { destination, ok: true, attempts: 0 };
-    const delivered = await deliverJson(job.url, job.message, deps.deliver);
+    const delivered = await deliverJson(job.url, job.message, job.headers ? { ...deps.deliver, headers: job.headers } : deps.deliver);
     ledger?.ledger.add(ledger.messageId, destination);
     return { destination, ok: true, attempts: delivered.attempts };
   } catch (error) {
@@ -81,7 +113,8 @@ const PAGING_KINDS: ReadonlySet<string> = new Set(['service', 'cert-pager', 'hea
 export function recoveryPagerDutySecrets(event: AlarmEvent, arrival: RouteName, config: NotifyConfig): string[] {
   const pagerKey = config.routes.pager.pagerDutyRoutingKeySecret;
   if (event.status !== 'resolved' || arrival !== 'chat' || pagerKey === null) return [];
-  if (event.kind === null || !PAGING_KINDS.has(event.kind)) return [];
+  // A resolved test page (`probe-fleet page --test --resolve`) closes the test incident too.
+  if (event.test === undefined && (event.kind === null || !PAGING_KINDS.has(event.kind))) return [];
   return pagerKey === config.routes.chat.pagerDutyRoutingKeySecret ? [] : [pagerKey];
 }
 
@@ -95,6 +128,16 @@ export async function dispatch(event: AlarmEvent, route: NotifyRoute, deps: Disp
       send(`PagerDuty (secret ${pdSecret})`, pdSecret, deps, (key) => {
         const message = formatPagerDuty(event, key);
         return message === null ? null : { url: deps.pagerDutyUrl ?? PAGERDUTY_EVENTS_URL, message };
+      }),
+    );
+  }
+  const integration = route.integrationUrlSecret ?? null;
+  const notification = deps.notification;
+  if (integration !== null) {
+    jobs.push(
+      send(`integration URL (secret ${integration})`, integration, deps, (url) => {
+        if (notification === undefined) throw new NotifyIntegrationError(`notification for ${event.alarmName}: expected the SNS notification to forward to the integration URL, received none; not retryable (a caller bug)`);
+        return { url, message: notification, headers: snsNotificationHeaders(notification) };
       }),
     );
   }

@@ -2,15 +2,15 @@
 // invocation throw: Lambda's asynchronous retries then run it again, and after those the
 // event lands in the function's dead-letter queue. Nothing is dropped with only a log line.
 // With a ledger, a retried message skips the destinations that already have it.
-import type { SNSEvent } from 'aws-lambda';
+import type { SNSEvent, SNSMessage } from 'aws-lambda';
 import type { Redactor, SecretProvider } from '../secrets/secrets.js';
-import type { AlarmEvent } from './alarmEvent.js';
+import type { AlarmEvent, AlarmTest } from './alarmEvent.js';
 import { parseAlarmMessage } from './alarmEvent.js';
 import type { DeliverOptions } from './deliver.js';
 import type { DeliveredLedger } from './deliveredLedger.js';
-import type { DispatchOutcome } from './dispatch.js';
+import type { DispatchOutcome, SnsNotification } from './dispatch.js';
 import { dispatch, recoveryPagerDutySecrets } from './dispatch.js';
-import type { NotifyConfig, RouteName } from './notifyConfig.js';
+import type { NotifyConfig, NotifyRoute, RouteName } from './notifyConfig.js';
 import { CHAT_TOPIC_ARN_ENV, PAGER_TOPIC_ARN_ENV } from './notifyConfig.js';
 
 export interface HandleDeps {
@@ -45,12 +45,39 @@ export function routeForTopic(topicArn: string, config: NotifyConfig, env: NodeJ
   );
 }
 
+/** The record as SNS would have posted it to an HTTPS subscriber (see SnsNotification). */
+export function notificationOf(sns: SNSMessage): SnsNotification {
+  return {
+    Type: sns.Type,
+    MessageId: sns.MessageId,
+    TopicArn: sns.TopicArn,
+    ...(typeof sns.Subject === 'string' && sns.Subject !== '' ? { Subject: sns.Subject } : {}),
+    Message: sns.Message,
+    Timestamp: sns.Timestamp,
+    ...(sns.SignatureVersion ? { SignatureVersion: sns.SignatureVersion } : {}),
+    ...(sns.Signature ? { Signature: sns.Signature } : {}),
+    ...(sns.SigningCertUrl ? { SigningCertURL: sns.SigningCertUrl } : {}),
+  };
+}
+
+/**
+ * Where a message goes on its route. An OK on the pager topic goes only to the integration URL:
+ * webhooks and PagerDuty events take recoveries from the chat copy every alarm sends
+ * (recoveryPagerDutySecrets), and would otherwise get them twice.
+ */
+export function destinationsFor(route: RouteName, state: string, config: NotifyRoute): NotifyRoute {
+  if (route !== 'pager' || state !== 'OK') return config;
+  return { topicArn: config.topicArn, webhooks: [], pagerDutyRoutingKeySecret: null, integrationUrlSecret: config.integrationUrlSecret ?? null };
+}
+
 export interface RecordOutcome {
   messageId: string;
   route: RouteName;
   alarmName: string;
   state: string;
   outcomes: DispatchOutcome[];
+  /** Set for a test notification from `probe-fleet page --test`. */
+  test?: AlarmTest;
 }
 
 export async function handleSnsEvent(event: SNSEvent, deps: HandleDeps): Promise<RecordOutcome[]> {
@@ -70,9 +97,10 @@ export async function handleSnsEvent(event: SNSEvent, deps: HandleDeps): Promise
       const alarm: AlarmEvent = parseAlarmMessage(sns.Message, { config: deps.config, route });
       const outcomes = await dispatch(
         alarm,
-        deps.config.routes[route],
+        destinationsFor(route, alarm.state, deps.config.routes[route]),
         {
           secrets: deps.secrets,
+          notification: notificationOf(sns),
           deliver: { redactor: deps.redactor, ...deps.deliver },
           ...(deps.pagerDutyUrl ? { pagerDutyUrl: deps.pagerDutyUrl } : {}),
           // Without a real MessageId there is nothing to recognise a retry by.
@@ -80,8 +108,8 @@ export async function handleSnsEvent(event: SNSEvent, deps: HandleDeps): Promise
         },
         recoveryPagerDutySecrets(alarm, route, deps.config),
       );
-      results.push({ messageId, route, alarmName: alarm.alarmName, state: alarm.state, outcomes });
-      log(JSON.stringify({ level: 'info', msg: 'notified', messageId, route, alarm: alarm.alarmName, state: alarm.state, outcomes }));
+      results.push({ messageId, route, alarmName: alarm.alarmName, state: alarm.state, outcomes, ...(alarm.test ? { test: alarm.test } : {}) });
+      log(JSON.stringify({ level: 'info', msg: 'notified', messageId, route, alarm: alarm.alarmName, state: alarm.state, ...(alarm.test ? { test: alarm.test } : {}), outcomes }));
     } catch (error) {
       const message = deps.redactor.redact(error instanceof Error ? error.message : String(error));
       errors.push(message);

@@ -26,6 +26,11 @@ export interface NotifyRoute {
   webhooks: NotifyWebhook[];
   /** Secrets Manager name of the PagerDuty Events API v2 routing key. */
   pagerDutyRoutingKeySecret: string | null;
+  /**
+   * Secrets Manager name of a PagerDuty/Opsgenie "Amazon CloudWatch" integration URL: each
+   * notification of the route is posted there as SNS would post it. Absent in older bundles.
+   */
+  integrationUrlSecret?: string | null;
 }
 
 /** The facts on-call needs about one check against one environment. */
@@ -59,6 +64,7 @@ function routeOf(route: AlertRoute | undefined, topicArn: string | undefined): N
     topicArn: topicArn ?? '',
     webhooks: (route?.webhooks ?? []).map((w) => ({ kind: w.kind, secretName: w.url.$secret })),
     pagerDutyRoutingKeySecret: route?.pagerDutyRoutingKey?.$secret ?? null,
+    integrationUrlSecret: route?.integrationUrl?.$secret ?? null,
   };
 }
 
@@ -99,10 +105,14 @@ export function buildNotifyConfig(
   };
 }
 
-/** Whether a fleet asks for the notify function at all (any webhook or PagerDuty key). */
+/** Whether a route needs the notify function: a chat webhook, a PagerDuty routing key or an integration URL. */
+export function routeNeedsNotifyFunction(route: AlertRoute | undefined): boolean {
+  return (route?.webhooks?.length ?? 0) > 0 || route?.pagerDutyRoutingKey !== undefined || route?.integrationUrl !== undefined;
+}
+
+/** Whether a fleet asks for the notify function at all. */
 export function needsNotifyFunction(fleet: Fleet): boolean {
-  const routes = [fleet.alerting?.pager, fleet.alerting?.chat];
-  return routes.some((r) => (r?.webhooks?.length ?? 0) > 0 || r?.pagerDutyRoutingKey !== undefined);
+  return [fleet.alerting?.pager, fleet.alerting?.chat].some(routeNeedsNotifyFunction);
 }
 
 /** Reads a parsed `notify.json` defensively: a broken bundle must fail loudly at the first message, not format garbage. */

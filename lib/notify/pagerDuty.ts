@@ -43,7 +43,7 @@ export function formatPagerDuty(event: AlarmEvent, routingKey: string): PagerDut
       timestamp: event.changedAt,
       ...(event.service ? { component: event.service } : {}),
       group: event.fleet,
-      ...(event.kind ? { class: event.kind } : {}),
+      ...(event.kind ? { class: event.kind } : event.test ? { class: 'test' } : {}),
       custom_details: details,
     },
     links: [

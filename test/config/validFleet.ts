@@ -38,8 +38,9 @@ export function validFleet(): Fleet {
     forbiddenPaths: ['/payments', '/^\\/refunds?\\//'],
     versions: { shop: { path: '/health', jsonPath: '$.version' } },
     alerting: {
-      pager: { emails: ['oncall@example.com'], httpsEndpoints: [{ $secret: 'pd/cloudwatch-url' }], pagerDutyRoutingKey: { $secret: 'pd-key' } },
+      pager: { emails: ['oncall@example.com'], pagerDutyRoutingKey: { $secret: 'pd-key' } },
       chat: {
+        integrationUrl: { $secret: 'opsgenie/cloudwatch-url' },
         slackChannels: [{ workspaceId: 'T012AB3C4', channelId: 'C012AB3CD', name: 'shop-alerts' }],
         webhooks: [{ kind: 'teams', url: { $secret: 'teams-webhook' } }],
       },

@@ -112,7 +112,9 @@ const cases: Case[] = [
   { name: 'missing baseUrl', mutate: (f) => { delete f.environments.prod.baseUrl; }, path: 'environments.prod.baseUrl', message: /missing required value/ },
   { name: 'relative URL without a slash', mutate: (f) => { f.checks[0].url = 'health'; }, path: 'checks[0].url', message: /expected an absolute http\(s\) URL or a path starting with \/, received "health"/ },
   { name: 'URL host from a variable missing somewhere', mutate: (f) => { f.environments.prod.variables.origin = 'https://a.example.com'; f.checks[0].url = '{{origin}}/health'; }, path: 'checks[0].url', message: /\{\{origin\}\} refers to nothing/ },
-  { name: 'https endpoint as a literal URL', mutate: (f) => { f.alerting.pager.httpsEndpoints[0] = 'https://events.example.com/key-abc'; }, path: 'alerting.pager.httpsEndpoints[0]', message: /^a credential must be a secret reference: expected secret\('name'\), received a literal string$/ },
+  { name: 'integration URL as a literal URL', mutate: (f) => { f.alerting.chat.integrationUrl = 'https://events.example.com/key-abc'; }, path: 'alerting.chat.integrationUrl', message: /^a credential must be a secret reference: expected secret\('name'\), received a literal string$/ },
+  { name: 'httpsEndpoints (integration URL in an SNS subscription)', mutate: (f) => { f.alerting.pager.httpsEndpoints = [{ $secret: 'pd/cloudwatch-url' }]; delete f.alerting.pager.pagerDutyRoutingKey; }, path: 'alerting.pager.httpsEndpoints', message: /^httpsEndpoints is no longer supported: an integration URL in an SNS subscription is readable through the SNS API and is not refreshed when the secret rotates: expected integrationUrl: secret\('pd\/cloudwatch-url'\) / },
+  { name: 'two PagerDuty routes on one topic', mutate: (f) => { f.alerting.pager.integrationUrl = { $secret: 'pd/cloudwatch-url' }; }, path: 'alerting.pager.pagerDutyRoutingKey', message: /^each would open its own incident for every page: expected either integrationUrl or pagerDutyRoutingKey on one route, not both, received both$/ },
   { name: 'literal token in the url query string', mutate: (f) => { f.checks[0].url = '/login?token=abc123secret'; }, path: 'checks[0].url', message: /^query parameter "token" in the URL holds a credential \(URLs are printed in reports and logs\): expected credentials in the query string only as \{\{placeholders\}\} naming secret variables, received "\/login" with a literal credential in its query string$/ },
   { name: 'literal api_key in a flow step url', mutate: (f) => { f.checks[2].steps[1].url = '/me?page=2&api_key=k-123456'; }, path: 'checks[2].steps[1].url', message: /^query parameter "api_key" in the URL holds a credential .*received "\/me" with a literal credential in its query string$/ },
   { name: 'literal access_token in an absolute url', mutate: (f) => { f.checks[0].url = 'https://shop.example.com/x?access_token=abc123#top'; }, path: 'checks[0].url', message: /^query parameter "access_token" in the URL holds a credential .*received "https:\/\/shop.example.com\/x" with a literal credential/ },
@@ -256,7 +258,7 @@ describe('validateFleet', () => {
       f.environments.prod.variables.secretKey = planted;
       f.environments['prod-us'].baseUrl = `https://probe:${planted}@shop.example.com`;
       f.alerting.chat.webhooks[0].url = `https://hooks.example.com/${planted}`;
-      f.alerting.pager.httpsEndpoints[0] = `http://events.example.com/${planted}`;
+      f.alerting.chat.integrationUrl = `http://events.example.com/${planted}`;
       f.alerting.pager.pagerDutyRoutingKey = planted;
       f.checks[0].url = `/health?token=${planted}`;
       f.environments.sandbox.baseUrl = `http://127.0.0.1:8080/?api_key=${planted}`;

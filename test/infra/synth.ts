@@ -76,8 +76,9 @@ export function smallFleet(overrides: Partial<Fleet> = {}): Fleet {
       },
     ],
     alerting: {
-      pager: { httpsEndpoints: [{ $secret: 'pd/cloudwatch-url' }], pagerDutyRoutingKey: { $secret: 'pd/routing-key' } },
+      pager: { pagerDutyRoutingKey: { $secret: 'pd/routing-key' } },
       chat: {
+        integrationUrl: { $secret: 'opsgenie/cloudwatch-url' },
         emails: ['sre@example.com'],
         slackChannels: [{ workspaceId: 'T0001', channelId: 'C0001', name: 'alerts' }],
         webhooks: [{ kind: 'teams', url: { $secret: 'teams/webhook' } }],

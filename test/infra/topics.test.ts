@@ -30,19 +30,42 @@ describe('on-call topics', () => {
     });
   });
 
-  it('subscribes email and HTTPS endpoints with a redrive queue, and Slack channels through AWS Chatbot', () => {
+  it("lets the fleet's alarms publish, scoped to this account and alarms named probe-fleet/<fleet>/* (a topic policy replaces SNS's default)", () => {
+    for (const topic of ['^PagerTopic', '^ChatTopic']) {
+      home.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        Topics: [{ Ref: Match.stringLikeRegexp(topic) }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            {
+              Sid: 'AllowFleetAlarmsToPublish',
+              Effect: 'Allow',
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Action: 'sns:Publish',
+              Resource: { Ref: Match.stringLikeRegexp(topic) },
+              Condition: {
+                StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+                ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:eu-west-1:', { Ref: 'AWS::AccountId' }, ':alarm:probe-fleet/shop/*']] } },
+              },
+            },
+          ]),
+        },
+      });
+    }
+  });
+
+  it('subscribes no HTTPS endpoint: integration URLs stay in Secrets Manager, read by the notify function', () => {
+    const json = JSON.stringify(home.toJSON());
+    home.resourcePropertiesCountIs('AWS::SNS::Subscription', { Protocol: 'https' }, 0);
+    expect(json).not.toContain('resolve:secretsmanager');
+    expect(json).not.toContain('opsgenie/cloudwatch-url"');
+  });
+
+  it('subscribes email with a redrive queue, and Slack channels through AWS Chatbot', () => {
     home.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
       Endpoint: 'sre@example.com',
       TopicArn: { Ref: Match.stringLikeRegexp('^ChatTopic') },
       RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SubscriptionDeadLetters'), 'Arn'] } },
-    });
-    home.hasResourceProperties('AWS::SNS::Subscription', {
-      Protocol: 'https',
-      // The integration URL stays in Secrets Manager; CloudFormation resolves it at deploy time.
-      Endpoint: '{{resolve:secretsmanager:pd/cloudwatch-url:SecretString:::}}',
-      TopicArn: { Ref: Match.stringLikeRegexp('^PagerTopic') },
-      RedrivePolicy: Match.anyValue(),
     });
     home.hasResourceProperties('AWS::Chatbot::SlackChannelConfiguration', {
       SlackWorkspaceId: 'T0001',
@@ -85,8 +108,16 @@ describe('notify function', () => {
       FilterPolicy: { NewStateValue: [{ 'anything-but': ['OK'] }] },
     });
     home.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'lambda', TopicArn: { Ref: Match.stringLikeRegexp('^ChatTopic') }, FilterPolicy: Match.absent() });
-    // The pager HTTPS integration sees every message, recoveries included.
-    home.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'https', TopicArn: { Ref: Match.stringLikeRegexp('^PagerTopic') }, FilterPolicy: Match.absent() });
+  });
+
+  it('takes every pager message, recoveries included, when the pager route has an integration URL (the integration closes its incident on OK)', () => {
+    const withIntegration = synth(smallFleet({ alerting: { pager: { integrationUrl: { $secret: 'pd/cloudwatch-url' } }, chat: { emails: ['a@example.com'] } } }));
+    const t = withIntegration.template(withIntegration.fleet.homeStack);
+    t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'lambda', TopicArn: { Ref: Match.stringLikeRegexp('^PagerTopic') }, FilterPolicy: Match.absent() });
+    // Chat has nothing for the function: no webhook, and the pager route closes its own incidents.
+    t.resourcePropertiesCountIs('AWS::SNS::Subscription', { Protocol: 'lambda', TopicArn: { Ref: Match.stringLikeRegexp('^ChatTopic') } }, 0);
+    const statement = iamStatements(t).find((st) => st.Action === 'secretsmanager:GetSecretValue');
+    expect(JSON.stringify(statement?.Resource).match(/secret:[^"]+/g)).toEqual(['secret:pd/cloudwatch-url-??????']);
   });
 
   it('takes the recoveries from chat when only the pager route needs it, to resolve the PagerDuty incidents it opened', () => {
@@ -102,7 +133,7 @@ describe('notify function', () => {
 
   it('reads exactly the delivery secrets', () => {
     const statement = iamStatements(home).find((st) => st.Action === 'secretsmanager:GetSecretValue');
-    expect(JSON.stringify(statement?.Resource).match(/secret:[^"]+/g)).toEqual(['secret:pd/routing-key-??????', 'secret:teams/webhook-??????']);
+    expect(JSON.stringify(statement?.Resource).match(/secret:[^"]+/g)).toEqual(['secret:opsgenie/cloudwatch-url-??????', 'secret:pd/routing-key-??????', 'secret:teams/webhook-??????']);
   });
 
   it('is not deployed when no route asks for webhooks or PagerDuty', () => {

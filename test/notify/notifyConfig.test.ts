@@ -30,7 +30,7 @@ describe('notify.json', () => {
       severity: 'critical',
       regions: ['eu-west-1', 'us-east-1'],
     });
-    expect(config.routes.pager).toEqual({ topicArn: '', webhooks: [], pagerDutyRoutingKeySecret: 'pd-routing-key' });
+    expect(config.routes.pager).toEqual({ topicArn: '', webhooks: [], pagerDutyRoutingKeySecret: 'pd-routing-key', integrationUrlSecret: null });
     expect(config.routes.chat.webhooks).toEqual([
       { kind: 'slack', secretName: 'slack-webhook' },
       { kind: 'teams', secretName: 'teams-webhook' },
