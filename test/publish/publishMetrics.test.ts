@@ -150,7 +150,6 @@ describe('publishMetrics on the wire', () => {
     const started = Date.now();
     // Retries go on until the deadline ends them; the error still names the cause (the 500s).
     const outcome = await publishMetrics({ client, namespace: 'ProbeFleet', fleet: 'shop', region: 'eu-west-1', datums: all, deadline: started + 600, write: (l) => lines.push(l), retry: quick });
-    expect(Date.now() - started).toBeLessThan(600 + 1000);
     expect(aws.requests.length).toBeGreaterThan(1);
     expect(outcome).toMatchObject({ ok: false, calls: 0, fallbackDatums: all.length });
     expect(outcome.error?.kind).toBe('server_error');
@@ -185,18 +184,6 @@ describe('publishMetrics on the wire', () => {
     expect(outcome.error!.message).toMatch(/metric Duration: expected a datum under \d+ bytes, received \d+/);
     expect(lines.filter(isEmf).flatMap(emfSamples)).toHaveLength(3);
   });
-
-  it('gives up within the deadline when CloudWatch keeps throttling', async () => {
-    const { client } = await setup(() => throttling());
-    const started = Date.now();
-    const lines: string[] = [];
-    const outcome = await publishMetrics({ client, namespace: 'ProbeFleet', fleet: 'shop', region: 'eu-west-1', datums: datums(2), deadline: started + 400, write: (l) => lines.push(l), retry: { baseDelayMs: 20, maxDelayMs: 100, minAttemptMs: 50 } });
-    // Without the deadline it would retry forever; the slack allows for a loaded machine.
-    expect(Date.now() - started).toBeLessThan(400 + 1000);
-    expect(outcome.ok).toBe(false);
-    expect(outcome.attempts).toBeGreaterThan(1);
-    expect(outcome.error?.kind).toBe('throttled');
-    expect(lines.filter(isEmf).flatMap(emfSamples)).toContain('PublishFailures[Fleet=shop,Region=eu-west-1]Count=1');
-  });
+  // Throttling that never ends, hung connections and the deadline: publishResilience.test.ts.
 });
 

@@ -33,10 +33,15 @@
  * query-compatible services such as CloudWatch send), `{ raw }` (status/headers/body as
  * given), `{ destroy: true }` (the socket is destroyed: a network error), or `{ hang: true }`
  * (the request is recorded and never answered, until the client gives up or `close()`).
+ *
+ * Connections: `stallConnections(i)` returning true for the i-th TCP connection (0-based, in
+ * accept order) accepts it and never reads from it or answers (a peer that hangs before HTTP:
+ * nothing is decoded or recorded in `requests`); `connections()` counts accepted and stalled ones.
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { randomUUID } from 'node:crypto';
 
@@ -79,6 +84,8 @@ export interface FakeAwsOptions {
   respond?: (req: DecodedAwsRequest) => FakeAnswer | undefined;
   /** Secret name (or ARN) → SecretString, answered to GetSecretValue. */
   secrets?: Record<string, string>;
+  /** Whether the i-th TCP connection (0-based) is accepted and then never read or answered. */
+  stallConnections?: (index: number) => boolean;
 }
 
 export interface FakeAws {
@@ -86,6 +93,8 @@ export interface FakeAws {
   requests: DecodedAwsRequest[];
   /** Every datum of every PutMetricData that was answered with success, flattened. */
   datums(): MetricDatumRecord[];
+  /** TCP connections accepted so far, and how many of them were stalled. */
+  connections(): { accepted: number; stalled: number };
   close(): Promise<void>;
 }
 
@@ -296,8 +305,21 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
         res.end(`fake AWS endpoint could not decode the request: ${String(error)}`);
       });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  // Connections arrive at a plain TCP server first, so that one can be held without HTTP ever reading it.
+  let connectionCount = 0;
+  const stalled: Socket[] = [];
+  const front = createNetServer((socket) => {
+    const index = connectionCount++;
+    if (options.stallConnections?.(index) === true) {
+      socket.pause();
+      socket.on('error', () => undefined);
+      stalled.push(socket);
+      return;
+    }
+    server.emit('connection', socket);
+  });
+  await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+  const { port } = front.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
     requests,
@@ -310,9 +332,13 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
       }
       return out;
     },
+    connections() {
+      return { accepted: connectionCount, stalled: stalled.length };
+    },
     close() {
       server.closeAllConnections();
-      return new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+      for (const socket of stalled) socket.destroy();
+      return new Promise<void>((resolve, reject) => front.close((error) => (error ? reject(error) : resolve())));
     },
   };
 }

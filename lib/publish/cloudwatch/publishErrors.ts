@@ -1,6 +1,7 @@
 // Why a PutMetricData attempt failed, as a value with a stable kind.
 
-export type PublishErrorKind = 'throttled' | 'server_error' | 'network' | 'rejected' | 'deadline';
+/** `timeout`: one attempt got no answer within its own timeout; `deadline`: the publish deadline ended it. */
+export type PublishErrorKind = 'throttled' | 'server_error' | 'network' | 'timeout' | 'rejected' | 'deadline';
 
 export interface PublishError {
   kind: PublishErrorKind;

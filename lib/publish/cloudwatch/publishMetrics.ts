@@ -1,8 +1,10 @@
 // Publishes an invocation's datums to the fleet's home region. Our own retries are the
 // only retries (the client must be built with maxAttempts: 1), so a datum is sent again
 // only after an answer that says it was not taken, or after no answer at all (then it may
-// arrive twice: see classifyPublishError). Whatever is still unpublished at the end is
-// written to stdout as EMF, so CloudWatch Logs extracts it in the probe's region.
+// arrive twice: see classifyPublishError). Every attempt has its own timeout, so one hung
+// connection costs one attempt, not the whole publish window; retries go on, with backoff,
+// while an attempt can still start before the deadline. Whatever is still unpublished at the
+// end is written to stdout as EMF, so CloudWatch Logs extracts it in the probe's region.
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { batchDatums, PUT_METRIC_DATA_LIMITS } from './batch.js';
 import type { BatchLimits } from './batch.js';
@@ -18,9 +20,15 @@ export interface RetrySettings {
   maxDelayMs: number;
   /** An attempt is not started with less than this left before the deadline. */
   minAttemptMs: number;
+  /**
+   * One attempt is aborted after this long (or at the deadline, if sooner). A PutMetricData
+   * call answers in well under a second; a connection that accepted the request and never
+   * answers would otherwise hold the whole publish window.
+   */
+  attemptTimeoutMs: number;
 }
 
-export const DEFAULT_RETRY: RetrySettings = { baseDelayMs: 100, maxDelayMs: 5_000, minAttemptMs: 250 };
+export const DEFAULT_RETRY: RetrySettings = { baseDelayMs: 100, maxDelayMs: 5_000, minAttemptMs: 250, attemptTimeoutMs: 3_000 };
 
 export interface PublishRequest {
   client: Pick<CloudWatchClient, 'send'>;
@@ -36,6 +44,14 @@ export interface PublishRequest {
   now?: () => number;
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * The signal that ends one attempt after `ms` (default `AbortSignal.timeout`). A signal, not
+   * the SDK's requestHandler timeouts: the Lambda runtime brings its own SDK version, and in
+   * @smithy/node-http-handler 4.x `requestTimeout` only logs a warning unless
+   * `throwOnRequestTimeout` is set, while an aborted signal ends the request (and destroys its
+   * socket) in every v3 version.
+   */
+  attemptSignal?: (ms: number) => AbortSignal;
   retry?: Partial<RetrySettings>;
   limits?: BatchLimits;
 }
@@ -61,6 +77,7 @@ export async function publishMetrics(request: PublishRequest): Promise<PublishOu
   const now = request.now ?? Date.now;
   const random = request.random ?? Math.random;
   const sleep = request.sleep ?? defaultSleep;
+  const attemptSignal = request.attemptSignal ?? ((ms: number) => AbortSignal.timeout(ms));
   const retry = { ...DEFAULT_RETRY, ...request.retry };
   let batches: MetricDatum[][];
   let unsendable: PublishError | null = null;
@@ -97,26 +114,33 @@ export async function publishMetrics(request: PublishRequest): Promise<PublishOu
         );
         break;
       }
+      const budget = Math.min(retry.attemptTimeoutMs, left);
+      const signal = attemptSignal(budget);
       outcome.attempts++;
       try {
-        await request.client.send(new PutMetricDataCommand({ Namespace: request.namespace, MetricData: batch }), {
-          abortSignal: AbortSignal.timeout(left),
-        });
+        await request.client.send(new PutMetricDataCommand({ Namespace: request.namespace, MetricData: batch }), { abortSignal: signal });
         failure = null;
         outcome.calls++;
         outcome.published += batch.length;
         break;
       } catch (error) {
-        const classified = classifyPublishError(error);
-        failure = classified.kind === 'deadline' ? endedByDeadline(failure, classified.message) : classified;
+        if (signal.aborted) {
+          // Our own timer ended the attempt: the deadline (nothing more may be sent) or the
+          // attempt's timeout (a hung connection: retried on a new one, the old socket is destroyed).
+          failure = budget < left ? attemptTimedOut(budget) : endedByDeadline(failure, `PutMetricData: expected an answer before the deadline, received none within ${budget} ms`);
+        } else {
+          failure = classifyPublishError(error);
+        }
         if (!failure.retryable) break;
-        const ceiling = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** retryIndex);
-        const delay = Math.floor(random() * ceiling);
-        if (now() + delay + retry.minAttemptMs > request.deadline) {
+        const latestStart = request.deadline - retry.minAttemptMs;
+        if (now() >= latestStart) {
           failure = { ...failure, retryable: false, message: `${failure.message}; gave up: no time for another attempt before the deadline` };
           break;
         }
-        await sleep(delay);
+        // A wait that would pass the last start is cut short, not skipped: retries end at the
+        // deadline, not up to one maximum backoff before it.
+        const ceiling = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** retryIndex);
+        await sleep(Math.min(Math.floor(random() * ceiling), latestStart - now()));
       }
     }
     if (failure) {
@@ -153,6 +177,15 @@ export async function publishMetrics(request: PublishRequest): Promise<PublishOu
     }
   }
   return outcome;
+}
+
+/** No answer within the attempt's own timeout: as ambiguous as a dropped connection, and as retryable. */
+function attemptTimedOut(budgetMs: number): PublishError {
+  return {
+    kind: 'timeout',
+    message: `PutMetricData: expected an answer within ${budgetMs} ms (the per-attempt timeout), received none; retrying on a new connection, which sends the datums twice if CloudWatch applied the call before the answer was lost`,
+    retryable: true,
+  };
 }
 
 /**
