@@ -1,14 +1,20 @@
-// `verify --record DIR`: one JSON line per run appended to DIR/verify.jsonl — who ran which
-// checks against what, expecting which version, when, and how each came out. The trail of
-// what was tested in production and when.
+// `verify --record FILE`: one JSON line per run appended to FILE (or DIR/verify.jsonl when
+// given a directory) — who ran which checks against what, expecting which version, when, and
+// how each came out. The trail of what was tested in production and when.
+import { statSync } from 'node:fs';
 import { appendFile, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { userInfo } from 'node:os';
+import { dirname, join, resolve, sep } from 'node:path';
 import type { CheckResult } from '../model/result.js';
 import { redactDeep } from '../reporters/format.js';
 import type { Redactor } from '../secrets/secrets.js';
 
 export interface AuditActor {
-  /** The person or pipeline account: `GITHUB_ACTOR`, `GITLAB_USER_LOGIN`, `BUILD_REQUESTEDFOR`, else `USER`. */
+  /**
+   * The person or pipeline account: `GITHUB_ACTOR`, `GITLAB_USER_LOGIN`, `BUILD_REQUESTEDFOR`
+   * and the like, else `USER`/`USERNAME`/`LOGNAME`, else the operating-system account running
+   * the process; null only when none of these can be read.
+   */
   user: string | null;
   /** The CI system, when one is recognised. */
   ci: string | null;
@@ -34,6 +40,10 @@ export interface AuditRecord {
   endedAt: string;
   durationMs: number;
   exitCode: number;
+  /** The verdict line as printed (`healthy: …`, `roll back: …`), so the trail says why. */
+  verdict?: string;
+  /** The gate's budget, counted from process start, and whether it ran out. */
+  deadline?: { ms: number; processStartedAt: string; reached: boolean };
   actor: AuditActor;
   checks: {
     checkId: string;
@@ -50,7 +60,17 @@ export interface AuditRecord {
   }[];
 }
 
-export function actorFrom(env: NodeJS.ProcessEnv): AuditActor {
+/** The operating-system account running this process; null where it has none (no passwd entry). */
+export function osUserName(): string | null {
+  try {
+    const name = userInfo().username;
+    return name === '' ? null : name;
+  } catch {
+    return null;
+  }
+}
+
+export function actorFrom(env: NodeJS.ProcessEnv, osUser: () => string | null = osUserName): AuditActor {
   const pick = (...names: string[]): string | null => {
     for (const name of names) {
       const value = env[name];
@@ -66,7 +86,10 @@ export function actorFrom(env: NodeJS.ProcessEnv): AuditActor {
   else if (env.JENKINS_URL) ci = 'jenkins';
   else if (env.CI) ci = 'ci';
   return {
-    user: pick('GITHUB_ACTOR', 'GITLAB_USER_LOGIN', 'BUILD_REQUESTEDFOR', 'CODEBUILD_INITIATOR', 'BUILD_USER_ID', 'USER', 'USERNAME', 'LOGNAME'),
+    // A trail entry without a name is of little use in an audit: when neither CI nor the
+    // shell names anyone (a cron job, a container with a bare environment), the account
+    // the process runs as does.
+    user: pick('GITHUB_ACTOR', 'GITLAB_USER_LOGIN', 'BUILD_REQUESTEDFOR', 'CODEBUILD_INITIATOR', 'BUILD_USER_ID', 'USER', 'USERNAME', 'LOGNAME') ?? osUser(),
     ci,
     pipelineId: pick('GITHUB_RUN_ID', 'CI_PIPELINE_ID', 'CODEBUILD_BUILD_ID', 'BUILD_BUILDID', 'BUILD_TAG', 'CODEPIPELINE_EXECUTION_ID'),
     commit: pick('GITHUB_SHA', 'CI_COMMIT_SHA', 'CODEBUILD_RESOLVED_SOURCE_VERSION', 'BUILD_SOURCEVERSION', 'GIT_COMMIT'),
@@ -83,7 +106,11 @@ export function buildAuditRecord(input: {
   startedAt: Date;
   endedAt: Date;
   exitCode: number;
+  verdict?: string;
+  deadline?: { ms: number; processStartedAt: Date; reached: boolean };
   env: NodeJS.ProcessEnv;
+  /** Defaults to the operating-system account (see actorFrom). */
+  osUser?: () => string | null;
   results: readonly CheckResult[];
 }): AuditRecord {
   return {
@@ -98,7 +125,11 @@ export function buildAuditRecord(input: {
     endedAt: input.endedAt.toISOString(),
     durationMs: input.endedAt.getTime() - input.startedAt.getTime(),
     exitCode: input.exitCode,
-    actor: actorFrom(input.env),
+    ...(input.verdict === undefined ? {} : { verdict: input.verdict }),
+    ...(input.deadline === undefined
+      ? {}
+      : { deadline: { ms: input.deadline.ms, processStartedAt: input.deadline.processStartedAt.toISOString(), reached: input.deadline.reached } }),
+    actor: actorFrom(input.env, input.osUser),
     checks: input.results.map((r) => ({
       checkId: r.checkId,
       environment: r.environment,
@@ -131,10 +162,28 @@ function withoutUserinfo(url: string): string {
   }
 }
 
-/** Appends one line; a single write of one line keeps concurrent runs' lines whole. */
-export async function appendAuditRecord(dir: string, record: AuditRecord, redactor: Redactor): Promise<string> {
-  await mkdir(dir, { recursive: true });
-  const path = join(dir, 'verify.jsonl');
-  await appendFile(path, `${JSON.stringify(redactDeep(record, redactor))}\n`, 'utf8');
+/** The file name used when `--record` names a directory. */
+export const AUDIT_FILE_NAME = 'verify.jsonl';
+
+/**
+ * `--record` takes a file, appended to (its directories created). A path that ends with a
+ * separator, or names a directory that exists, means `DIR/verify.jsonl`, so `--record audit/`
+ * keeps working in pipelines written for the directory form.
+ */
+export function auditRecordPath(cwd: string, flag: string): string {
+  const path = resolve(cwd, flag);
+  if (flag.endsWith('/') || flag.endsWith(sep)) return join(path, AUDIT_FILE_NAME);
+  try {
+    if (statSync(path).isDirectory()) return join(path, AUDIT_FILE_NAME);
+  } catch {
+    // Not there yet: a file to create.
+  }
   return path;
+}
+
+/** Appends one line to `file`; a single write of one line keeps concurrent runs' lines whole. */
+export async function appendAuditRecord(file: string, record: AuditRecord, redactor: Redactor): Promise<string> {
+  await mkdir(dirname(file), { recursive: true });
+  await appendFile(file, `${JSON.stringify(redactDeep(record, redactor))}\n`, 'utf8');
+  return file;
 }

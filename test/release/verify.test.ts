@@ -1,14 +1,19 @@
 // `probe-fleet verify` in process against real regression services on 127.0.0.1: the gate
 // passes a healthy release and fails on each regression it owns.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { verifyCommand } from '../../lib/cli/commands/verify.js';
+import { createVerifyCommand } from '../../lib/cli/commands/verify.js';
 import type { AuditRecord } from '../../lib/release/auditRecord.js';
 import type { JsonReport } from '../../lib/reporters/json.js';
 import type { RegressionService } from '../support/regressionService.js';
 import { startRegressionService } from '../support/regressionService.js';
 import { captureIO, check, fleet, tempDir, writeFleet } from './helpers.js';
+
+// In this long-lived test process the gate's budget counts from each run's start; the real
+// process-start origin is exercised against the built CLI in verifyDeadline.test.ts.
+const verifyCommand = createVerifyCommand({ processStartedAt: () => Date.now() });
 
 let staging: RegressionService;
 let production: RegressionService;
@@ -142,13 +147,13 @@ describe('verify', () => {
     expect(staging.requests.map((r) => r.path)).toEqual(['/products?limit=50']);
   });
 
-  it('--record appends one audit line per run: who, what, when, each result', async () => {
-    const dir = join(tmp.dir, 'audit');
+  it('--record FILE appends one audit line per run to that file (directories created): who, what, when, each result', async () => {
+    const file = join(tmp.dir, 'audit', 'gates', 'shop.jsonl');
     const ci = { GITHUB_ACTIONS: 'true', GITHUB_ACTOR: 'release-bot', GITHUB_RUN_ID: '4242', GITHUB_SHA: 'abc123', USER: 'someone-else' };
-    await verify(['--env', 'staging', '--expect-version', '1.4.0', '--record', dir], ci);
+    await verify(['--env', 'staging', '--expect-version', '1.4.0', '--record', file], ci);
     production.deploy({ version: '1.3.9' });
-    await verify(['--env', 'production', '--expect-version', '1.4.0', '--record', dir], { USER: 'alice' });
-    const lines = readFileSync(join(dir, 'verify.jsonl'), 'utf8').trim().split('\n');
+    await verify(['--env', 'production', '--expect-version', '1.4.0', '--record', file], { USER: 'alice' });
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
     expect(lines).toHaveLength(2);
     const [first, second] = lines.map((l) => JSON.parse(l) as AuditRecord);
     expect(first).toMatchObject({
@@ -158,13 +163,38 @@ describe('verify', () => {
       baseUrls: { staging: staging.url },
       expectedVersion: '1.4.0',
       exitCode: 0,
+      verdict: 'healthy: 1 of 1 environment passed',
+      deadline: { ms: 120_000, reached: false },
       actor: { user: 'release-bot', ci: 'github-actions', pipelineId: '4242', commit: 'abc123' },
     });
     expect(first!.checks.map((c) => c.checkId).sort()).toEqual(['products', 'products-one', 'version-shop']);
     expect(first!.checks.every((c) => c.ok && typeof c.durationMs === 'number')).toBe(true);
     expect(Date.parse(first!.endedAt)).toBeGreaterThanOrEqual(Date.parse(first!.startedAt));
-    expect(second).toMatchObject({ environments: ['production'], exitCode: 1, actor: { user: 'alice', ci: null } });
+    expect(second).toMatchObject({ environments: ['production'], exitCode: 1, verdict: 'roll back: 1 of 1 environment failed', actor: { user: 'alice', ci: null } });
     expect(second!.checks.find((c) => c.checkId === 'version-shop')).toMatchObject({ ok: false, failureKind: 'version_mismatch', version: '1.3.9' });
+  });
+
+  it('--record DIR/ (or an existing directory) appends to DIR/verify.jsonl', async () => {
+    const dir = join(tmp.dir, 'audit-dir');
+    await verify(['--env', 'staging', '--record', `${dir}/`]);
+    await verify(['--env', 'staging', '--record', dir]);
+    expect(readFileSync(join(dir, 'verify.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
+  });
+
+  it('with no CI or shell variable naming anyone, the audit actor is the operating-system account', async () => {
+    const file = join(tmp.dir, 'os-user.jsonl');
+    await verify(['--env', 'staging', '--record', file], {});
+    const record = JSON.parse(readFileSync(file, 'utf8').trim()) as AuditRecord;
+    expect(record.actor.user).toBe(userInfo().username);
+    expect(record.actor.user).not.toBeNull();
+  });
+
+  it('a record that cannot be written is reported with its path and does not change the verdict', async () => {
+    const blocker = join(tmp.dir, 'probes.config.json');
+    const run = await verify(['--env', 'staging', '--record', join(blocker, 'verify.jsonl')]);
+    expect(run.code).toBe(0);
+    expect(run.err).toContain(`could not append the audit record to ${join(blocker, 'verify.jsonl')}`);
+    expect(existsSync(join(blocker, 'verify.jsonl'))).toBe(false);
   });
 
   // A service that answers only after 3 s: the gate's own limits, not the service, must end these runs.
@@ -175,7 +205,7 @@ describe('verify', () => {
     expect(await running).toBe(1);
     expect(io.out()).toMatch(/✗ staging/);
     expect(io.out()).toMatch(/Verdict: roll back/);
-    expect(io.out()).toMatch(/the gate exceeded its deadline of 0\.2s/);
+    expect(io.out()).toMatch(/the gate exceeded its deadline of 0\.2s \(counted from process start\): 0 skipped \(never started\), 2 checks cut mid-flight/);
   });
 
   it('an interrupt (the CLI signal) exits 1: the gate did not finish, so the release is unverified', async () => {

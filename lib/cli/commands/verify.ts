@@ -5,7 +5,8 @@
 import type { WriteStream } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CheckResult } from '../../model/result.js';
-import { appendAuditRecord, buildAuditRecord } from '../../release/auditRecord.js';
+import type { Palette } from '../../reporters/colors.js';
+import { appendAuditRecord, auditRecordPath, buildAuditRecord } from '../../release/auditRecord.js';
 import type { EnvironmentSummary } from '../../release/verify.js';
 import { DEFAULT_VERIFY_DEADLINE_MS, planVerify, runVerify, summarizeEnvironment } from '../../release/verify.js';
 import { palette, shouldColor } from '../../reporters/colors.js';
@@ -33,6 +34,9 @@ const FLAGS = {
   'request-log': { type: 'string' },
 } as const;
 
+/** The help text's statement of wrapUpMs. */
+const WRAP_UP_NOTE = '2s (a tenth of a deadline under 20s)';
+
 const HELP = `Usage: probe-fleet verify --env NAME|all [options]
 
 The post-deploy smoke gate: runs the critical-path checks (tagged smoke, or of severity
@@ -48,12 +52,15 @@ Options:
   -t, --tags TAGS         run the checks with these tags instead of the critical path
       --expect-version V  read each service's version where fleet.versions says (e.g. /health at
                           $.version) and fail with kind version_mismatch when it is not V
-      --deadline TIME     budget for the whole gate (default: 2m, at most 24h); what could not start in time
-                          is reported as skipped and fails the gate
+      --deadline TIME     budget for the whole gate, counted from the start of the process (default: 2m,
+                          at most 24h); checks are cut ${WRAP_UP_NOTE} before it so the verdict
+                          and the audit line are written in time; what never started is reported as
+                          skipped, what was cut mid-flight as failed (kind deadline)
   -r, --reporter NAME     ${REPORTER_NAMES.join(' | ')} (default: list)
   -o, --output FILE       write the json or junit report to FILE; progress stays on stdout
-      --record DIR        append one audit line per run to DIR/verify.jsonl (who, what, when,
-                          expected version, each check's result and duration)
+      --record FILE       append one audit line per run to FILE, creating its directories (who,
+                          what, when, expected version, verdict, each check's result and duration);
+                          a path ending in / or an existing directory means DIR/verify.jsonl
       --concurrency N     checks running at once per environment (default: the fleet's, or 8)
       --request-log FILE  one JSON line per request, appended to FILE; - for stderr
                           (default: ${DEFAULT_REQUEST_LOG})
@@ -67,7 +74,7 @@ Exit codes:
   2  usage or configuration error; nothing ran
 
 Examples:
-  probe-fleet verify --env production --expect-version "$GIT_SHA" --record audit/
+  probe-fleet verify --env production --expect-version "$GIT_SHA" --record audit/verify.jsonl
   probe-fleet verify --env all --reporter junit --output verify.xml
 `;
 
@@ -85,14 +92,36 @@ interface VerifyOptions {
   requestLog?: string;
 }
 
-export const verifyCommand: Command = {
-  name: 'verify',
-  summary: 'Post-deploy smoke gate: critical checks (and --expect-version) per environment; exit 1 to roll back',
-  help: HELP,
-  run: runVerifyCommand,
-};
+/**
+ * How long before the deadline the checks are cut, so that the report, the verdict and the
+ * audit line are written before it: 2 s, or a tenth of a deadline shorter than 20 s.
+ */
+export function wrapUpMs(deadlineMs: number): number {
+  return Math.min(2000, Math.round(deadlineMs / 10));
+}
 
-async function runVerifyCommand(args: string[], io: CliIO): Promise<number> {
+export interface VerifyClock {
+  /** Epoch ms when this process started: the gate's budget counts from there. */
+  processStartedAt(): number;
+}
+
+/**
+ * A CI step capped at 2 minutes counts from when the process started, not from when the
+ * config finished loading; `performance.timeOrigin` is that moment. Tests that drive the
+ * command in a long-lived process pass their own clock.
+ */
+export function createVerifyCommand(clock: VerifyClock = { processStartedAt: () => performance.timeOrigin }): Command {
+  return {
+    name: 'verify',
+    summary: 'Post-deploy smoke gate: critical checks (and --expect-version) per environment; exit 1 to roll back',
+    help: HELP,
+    run: (args, io) => runVerifyCommand(args, io, clock),
+  };
+}
+
+export const verifyCommand: Command = createVerifyCommand();
+
+async function runVerifyCommand(args: string[], io: CliIO, clock: VerifyClock): Promise<number> {
   const options = parseOptions(args);
   if ('error' in options) return usageFailure(io, 'verify', options.error);
   const setup = await prepareRun(io, {
@@ -134,13 +163,20 @@ async function runVerifyCommand(args: string[], io: CliIO): Promise<number> {
 
     const startedAt = new Date();
     const started = performance.now();
-    const deadline = Date.now() + options.deadlineMs;
+    const processStartedAt = clock.processStartedAt();
+    const hardDeadline = processStartedAt + options.deadlineMs;
+    // The checks stop a little before the deadline: what follows (report, verdict, audit
+    // line) must be on disk before a pipeline's step timeout kills the process.
+    const deadline = hardDeadline - wrapUpMs(options.deadlineMs);
     const stop = new AbortController();
     let deadlinePassed = false;
-    const timer = setTimeout(() => {
-      deadlinePassed = true;
-      stop.abort(new Error('deadline'));
-    }, options.deadlineMs);
+    const timer = setTimeout(
+      () => {
+        deadlinePassed = true;
+        stop.abort(new Error('deadline'));
+      },
+      Math.max(0, deadline - Date.now()),
+    );
     const onInterrupt = (): void => stop.abort(io.signal.reason);
     if (io.signal.aborted) onInterrupt();
     else io.signal.addEventListener('abort', onInterrupt, { once: true });
@@ -178,18 +214,20 @@ async function runVerifyCommand(args: string[], io: CliIO): Promise<number> {
     const interrupted = io.signal.aborted;
     const healthy = !interrupted && !deadlinePassed && summaries.every((s) => s.healthy);
     const sectionOut = machineOnStdout ? io.stderr : io.stdout;
-    sectionOut.write(
-      setup.redactor.redact(
-        environmentSection(summaries, options.expectVersion, healthy, palette(!machineOnStdout && shouldColor(io.stdout, io.env)), {
-          interrupted,
-          deadlinePassed,
-          deadlineMs: options.deadlineMs,
-        }),
-      ),
-    );
+    const colors = palette(!machineOnStdout && shouldColor(io.stdout, io.env));
+    const run: RunEnd = {
+      interrupted,
+      deadlinePassed,
+      deadlineMs: options.deadlineMs,
+      skipped: results.filter((r) => r.skipped === true).length + outcomes.reduce((n, o) => n + o.missing, 0),
+      cut: results.filter((r) => r.skipped !== true && !r.ok && r.failure?.kind === 'deadline').length,
+    };
+    const verdict = verdictOf(summaries, healthy, run);
+    sectionOut.write(setup.redactor.redact(environmentSection(summaries, options.expectVersion, verdict, colors)));
     const exitCode = healthy ? EXIT_OK : EXIT_FAILED;
 
     if (options.record !== undefined) {
+      const file = auditRecordPath(io.cwd, options.record);
       const record = buildAuditRecord({
         runId: setup.runId,
         fleet: setup.fleet.name,
@@ -199,14 +237,16 @@ async function runVerifyCommand(args: string[], io: CliIO): Promise<number> {
         startedAt,
         endedAt: new Date(),
         exitCode,
+        verdict: verdict.text,
+        deadline: { ms: options.deadlineMs, processStartedAt: new Date(processStartedAt), reached: deadlinePassed },
         env: io.env,
         results,
       });
       try {
-        await appendAuditRecord(resolve(io.cwd, options.record), record, setup.redactor);
+        await appendAuditRecord(file, record, setup.redactor);
       } catch (error) {
         // The gate's verdict stands; a lost audit line is reported, loudly, but does not flip it.
-        io.stderr.write(`probe-fleet verify: could not append the audit record to ${options.record}/verify.jsonl: ${error instanceof Error ? error.message : String(error)}\n`);
+        io.stderr.write(setup.redactor.redact(`probe-fleet verify: could not append the audit record to ${file}: ${error instanceof Error ? error.message : String(error)}\n`));
       }
     }
     return exitCode;
@@ -216,13 +256,37 @@ async function runVerifyCommand(args: string[], io: CliIO): Promise<number> {
   }
 }
 
-function environmentSection(
-  summaries: EnvironmentSummary[],
-  expected: string | undefined,
-  healthy: boolean,
-  colors: ReturnType<typeof palette>,
-  run: { interrupted: boolean; deadlinePassed: boolean; deadlineMs: number },
-): string {
+interface RunEnd {
+  interrupted: boolean;
+  deadlinePassed: boolean;
+  deadlineMs: number;
+  /** Checks that never started (the deadline came first, or the rate limit starved them). */
+  skipped: number;
+  /** Checks the deadline cut while they were running. */
+  cut: number;
+}
+
+interface Verdict {
+  healthy: boolean;
+  /** Without colour: the audit record keeps this text. */
+  text: string;
+}
+
+function verdictOf(summaries: EnvironmentSummary[], healthy: boolean, run: RunEnd): Verdict {
+  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+  if (run.interrupted) return { healthy: false, text: 'interrupted: the gate did not finish; treat the release as unverified' };
+  if (run.deadlinePassed) {
+    return {
+      healthy: false,
+      text: `roll back: the gate exceeded its deadline of ${run.deadlineMs / 1000}s (counted from process start): ${run.skipped} skipped (never started), ${plural(run.cut, 'check')} cut mid-flight`,
+    };
+  }
+  if (healthy) return { healthy: true, text: `healthy: ${summaries.length} of ${plural(summaries.length, 'environment')} passed` };
+  const bad = summaries.filter((s) => !s.healthy).length;
+  return { healthy: false, text: `roll back: ${bad} of ${plural(summaries.length, 'environment')} failed` };
+}
+
+function environmentSection(summaries: EnvironmentSummary[], expected: string | undefined, verdict: Verdict, colors: Palette): string {
   const width = Math.max(...summaries.map((s) => s.environment.length));
   const lines = ['', colors.bold('Per environment')];
   for (const s of summaries) {
@@ -234,13 +298,7 @@ function environmentSection(
     });
     lines.push(`  ${mark} ${s.environment.padEnd(width)}  ${counts}${versions.length > 0 ? ` — ${versions.join(', ')}` : ''}`);
   }
-  const bad = summaries.filter((s) => !s.healthy).length;
-  let verdict: string;
-  if (run.interrupted) verdict = colors.red('interrupted: the gate did not finish; treat the release as unverified');
-  else if (run.deadlinePassed) verdict = colors.red(`roll back: the gate exceeded its deadline of ${run.deadlineMs / 1000}s`);
-  else if (healthy) verdict = colors.green(`healthy: ${summaries.length} of ${summaries.length} environment${summaries.length === 1 ? '' : 's'} passed`);
-  else verdict = colors.red(`roll back: ${bad} of ${summaries.length} environment${summaries.length === 1 ? '' : 's'} failed`);
-  lines.push('', `Verdict: ${verdict}`, '');
+  lines.push('', `Verdict: ${verdict.healthy ? colors.green(verdict.text) : colors.red(verdict.text)}`, '');
   return lines.join('\n');
 }
 
@@ -263,7 +321,7 @@ function parseOptions(args: string[]): VerifyOptions | { error: string } {
   const tags = tagsValue.value;
   if (v.env !== undefined && v.env.trim() === '') return { error: usageError('--env', 'an environment name or all', v.env) };
   if (v['expect-version'] !== undefined && v['expect-version'].trim() === '') return { error: usageError('--expect-version', 'a version such as 1.5.0 or a commit id', v['expect-version']) };
-  if (v.record !== undefined && v.record.trim() === '') return { error: usageError('--record', 'a directory', v.record) };
+  if (v.record !== undefined && v.record.trim() === '') return { error: usageError('--record', 'a file to append to (or a directory, for DIR/verify.jsonl)', v.record) };
   const options: VerifyOptions = { reporter, deadlineMs };
   if (v.config !== undefined) options.config = v.config;
   if (v.env !== undefined) options.env = v.env;
