@@ -323,13 +323,23 @@ export type SeriesSource =
 
 /** What one watch step judges. */
 export type WatchJudgement =
-  /** Share of failed probe results in the window, at most `max` (0 means none may fail). */
+  /**
+   * Per check, the share of failed probe results in the window, at most `max` (0 means none may
+   * fail); and the service's own 5xx share, when it exports a request counter, at most the plan's
+   * `maxServiceErrorRate`.
+   */
   | { kind: 'errorRate'; max: number }
-  /** Per check, the percentile of probe durations in the window within the SLO (`maxMs`, else each check's `maxMs`). */
+  /**
+   * Per check, the percentile of the durations of passing probes in the window within the SLO
+   * (`maxMs`, else each check's `degradedMs` or `maxMs`); and, when the service exports a latency
+   * histogram, its own percentile (histogram_quantile) within `maxMs`, else the largest check SLO.
+   */
   | { kind: 'latency'; percentile?: number; maxMs?: number }
   /**
-   * Least-squares slope of a series over the window, per minute. Healthy when the slope is at most
-   * `maxSlopePerMinute` (in the series' unit) and/or `maxRelativeSlopePerMinute` (a fraction of the series' mean).
+   * Robust slope of a series per minute: the repeated median (Siegel) of the later half of the
+   * window, so a warm-up that has flattened is not a trend. Healthy when the slope is at most
+   * `maxSlopePerMinute` (in the series' unit) and/or `maxRelativeSlopePerMinute` (a fraction of
+   * the later half's median).
    */
   | { kind: 'trend'; series: string; maxSlopePerMinute?: number; maxRelativeSlopePerMinute?: number };
 
@@ -350,6 +360,23 @@ export interface WatchPlan {
   scrapeInterval?: string;
   /** Probe selection; default: the checks tagged `smoke` or with severity `critical`. */
   tags?: string[];
+  /**
+   * Judged at every step over the step's window, besides the step's own judgement: the share of
+   * failed probes of each check (default 0.05) and the service's own 5xx share from its request
+   * counter, when it exports one (default 0.01).
+   */
+  maxProbeErrorRate?: number;
+  maxServiceErrorRate?: number;
+}
+
+/** What the watch reads from the service's own Prometheus `/metrics` (see docs/release.md). */
+export interface ServiceMetrics {
+  /** Default: `--metrics-url`, else `<environment baseUrl>/metrics`. */
+  url?: string;
+  /** A request counter with a status-code label; default: detected (`http_requests_total{code}` …). `false`: not read. */
+  requests?: { metric: string; statusLabel?: string; labels?: Record<string, string> } | false;
+  /** A latency histogram (family name, without `_bucket`); default: detected (`http_request_duration_seconds` …). `false`: not read. */
+  duration?: { metric: string; unit?: 'seconds' | 'milliseconds'; labels?: Record<string, string> } | false;
 }
 
 /** Configuration for verify, canary and watch (see lib/release and docs/release.md). Everything is optional. */
@@ -363,5 +390,7 @@ export interface ReleaseConfig {
     plans?: Record<string, WatchPlan>;
     /** Series that trend steps name, e.g. `memory` and `dbPool`. */
     series?: Record<string, SeriesSource>;
+    /** The service's own request counter and latency histogram; `false` reads neither. */
+    serviceMetrics?: ServiceMetrics | false;
   };
 }

@@ -160,3 +160,103 @@ export function aggregateSamples(samples: readonly PromSample[], how: 'sum' | 'm
       return values.reduce((a, b) => a + b, 0) / values.length;
   }
 }
+
+/** A sample of one series at a time (epoch or plan milliseconds). */
+export interface TimedValue {
+  t: number;
+  value: number;
+}
+
+/**
+ * How much a counter grew over `[rangeStart, rangeEnd]`, with PromQL `increase()` semantics
+ * (promql/functions.go `extrapolatedRate`): a drop is a counter reset, so the value before the
+ * drop is added back; the growth between the first and last sample is extrapolated towards the
+ * range's edges when a sample lies within 1.1 average scrape intervals of the edge (else by half
+ * an interval), and never to before the counter would have been zero. Null with fewer than 2
+ * samples, as PromQL returns nothing. `rate()` is this divided by the range in seconds.
+ */
+export function counterIncrease(samples: readonly TimedValue[], rangeStart: number, rangeEnd: number): number | null {
+  const points = samples.filter((s) => s.t >= rangeStart && s.t <= rangeEnd && !Number.isNaN(s.value));
+  if (points.length < 2) return null;
+  const first = points[0]!;
+  const last = points[points.length - 1]!;
+  let growth = last.value - first.value;
+  for (let i = 1; i < points.length; i++) {
+    // A restarted process counts from zero again: everything up to the drop was real growth.
+    if (points[i]!.value < points[i - 1]!.value) growth += points[i - 1]!.value;
+  }
+  const sampled = last.t - first.t;
+  if (sampled <= 0) return null;
+  let toStart = first.t - rangeStart;
+  const toEnd = rangeEnd - last.t;
+  const average = sampled / (points.length - 1);
+  if (growth > 0 && first.value >= 0) {
+    // A counter cannot have been below zero: do not extrapolate to before it would have started.
+    const toZero = sampled * (first.value / growth);
+    if (toZero < toStart) toStart = toZero;
+  }
+  const threshold = average * 1.1;
+  let interval = sampled;
+  interval += toStart < threshold ? toStart : average / 2;
+  interval += toEnd < threshold ? toEnd : average / 2;
+  return growth * (interval / sampled);
+}
+
+/** One cumulative histogram bucket: observations at most `upperBound`. */
+export interface HistogramBucket {
+  upperBound: number;
+  count: number;
+}
+
+/**
+ * The φ-quantile of a classic histogram with PromQL `histogram_quantile` semantics
+ * (promql/quantile.go `bucketQuantile`): linear interpolation inside the bucket holding the
+ * rank, the lowest bucket starting at 0 unless its bound is not positive, and a rank in the
+ * `+Inf` bucket answered with the highest finite bound. NaN without a `+Inf` bucket, with fewer
+ * than two buckets or no observations; -Inf below φ=0, +Inf above φ=1. Counts that are not
+ * monotonic (buckets scraped at slightly different moments) are raised to the running maximum.
+ */
+export function histogramQuantile(q: number, input: readonly HistogramBucket[]): number {
+  if (Number.isNaN(q)) return Number.NaN;
+  if (q < 0) return Number.NEGATIVE_INFINITY;
+  if (q > 1) return Number.POSITIVE_INFINITY;
+  const buckets = [...input].filter((b) => !Number.isNaN(b.upperBound)).sort((a, b) => a.upperBound - b.upperBound);
+  if (buckets.length < 2 || buckets[buckets.length - 1]!.upperBound !== Number.POSITIVE_INFINITY) return Number.NaN;
+  let max = Number.NEGATIVE_INFINITY;
+  const counts = buckets.map((b) => (max = Math.max(max, b.count)));
+  const observations = counts[counts.length - 1]!;
+  if (!(observations > 0)) return Number.NaN;
+  let rank = q * observations;
+  let b = counts.slice(0, -1).findIndex((c) => c >= rank);
+  if (b === -1) b = buckets.length - 1;
+  if (b === buckets.length - 1) return buckets[buckets.length - 2]!.upperBound;
+  if (b === 0 && buckets[0]!.upperBound <= 0) return buckets[0]!.upperBound;
+  let start = 0;
+  const end = buckets[b]!.upperBound;
+  let count = counts[b]!;
+  if (b > 0) {
+    start = buckets[b - 1]!.upperBound;
+    count -= counts[b - 1]!;
+    rank -= counts[b - 1]!;
+  }
+  return start + (end - start) * (rank / count);
+}
+
+/** The `le` label as a number (`+Inf`, `1e0`, `.2`), or null when it is not one. */
+export function parseBucketBound(le: string | undefined): number | null {
+  if (le === undefined) return null;
+  const lower = le.trim().toLowerCase();
+  if (lower === '+inf' || lower === 'inf') return Number.POSITIVE_INFINITY;
+  if (lower === '-inf') return Number.NEGATIVE_INFINITY;
+  if (!/^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?$/.test(lower)) return null;
+  return Number(lower);
+}
+
+/** A stable key for a label set (sorted), optionally leaving some labels out. */
+export function labelKey(labels: Record<string, string>, without: readonly string[] = []): string {
+  return Object.keys(labels)
+    .filter((k) => !without.includes(k))
+    .sort()
+    .map((k) => `${k}=${JSON.stringify(labels[k])}`)
+    .join(',');
+}

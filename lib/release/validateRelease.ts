@@ -57,8 +57,9 @@ export function validateReleaseConfig(value: unknown, path: string): Diagnostic[
 
   if (release.watch !== undefined) {
     const wherewatch = key(path, 'watch');
-    const watch = object(report, wherewatch, release.watch, ['plans', 'series'], 'an object with plans and/or series');
+    const watch = object(report, wherewatch, release.watch, ['plans', 'series', 'serviceMetrics'], 'an object with plans, series and/or serviceMetrics');
     if (watch) {
+      if (watch.serviceMetrics !== undefined) validateServiceMetrics(report, key(wherewatch, 'serviceMetrics'), watch.serviceMetrics);
       const seriesNames = new Set(Object.keys(DEFAULT_SERIES));
       if (watch.series !== undefined) {
         const where = key(wherewatch, 'series');
@@ -186,9 +187,45 @@ function validateSeriesSource(report: Report, path: string, value: unknown): voi
   if (prom.url !== undefined) requireString(report, key(where, 'url'), prom.url, /^https?:\/\/[^\s]+$/, 'an absolute http:// or https:// URL');
 }
 
+/** `release.watch.serviceMetrics`: false, or which request counter and latency histogram to read. */
+function validateServiceMetrics(report: Report, path: string, value: unknown): void {
+  if (value === false) return;
+  const config = object(report, path, value, ['url', 'requests', 'duration'], 'false, or { url?, requests?, duration? }');
+  if (!config) return;
+  if (config.url !== undefined) requireString(report, key(path, 'url'), config.url, /^https?:\/\/[^\s]+$/, 'an absolute http:// or https:// URL');
+  const metricName = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+  const labels = (where: string, v: unknown): void => {
+    if (v === undefined) return;
+    if (!isRecord(v)) report(where, 'an object of label names to values', v);
+    else for (const [name, l] of Object.entries(v)) if (typeof l !== 'string') report(key(where, name), 'a string value', l);
+  };
+  if (config.requests !== undefined && config.requests !== false) {
+    const where = key(path, 'requests');
+    const requests = object(report, where, config.requests, ['metric', 'statusLabel', 'labels'], 'false, or a request counter { metric, statusLabel?, labels? }');
+    if (requests) {
+      requireString(report, key(where, 'metric'), requests.metric, metricName, 'a Prometheus counter name such as http_requests_total');
+      if (requests.statusLabel !== undefined) requireString(report, key(where, 'statusLabel'), requests.statusLabel, /^[a-zA-Z_][a-zA-Z0-9_]*$/, 'a label name such as code');
+      labels(key(where, 'labels'), requests.labels);
+    }
+  }
+  if (config.duration !== undefined && config.duration !== false) {
+    const where = key(path, 'duration');
+    const duration = object(report, where, config.duration, ['metric', 'unit', 'labels'], 'false, or a latency histogram { metric, unit?, labels? }');
+    if (duration) {
+      requireString(report, key(where, 'metric'), duration.metric, metricName, 'a Prometheus histogram name (without _bucket) such as http_request_duration_seconds');
+      if (typeof duration.metric === 'string' && /_bucket$/.test(duration.metric)) report(key(where, 'metric'), 'the histogram family name without _bucket', duration.metric);
+      if (duration.unit !== undefined && !['seconds', 'milliseconds'].includes(duration.unit as string)) report(key(where, 'unit'), 'seconds or milliseconds', duration.unit);
+      labels(key(where, 'labels'), duration.labels);
+    }
+  }
+}
+
 function validatePlan(report: Report, path: string, value: unknown, seriesNames: ReadonlySet<string>): void {
-  const plan = object(report, path, value, ['steps', 'probeInterval', 'scrapeInterval', 'tags'], 'a watch plan { steps, probeInterval?, scrapeInterval?, tags? }');
+  const plan = object(report, path, value, ['steps', 'probeInterval', 'scrapeInterval', 'tags', 'maxProbeErrorRate', 'maxServiceErrorRate'], 'a watch plan { steps, probeInterval?, scrapeInterval?, tags?, maxProbeErrorRate?, maxServiceErrorRate? }');
   if (!plan) return;
+  for (const name of ['maxProbeErrorRate', 'maxServiceErrorRate'] as const) {
+    if (plan[name] !== undefined) number(report, key(path, name), plan[name], (n) => n >= 0 && n <= 1, 'a fraction from 0 to 1');
+  }
   if (plan.probeInterval !== undefined) duration(report, key(path, 'probeInterval'), plan.probeInterval, true);
   if (plan.scrapeInterval !== undefined) duration(report, key(path, 'scrapeInterval'), plan.scrapeInterval, true);
   if (plan.tags !== undefined && (!Array.isArray(plan.tags) || plan.tags.length === 0 || plan.tags.some((t) => typeof t !== 'string'))) report(key(path, 'tags'), 'a non-empty array of tag names', plan.tags);

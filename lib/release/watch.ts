@@ -3,11 +3,14 @@
 // milliseconds since the deploy, running `timeScale` times faster than the wall clock, so a
 // 30-minute plan can be rehearsed in 30 seconds.
 import { setMaxListeners } from 'node:events';
+import type { WatchJudgement } from '../model/fleet.js';
 import type { CheckResult } from '../model/result.js';
 import { formatOffset } from './duration.js';
-import type { SeriesReader } from './seriesReaders.js';
+import type { TimedValue } from './prometheusText.js';
+import { counterIncrease, histogramQuantile } from './prometheusText.js';
+import type { SeriesReader, ServiceMetricsReader, ServiceSnapshot } from './seriesReaders.js';
 import type { Point } from './stats.js';
-import { leastSquaresTrend, percentile } from './stats.js';
+import { percentile, repeatedMedianSlope } from './stats.js';
 import type { ResolvedPlan, ResolvedStep } from './watchPlan.js';
 
 export type StepVerdict = 'healthy' | 'unhealthy' | 'no_data';
@@ -42,6 +45,10 @@ export interface WatchRunOptions {
   /** One round of the selected probes. */
   probe(signal: AbortSignal): Promise<CheckResult[]>;
   series: Record<string, SeriesReader>;
+  /** The service's own request counter and latency histogram, scraped every scrape interval; absent: not read. */
+  service?: ServiceMetricsReader;
+  /** The SLO the service's own latency percentile is held to when the step names no `maxMs`. */
+  serviceSloMs?: number | null;
   /** The latency SLO of a check (step `maxMs` wins), or null when it has none. */
   sloFor(checkId: string): number | null;
   onStep?(judgement: StepJudgement): void;
@@ -65,7 +72,7 @@ const MIN_REQUERY_MS = 1000;
 
 export const WATCH_EXIT = { healthy: 0, unhealthy: 1, no_data: 3, interrupted: 1 } as const;
 
-interface Stamped<T> {
+export interface Stamped<T> {
   t: number;
   value: T;
 }
@@ -86,6 +93,8 @@ export async function runWatch(options: WatchRunOptions): Promise<WatchOutcome> 
   const results: Stamped<CheckResult>[] = [];
   const samples = new Map<string, Point[]>(Object.keys(options.series).map((name) => [name, []]));
   const lastSeriesError = new Map<string, string>();
+  const serviceSnapshots: Stamped<ServiceSnapshot>[] = [];
+  const serviceScrapes: { attempts: number; lastError: string | null } = { attempts: 0, lastError: null };
   let rounds = 0;
 
   const probeLoop = async (): Promise<void> => {
@@ -120,8 +129,29 @@ export async function runWatch(options: WatchRunOptions): Promise<WatchOutcome> 
     }
   };
 
+  const serviceLoop = async (reader: ServiceMetricsReader): Promise<void> => {
+    let next = now();
+    while (!stop.signal.aborted) {
+      const t = planNow();
+      const read = await reader.sample(stop.signal);
+      if (stop.signal.aborted) break;
+      // Stamped with the time the scrape was asked for: the page reflects the counters then, and
+      // the extrapolation of an increase depends on the spacing of the samples.
+      if (read.ok) serviceSnapshots.push({ t, value: read.snapshot });
+      else {
+        if (serviceScrapes.lastError !== read.error.message) options.onNote?.(read.error.message);
+        serviceScrapes.lastError = read.error.message;
+      }
+      serviceScrapes.attempts++;
+      next += realDelay(plan.scrapeIntervalMs);
+      await sleep(Math.max(0, next - now()), stop.signal);
+      if (next < now()) next = now();
+    }
+  };
+
   const neededSeries = new Set(plan.steps.flatMap((s) => (s.judge.kind === 'trend' ? [s.judge.series] : [])));
   const loops = [probeLoop()];
+  if (options.service) loops.push(serviceLoop(options.service));
   for (const name of neededSeries) {
     const reader = options.series[name];
     if (reader?.kind === 'instant') loops.push(scrapeLoop(name, reader));
@@ -181,48 +211,22 @@ export async function runWatch(options: WatchRunOptions): Promise<WatchOutcome> 
     const start = step.windowMs === null ? prevAt : Math.max(0, step.atMs - step.windowMs);
     const base = { step: step.name, atMs: step.atMs, judgedAtMs: Math.round(planNow()) };
     const judge = step.judge;
+    const inWindow = results.filter((r) => r.t >= start && r.t <= end).map((r) => r.value);
+    const window = { start, end };
+    const service = serviceView(window);
+    const parts: (Part | null)[] = [];
     switch (judge.kind) {
-      case 'errorRate': {
-        const inWindow = results.filter((r) => r.t >= start && r.t <= end).map((r) => r.value);
-        if (inWindow.length === 0) return { ...base, verdict: 'no_data', detail: `no probe result between T+${formatOffset(start)} and T+${formatOffset(end)} yet`, value: null, samples: 0 };
-        const failed = inWindow.filter((r) => !r.ok);
-        const rate = failed.length / inWindow.length;
-        const ok = rate <= judge.max;
-        const worst = failed[0];
-        const why = worst ? `; first failure: ${worst.checkId} ${worst.failure?.kind ?? 'failed'}${worst.status !== null ? ` (HTTP ${worst.status})` : ''}` : '';
-        return {
-          ...base,
-          verdict: ok ? 'healthy' : 'unhealthy',
-          detail: `[ERROR RATE] (${pct(rate)}, ${failed.length} of ${inWindow.length} probes) <= ${pct(judge.max)}${ok ? '' : why}`,
-          value: rate,
-          samples: inWindow.length,
-        };
-      }
-      case 'latency': {
-        const p = judge.percentile ?? 95;
-        const inWindow = results.filter((r) => r.t >= start && r.t <= end).map((r) => r.value);
-        const byCheck = new Map<string, number[]>();
-        for (const r of inWindow) byCheck.set(r.checkId, [...(byCheck.get(r.checkId) ?? []), r.durationMs]);
-        const lines: string[] = [];
-        let worstRatio: number | null = null;
-        let breached = false;
-        for (const [checkId, durations] of byCheck) {
-          const slo = judge.maxMs ?? options.sloFor(checkId);
-          if (slo === null) continue;
-          const value = percentile(durations, p)!;
-          const ratio = value / slo;
-          if (worstRatio === null || ratio > worstRatio) worstRatio = ratio;
-          if (value > slo) {
-            breached = true;
-            lines.push(`${checkId} p${p} ${ms(value)} > ${ms(slo)}`);
-          } else if (lines.length === 0 || !breached) {
-            lines.push(`${checkId} p${p} ${ms(value)} <= ${ms(slo)}`);
-          }
-        }
-        if (worstRatio === null) return { ...base, verdict: 'no_data', detail: `no probe result with an SLO between T+${formatOffset(start)} and T+${formatOffset(end)} yet`, value: null, samples: 0 };
-        const shown = breached ? lines.filter((l) => l.includes(' > ')) : lines;
-        return { ...base, verdict: breached ? 'unhealthy' : 'healthy', detail: `[LATENCY] ${shown.join('; ')}`, value: worstRatio, samples: inWindow.length };
-      }
+      case 'errorRate':
+        parts.push(judgeProbeErrors(inWindow, judge.max, window), service.errors(plan.maxServiceErrorRate));
+        break;
+      case 'latency':
+        parts.push(
+          judgeProbeLatency(inWindow, judge.percentile ?? 95, (id) => judge.maxMs ?? options.sloFor(id), window),
+          service.latency(judge.percentile ?? 95, judge.maxMs ?? options.serviceSloMs ?? null),
+          judgeProbeErrors(inWindow, plan.maxProbeErrorRate, window),
+          service.errors(plan.maxServiceErrorRate),
+        );
+        break;
       case 'trend': {
         const reader = options.series[judge.series];
         let points: Point[];
@@ -234,36 +238,229 @@ export async function runWatch(options: WatchRunOptions): Promise<WatchOutcome> 
           }
           points = read.points.map((pt) => ({ t: (pt.t - options.deployStartedAt) * scale, value: pt.value }));
         } else {
-          points = (samples.get(judge.series) ?? []).filter((pt) => pt.t >= start && pt.t <= end);
+          points = samples.get(judge.series) ?? [];
         }
-        const trend = leastSquaresTrend(points);
-        if (trend === null) {
+        const trend = judgeTrend(points, judge, window);
+        if (trend.verdict === 'no_data') {
           const lastError = lastSeriesError.get(judge.series);
-          return { ...base, verdict: 'no_data', detail: `series ${judge.series}: expected at least 3 samples between T+${formatOffset(start)} and T+${formatOffset(end)}, received ${points.length}${lastError ? `; last error: ${lastError}` : ''}`, value: null, samples: points.length };
+          if (lastError) trend.text += `; last error: ${lastError}`;
         }
-        const checks: string[] = [];
-        let ok = true;
-        if (judge.maxSlopePerMinute !== undefined) {
-          const pass = trend.slopePerMinute <= judge.maxSlopePerMinute;
-          ok &&= pass;
-          checks.push(`(${num(trend.slopePerMinute)}/min) <= ${num(judge.maxSlopePerMinute)}/min`);
-        }
-        if (judge.maxRelativeSlopePerMinute !== undefined) {
-          const relative = trend.relativeSlopePerMinute ?? (trend.slopePerMinute > 0 ? Number.POSITIVE_INFINITY : 0);
-          const pass = relative <= judge.maxRelativeSlopePerMinute;
-          ok &&= pass;
-          checks.push(`(${pct(relative, 3)}/min of mean ${num(trend.mean)}) <= ${pct(judge.maxRelativeSlopePerMinute, 3)}/min`);
-        }
-        return {
-          ...base,
-          verdict: ok ? 'healthy' : 'unhealthy',
-          detail: `[TREND ${judge.series}] ${checks.join(' and ')} over ${trend.points} samples T+${formatOffset(start)}..T+${formatOffset(Math.round(end))}`,
-          value: judge.maxRelativeSlopePerMinute !== undefined ? trend.relativeSlopePerMinute : trend.slopePerMinute,
-          samples: trend.points,
-        };
+        parts.push(trend, judgeProbeErrors(inWindow, plan.maxProbeErrorRate, window), service.errors(plan.maxServiceErrorRate));
+        break;
       }
     }
+    return { ...base, ...combine(parts.filter((p): p is Part => p !== null)) };
   }
+
+  /** The service's own counters over a window, or null parts when it exports none. */
+  function serviceView(window: Window): { errors(max: number): Part | null; latency(percentile: number, sloMs: number | null): Part | null } {
+    const reader = options.service;
+    const waiting = (what: string): Part => ({ verdict: 'no_data', text: `[SERVICE ${what}] no scrape of ${reader?.url ?? 'the metrics page'} yet`, value: null, samples: 0 });
+    return {
+      errors(max) {
+        if (!reader) return null;
+        if (serviceScrapes.attempts === 0) return waiting('5XX');
+        const found = serviceSnapshots.some((s) => s.value.requests !== null);
+        if (!found) return reader.explicit.requests ? { verdict: 'no_data', text: `[SERVICE 5XX] ${reader.describe()}: expected the configured request counter on the page, received none${serviceScrapes.lastError ? `; last error: ${serviceScrapes.lastError}` : ''}`, value: null, samples: 0 } : null;
+        return judgeServiceErrors(serviceSnapshots, max, window);
+      },
+      latency(percentile, sloMs) {
+        if (!reader || sloMs === null) return null;
+        if (serviceScrapes.attempts === 0) return waiting(`P${percentile}`);
+        const found = serviceSnapshots.some((s) => s.value.duration !== null);
+        if (!found) return reader.explicit.duration ? { verdict: 'no_data', text: `[SERVICE P${percentile}] ${reader.describe()}: expected the configured latency histogram on the page, received none${serviceScrapes.lastError ? `; last error: ${serviceScrapes.lastError}` : ''}`, value: null, samples: 0 } : null;
+        return judgeServiceLatency(serviceSnapshots, percentile, sloMs, window);
+      },
+    };
+  }
+}
+
+interface Window {
+  start: number;
+  end: number;
+}
+
+/** One judged aspect of a step (the step's own judgement, or a guard over the same window). */
+export interface Part {
+  verdict: StepVerdict;
+  text: string;
+  value: number | null;
+  samples: number;
+}
+
+/** Unhealthy if any part is, else could-not-judge if any part is, else healthy; the first part's number is the step's. */
+export function combine(parts: readonly Part[]): Pick<StepJudgement, 'verdict' | 'detail' | 'value' | 'samples'> {
+  const verdict: StepVerdict = parts.some((p) => p.verdict === 'unhealthy') ? 'unhealthy' : parts.some((p) => p.verdict === 'no_data') ? 'no_data' : 'healthy';
+  // The part that decided comes first, so the line starts with the reason.
+  const ordered = verdict === 'healthy' ? parts : [...parts.filter((p) => p.verdict === verdict), ...parts.filter((p) => p.verdict !== verdict)];
+  const primary = parts[0];
+  return { verdict, detail: ordered.map((p) => p.text).join('; '), value: primary?.value ?? null, samples: primary?.samples ?? 0 };
+}
+
+function span(window: Window): string {
+  return `T+${formatOffset(Math.round(window.start))}..T+${formatOffset(Math.round(window.end))}`;
+}
+
+/**
+ * Per check, the share of its probes in the window that failed, at most `max`. Per check, not
+ * pooled: one bad check among many healthy ones must not hide behind their successes.
+ */
+export function judgeProbeErrors(results: readonly CheckResult[], max: number, window: Window): Part {
+  if (results.length === 0) return { verdict: 'no_data', text: `[ERROR RATE] no probe result between ${span(window)} yet`, value: null, samples: 0 };
+  const byCheck = new Map<string, CheckResult[]>();
+  for (const r of results) byCheck.set(r.checkId, [...(byCheck.get(r.checkId) ?? []), r]);
+  let worst: { checkId: string; rate: number; failed: CheckResult[]; total: number } | null = null;
+  for (const [checkId, list] of byCheck) {
+    const failed = list.filter((r) => !r.ok);
+    const rate = failed.length / list.length;
+    if (worst === null || rate > worst.rate) worst = { checkId, rate, failed, total: list.length };
+  }
+  const w = worst!;
+  const ok = w.rate <= max;
+  const first = w.failed[0];
+  const why = first && !ok ? `; first failure: ${first.failure?.kind ?? 'failed'}${first.status !== null ? ` (HTTP ${first.status})` : ''}` : '';
+  return {
+    verdict: ok ? 'healthy' : 'unhealthy',
+    text: `[ERROR RATE] worst check ${w.checkId} (${pct(w.rate)}, ${w.failed.length} of ${w.total} probes) <= ${pct(max)} per check, ${byCheck.size} check${byCheck.size === 1 ? '' : 's'} ${span(window)}${why}`,
+    value: w.rate,
+    samples: results.length,
+  };
+}
+
+/**
+ * Per check, the percentile of the durations of its PASSING probes against its SLO. A failed
+ * exchange is not a latency sample: a fast 503 would pull the percentile down and hide a slow
+ * service; failures are the error rate's business.
+ */
+export function judgeProbeLatency(results: readonly CheckResult[], percentileRank: number, sloFor: (checkId: string) => number | null, window: Window): Part {
+  const byCheck = new Map<string, number[]>();
+  let passing = 0;
+  for (const r of results) {
+    if (!r.ok) continue;
+    passing++;
+    byCheck.set(r.checkId, [...(byCheck.get(r.checkId) ?? []), r.durationMs]);
+  }
+  const lines: string[] = [];
+  let worstRatio: number | null = null;
+  let breached = false;
+  for (const [checkId, durations] of byCheck) {
+    const slo = sloFor(checkId);
+    if (slo === null) continue;
+    const value = percentile(durations, percentileRank)!;
+    const ratio = value / slo;
+    if (worstRatio === null || ratio > worstRatio) worstRatio = ratio;
+    if (value > slo) breached = true;
+    lines.push(`${checkId} p${percentileRank} ${ms(value)} ${value > slo ? '>' : '<='} ${ms(slo)}`);
+  }
+  if (worstRatio === null) return { verdict: 'no_data', text: `[LATENCY] no passing probe of a check with an SLO between ${span(window)} yet`, value: null, samples: 0 };
+  const shown = breached ? lines.filter((l) => l.includes(' > ')) : lines;
+  return { verdict: breached ? 'unhealthy' : 'healthy', text: `[LATENCY] ${shown.join('; ')} (passing probes only)`, value: worstRatio, samples: passing };
+}
+
+/**
+ * Each series' samples in the window, for `counterIncrease`. A series that first appears after a
+ * scrape that lacked it counts from zero at that scrape: client libraries create a labelled
+ * counter (`code="503"`) only when it is first incremented, and PromQL would miss that first
+ * burst; the watch saw the page without it, so it knows it was zero.
+ */
+function seriesInWindow<T extends { key: string; value: number }>(snapshots: readonly Stamped<ServiceSnapshot>[], pick: (s: ServiceSnapshot) => readonly T[] | null, window: Window): Map<string, { item: T; points: TimedValue[] }> {
+  const inWindow = snapshots.filter((s) => s.t >= window.start && s.t <= window.end);
+  const out = new Map<string, { item: T; points: TimedValue[] }>();
+  inWindow.forEach((snap, index) => {
+    for (const item of pick(snap.value) ?? []) {
+      let entry = out.get(item.key);
+      if (!entry) {
+        entry = { item, points: [] };
+        if (index > 0) entry.points.push({ t: inWindow[index - 1]!.t, value: 0 });
+        out.set(item.key, entry);
+      }
+      entry.points.push({ t: snap.t, value: item.value });
+    }
+  });
+  return out;
+}
+
+/** The service's own 5xx share over the window: increase of the 5xx series over increase of all. */
+export function judgeServiceErrors(snapshots: readonly Stamped<ServiceSnapshot>[], max: number, window: Window): Part {
+  const series = seriesInWindow(snapshots, (s) => s.requests?.series ?? null, window);
+  const scrapes = snapshots.filter((s) => s.t >= window.start && s.t <= window.end).length;
+  const metric = snapshots.find((s) => s.value.requests)?.value.requests?.metric ?? 'requests';
+  let errors = 0;
+  let total = 0;
+  for (const { item, points } of series.values()) {
+    const increase = counterIncrease(points, window.start, window.end);
+    if (increase === null) continue;
+    total += increase;
+    if (item.error) errors += increase;
+  }
+  if (scrapes < 2) return { verdict: 'no_data', text: `[SERVICE 5XX] ${metric}: expected 2 scrapes between ${span(window)}, received ${scrapes}`, value: null, samples: scrapes };
+  if (total <= 0) return { verdict: 'healthy', text: `[SERVICE 5XX] ${metric}: no request counted ${span(window)}`, value: null, samples: scrapes };
+  const share = errors / total;
+  const ok = share <= max;
+  return {
+    verdict: ok ? 'healthy' : 'unhealthy',
+    text: `[SERVICE 5XX] ${metric} (${pct(share)}, ${Math.round(errors)} of ${Math.round(total)} requests) <= ${pct(max)} ${span(window)}`,
+    value: share,
+    samples: scrapes,
+  };
+}
+
+/** The service's own latency percentile over the window: histogram_quantile of the buckets' increase, summed by `le`. */
+export function judgeServiceLatency(snapshots: readonly Stamped<ServiceSnapshot>[], percentileRank: number, sloMs: number, window: Window): Part {
+  const series = seriesInWindow(snapshots, (s) => s.duration?.series ?? null, window);
+  const scrapes = snapshots.filter((s) => s.t >= window.start && s.t <= window.end).length;
+  const histogram = snapshots.find((s) => s.value.duration)?.value.duration;
+  const metric = histogram?.metric ?? 'duration';
+  if (scrapes < 2) return { verdict: 'no_data', text: `[SERVICE P${percentileRank}] ${metric}: expected 2 scrapes between ${span(window)}, received ${scrapes}`, value: null, samples: scrapes };
+  const byLe = new Map<number, number>();
+  for (const { item, points } of series.values()) {
+    const increase = counterIncrease(points, window.start, window.end);
+    if (increase !== null) byLe.set(item.le, (byLe.get(item.le) ?? 0) + increase);
+  }
+  const quantile = histogramQuantile(percentileRank / 100, [...byLe].map(([upperBound, count]) => ({ upperBound, count })));
+  if (Number.isNaN(quantile)) return { verdict: 'healthy', text: `[SERVICE P${percentileRank}] ${metric}: no request observed ${span(window)}`, value: null, samples: scrapes };
+  const valueMs = histogram?.unit === 'milliseconds' ? quantile : quantile * 1000;
+  const ok = valueMs <= sloMs;
+  return {
+    verdict: ok ? 'healthy' : 'unhealthy',
+    text: `[SERVICE P${percentileRank}] ${metric} ${ms(valueMs)} ${ok ? '<=' : '>'} ${ms(sloMs)} ${span(window)}`,
+    value: valueMs / sloMs,
+    samples: scrapes,
+  };
+}
+
+/**
+ * The trend of a series: the repeated-median slope of the later half of the window (at least
+ * its last 3 samples). Only the later half, so growth that has stopped (a cache or JIT warming
+ * up after the start) is history, not a trend; repeated median, so the few samples still on the
+ * warm-up's slope, or a GC dip, do not move it. A leak grows through the whole window, so it
+ * shows in any half of it.
+ */
+export function judgeTrend(all: readonly Point[], judge: Extract<WatchJudgement, { kind: 'trend' }>, window: Window): Part {
+  const points = all.filter((pt) => pt.t >= window.start && pt.t <= window.end);
+  const half = window.start + (window.end - window.start) / 2;
+  let later = points.filter((pt) => pt.t >= half);
+  if (later.length < 3) later = points.slice(-3);
+  const trend = repeatedMedianSlope(later);
+  if (trend === null) return { verdict: 'no_data', text: `series ${judge.series}: expected at least 3 samples between ${span(window)}, received ${points.length}`, value: null, samples: points.length };
+  const checks: string[] = [];
+  let ok = true;
+  if (judge.maxSlopePerMinute !== undefined) {
+    ok &&= trend.slopePerMinute <= judge.maxSlopePerMinute;
+    checks.push(`(${num(trend.slopePerMinute)}/min) <= ${num(judge.maxSlopePerMinute)}/min`);
+  }
+  if (judge.maxRelativeSlopePerMinute !== undefined) {
+    const relative = trend.relativeSlopePerMinute ?? (trend.slopePerMinute > 0 ? Number.POSITIVE_INFINITY : 0);
+    ok &&= relative <= judge.maxRelativeSlopePerMinute;
+    checks.push(`(${pct(relative, 3)}/min of median ${num(trend.median)}) <= ${pct(judge.maxRelativeSlopePerMinute, 3)}/min`);
+  }
+  const from = later[0]!.t;
+  return {
+    verdict: ok ? 'healthy' : 'unhealthy',
+    text: `[TREND ${judge.series}] ${checks.join(' and ')}, repeated-median slope of ${trend.points} samples T+${formatOffset(Math.round(from / 1000) * 1000)}..T+${formatOffset(Math.round(window.end / 1000) * 1000)}`,
+    value: judge.maxRelativeSlopePerMinute !== undefined ? trend.relativeSlopePerMinute : trend.slopePerMinute,
+    samples: trend.points,
+  };
 }
 
 function previousAt(plan: ResolvedPlan, step: ResolvedStep): number {

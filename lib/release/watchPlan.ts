@@ -17,6 +17,14 @@ export const DEFAULT_WATCH_PLAN: WatchPlan = {
   ],
 };
 
+/**
+ * Every step also judges the probes and the service's own 5xx share over its window. Probes: at
+ * most 5 % of a check's probes may fail, so one failure in a window of fewer than 20 probes of a
+ * check fails the step (two minutes at 15 s is 8). The service's own traffic: at most 1 % 5xx.
+ */
+export const DEFAULT_MAX_PROBE_ERROR_RATE = 0.05;
+export const DEFAULT_MAX_SERVICE_ERROR_RATE = 0.01;
+
 /** Where the default plan's series come from unless `release.watch.series` says otherwise. */
 export const DEFAULT_SERIES: Record<string, SeriesSource> = {
   memory: { prometheus: { metric: 'process_resident_memory_bytes', aggregate: 'sum' } },
@@ -36,6 +44,10 @@ export interface ResolvedPlan {
   steps: ResolvedStep[];
   probeIntervalMs: number;
   scrapeIntervalMs: number;
+  /** Per check, the share of failed probes any step tolerates in its window. */
+  maxProbeErrorRate: number;
+  /** The service's own 5xx share any step tolerates in its window, when the service exports a request counter. */
+  maxServiceErrorRate: number;
   tags?: string[];
   /** Series the plan's trend steps read. */
   series: Record<string, SeriesSource>;
@@ -81,6 +93,8 @@ export function resolvePlan(fleet: Fleet, name: string = DEFAULT_PLAN_NAME): Pla
     steps,
     probeIntervalMs: duration(plan.probeInterval, 'probeInterval', 15_000, true),
     scrapeIntervalMs: duration(plan.scrapeInterval, 'scrapeInterval', 15_000, true),
+    maxProbeErrorRate: plan.maxProbeErrorRate ?? DEFAULT_MAX_PROBE_ERROR_RATE,
+    maxServiceErrorRate: plan.maxServiceErrorRate ?? DEFAULT_MAX_SERVICE_ERROR_RATE,
     series,
     ...(plan.tags ? { tags: plan.tags } : {}),
   };

@@ -8,13 +8,13 @@ import { resolveSettings } from '../../config/resolve.js';
 import { cloudWatchAccessFrom, createCloudWatchFetcher } from '../../release/cloudwatchSource.js';
 import type { MetricFetcher } from '../../release/cloudwatchSource.js';
 import { formatOffset, parseOffset } from '../../release/duration.js';
-import { cloudWatchReader, prometheusReader } from '../../release/seriesReaders.js';
-import type { SeriesReader } from '../../release/seriesReaders.js';
+import { cloudWatchReader, DURATION_HISTOGRAMS, prometheusReader, REQUEST_COUNTERS, serviceMetricsReader, STATUS_LABELS } from '../../release/seriesReaders.js';
+import type { SeriesReader, ServiceMetricsReader } from '../../release/seriesReaders.js';
 import { isCriticalPath } from '../../release/verify.js';
 import type { StepJudgement } from '../../release/watch.js';
 import { runWatch } from '../../release/watch.js';
 import type { ResolvedPlan } from '../../release/watchPlan.js';
-import { DEFAULT_PLAN_NAME, resolvePlan } from '../../release/watchPlan.js';
+import { DEFAULT_MAX_PROBE_ERROR_RATE, DEFAULT_MAX_SERVICE_ERROR_RATE, DEFAULT_PLAN_NAME, resolvePlan } from '../../release/watchPlan.js';
 import { palette, shouldColor } from '../../reporters/colors.js';
 import type { Palette } from '../../reporters/colors.js';
 import { redactDeep } from '../../reporters/format.js';
@@ -41,15 +41,28 @@ const FLAGS = {
 
 const HELP = `Usage: probe-fleet watch [--plan NAME] [--env NAME] [options]
 
-The post-deploy watch. Follows a plan's timeline from the deploy: probes run continuously,
-memory and pool series are sampled, and each step is judged when it falls due and printed.
-The first unhealthy step ends the watch with exit 1. The built-in plan:
-  T+0    error rate baseline          no probe may fail
-  T+2m   p95 latency within SLO       per check, p95 of the last 2 minutes <= its degradedMs
-                                      (else maxMs)
-  T+5m   memory trend stable          least-squares slope <= 1% of the mean per minute
+The post-deploy watch. Follows a plan's timeline from the deploy: probes run continuously
+(no retries), memory and pool series and the service's own /metrics are scraped, and each
+step is judged when it falls due and printed. The first unhealthy step ends the watch with
+exit 1. The built-in plan:
+  T+0    error rate baseline          no probe may fail (per check); the service's own 5xx
+                                      share <= 1% (when it exports a request counter)
+  T+2m   p95 latency within SLO       per check, p95 of the PASSING probes of the last
+                                      2 minutes <= its degradedMs (else maxMs); the service's
+                                      own p95 (histogram_quantile) <= the largest check SLO
+  T+5m   memory trend stable          slope <= 1% of the median per minute
   T+10m  DB connection pool not growing  slope <= 0.5 connections per minute
-  T+30m  no memory creep              slope over 30 minutes <= 0.2% of the mean per minute
+  T+30m  no memory creep              slope <= 0.2% of the median per minute
+Every step also judges its window: per check at most ${DEFAULT_MAX_PROBE_ERROR_RATE * 100}% failed probes, and at
+most ${DEFAULT_MAX_SERVICE_ERROR_RATE * 100}% 5xx in the service's own request counter (maxProbeErrorRate, maxServiceErrorRate).
+A slope is the repeated median of the later half of the step's window, so a warm-up that
+has flattened passes and steady growth fails.
+
+The service's own metrics (Prometheus text format at <baseUrl>/metrics or --metrics-url) are
+used when the page has them: a request counter with a status label (${REQUEST_COUNTERS[0]}{code=~"5.."}
+and others; labels ${STATUS_LABELS.slice(0, 3).join(', ')} ...), read as increase() over the window with
+counter resets, and a latency histogram (${DURATION_HISTOGRAMS[0]!.metric}_bucket and others),
+read with histogram_quantile. release.watch.serviceMetrics names others, or false to read none.
 Plans and series are defined in the fleet's release.watch (see docs/release.md).
 
 Options:
@@ -62,7 +75,7 @@ Options:
                              data collected from now on (CloudWatch series: their own history)
       --time-scale F         run the timeline F times faster (60: 30 minutes in 30 seconds)
       --metrics-url URL      Prometheus text-format endpoint for series without their own url
-                             (default: <baseUrl>/metrics)
+                             and for the service's own metrics (default: <baseUrl>/metrics)
       --json FILE            write every step's judgement as JSON
       --cloudwatch-endpoint URL  CloudWatch endpoint override (also AWS_ENDPOINT_URL_CLOUDWATCH)
       --request-log FILE     one JSON line per probe request; - for stderr
@@ -142,16 +155,23 @@ async function runWatchCommand(args: string[], io: CliIO): Promise<number> {
         series[name] = cloudWatchReader(name, source.cloudwatch, fetcher);
       }
     }
+    const serviceConfig = fleet.release?.watch?.serviceMetrics;
+    const service = serviceConfig === false ? undefined : serviceMetricsReader(serviceConfig ?? {}, defaultMetricsUrl, setup.runId);
+    // The service's own percentile mixes every route, so without a step maxMs it is held to the
+    // most lenient SLO among the watched checks: it flags a regression, not a slow route.
+    const sloValues = [...slo.values()].filter((v): v is number => v !== null);
+    const serviceSloMs = sloValues.length > 0 ? Math.max(...sloValues) : null;
 
     const colors = palette(shouldColor(io.stdout, io.env));
     const deployStartedAt = flags.since ?? Date.now();
-    io.stdout.write(setup.redactor.redact(header(fleet.name, environment, plan, flags.timeScale, deployStartedAt, setup.runId, selected.length, series)));
+    io.stdout.write(setup.redactor.redact(header(fleet.name, environment, plan, flags.timeScale, deployStartedAt, setup.runId, selected.length, series, service)));
     const rateLimiters = createRateLimiterRegistry(fleet);
     const outcome = await runWatch({
       plan,
       timeScale: flags.timeScale,
       deployStartedAt,
       series,
+      ...(service ? { service, serviceSloMs } : {}),
       signal: io.signal,
       sloFor: (checkId) => slo.get(checkId) ?? null,
       probe: (signal) =>
@@ -188,6 +208,7 @@ async function runWatchCommand(args: string[], io: CliIO): Promise<number> {
         break;
     }
     io.stdout.write(`\nWatch: ${verdict} (exit ${outcome.exitCode}; ${outcome.probeRounds} probe rounds)\n`);
+    if (service) io.stdout.write(setup.redactor.redact(`  service metrics read: ${service.describe()}\n`));
     if (flags.json !== undefined) {
       const path = resolve(io.cwd, flags.json);
       try {
@@ -204,11 +225,13 @@ async function runWatchCommand(args: string[], io: CliIO): Promise<number> {
   }
 }
 
-function header(fleet: string, environment: string, plan: ResolvedPlan, timeScale: number, since: number, runId: string, probes: number, series: Record<string, SeriesReader>): string {
+function header(fleet: string, environment: string, plan: ResolvedPlan, timeScale: number, since: number, runId: string, probes: number, series: Record<string, SeriesReader>, service: ServiceMetricsReader | undefined): string {
   const lines = [
     `Watching fleet ${fleet} [${environment}] with plan ${plan.name} (run ${runId})`,
     `  deploy at ${new Date(since).toISOString()}${timeScale === 1 ? '' : `, time x${timeScale}`}; ${probes} probe${probes === 1 ? '' : 's'} every ${formatOffset(plan.probeIntervalMs)}`,
     ...Object.values(series).map((s) => `  series ${s.name}: ${s.describe}${s.kind === 'instant' ? ` every ${formatOffset(plan.scrapeIntervalMs)}` : ''}`),
+    `  every step: at most ${(plan.maxProbeErrorRate * 100).toFixed(1)}% failed probes per check${service ? `, at most ${(plan.maxServiceErrorRate * 100).toFixed(1)}% 5xx in the service's own counter` : ''}`,
+    ...(service ? [`  service metrics: ${service.describe()} every ${formatOffset(plan.scrapeIntervalMs)}`] : []),
     '',
   ];
   return `${lines.join('\n')}\n`;
