@@ -1,0 +1,77 @@
+// Every cross-service arrow of the deployed fleet, read from the synthesized templates of
+// three fleets and evaluated by an independent IAM policy evaluator: what must be allowed is,
+// and the strangers next to it are refused. Nothing here calls AWS.
+import { describe, expect, it } from 'vitest';
+import type { Fleet } from '../../../lib/model/fleet.js';
+import { synth } from '../synth.js';
+import { deriveArrows, strangerArrows, type Arrow, type ArrowKind } from './arrows.js';
+import type { CfnTemplate } from './cfnModel.js';
+import { appOf, asExpected, evaluate, expectationsOf } from './evaluate.js';
+import { demoFleet, elevenRegionFleet, threeRegionFleet } from './fleets.js';
+
+interface Case {
+  name: string;
+  fleet: Fleet;
+  /** Arrow kinds this fleet must have at least one of. */
+  kinds: ArrowKind[];
+}
+
+const ALWAYS: ArrowKind[] = ['alarm→topic', 'alarm→topic key', 'rule→function', 'probe→metrics'];
+const NOTIFY: ArrowKind[] = ['topic→function', 'topic→queue', 'function→destination', 'notify→secret'];
+
+const cases: Case[] = [
+  { name: 'demo (demo/probes.config.ts)', fleet: await demoFleet(), kinds: [...ALWAYS, 'probe→secret'] },
+  { name: 'three regions, two environments, PagerDuty and Slack', fleet: threeRegionFleet(), kinds: [...ALWAYS, ...NOTIFY, 'probe→secret'] },
+  { name: 'eleven regions, PagerDuty integration URL and Teams', fleet: elevenRegionFleet(), kinds: [...ALWAYS, ...NOTIFY, 'probe→secret'] },
+];
+
+/** The topic policies as they were before the fix: only the Deny without TLS. */
+function revertTopicPolicyFix(_stack: string, t: CfnTemplate): CfnTemplate {
+  for (const r of Object.values(t.Resources)) {
+    if (r.Type !== 'AWS::SNS::TopicPolicy') continue;
+    const doc = r.Properties!.PolicyDocument as { Statement: { Principal?: { Service?: unknown } }[] };
+    doc.Statement = doc.Statement.filter((s) => JSON.stringify(s.Principal ?? {}) !== JSON.stringify({ Service: 'cloudwatch.amazonaws.com' }));
+  }
+  return t;
+}
+
+function countByKind(arrows: readonly Arrow[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const a of arrows) out[`${a.kind} ${a.expected}`] = (out[`${a.kind} ${a.expected}`] ?? 0) + 1;
+  return out;
+}
+
+describe.each(cases)('IAM arrows: $name', ({ fleet, kinds }) => {
+  const s = synth(fleet);
+  const template = (stack: Parameters<typeof s.template>[0]) => s.template(stack);
+  const app = appOf(s.fleet, template);
+  const expectations = expectationsOf(fleet, s.fleet);
+  const arrows = deriveArrows(app, expectations);
+  const strangers = strangerArrows(arrows);
+  const all = [...arrows, ...strangers];
+
+  it('derives arrows of every kind from the templates, and counts them', () => {
+    const counts = countByKind(all);
+    console.log(JSON.stringify({ fleet: fleet.name, stacks: app.stacks.length, arrows: all.length, counts }));
+    expect(all.length).toBeGreaterThan(0);
+    for (const kind of kinds) expect(arrows.filter((a) => a.kind === kind && a.expected === 'Allowed').length, kind).toBeGreaterThan(0);
+    // Every topic the alarms publish to is reached by at least one alarm.
+    const topics = app.resources('AWS::SNS::Topic').map((t) => app.arn(t));
+    for (const topic of topics) expect(arrows.some((a) => a.kind === 'alarm→topic' && a.simulation.request.resource.resource === topic), topic).toBe(true);
+  });
+
+  it('allows every arrow the fleet needs and refuses every other request it was asked', async () => {
+    const verdicts = await evaluate(all);
+    const wrong = verdicts.filter((v) => !asExpected(v)).map((v) => `${v.arrow.label}: expected ${v.arrow.expected}, evaluated ${v.result}`);
+    expect(wrong).toEqual([]);
+    expect(verdicts.length).toBe(all.length);
+  });
+
+  it('fails when the topic policy allows no CloudWatch alarm to publish (the fix reverted)', async () => {
+    const reverted = deriveArrows(appOf(s.fleet, template, revertTopicPolicyFix), expectations).filter((a) => a.kind === 'alarm→topic');
+    expect(reverted.length).toBe(arrows.filter((a) => a.kind === 'alarm→topic').length);
+    const verdicts = await evaluate(reverted);
+    expect(verdicts.filter((v) => v.result === 'Allowed')).toEqual([]);
+    expect(verdicts.filter(asExpected).length).toBe(0);
+  });
+});
