@@ -57,6 +57,12 @@ export interface Environment {
   rateLimit?: RateLimit;
   headers?: Record<string, string | SecretRef>;
   caCertificates?: CaSource[];
+  /**
+   * Whether this environment's critical alarms page (the pager topic) or post to chat.
+   * Default: true only for an environment named `production` or `prod`; every other
+   * environment posts to chat unless it sets `pages: true` (see docs/deploy.md, "Who is paged").
+   */
+  pages?: boolean;
 }
 
 /** Where a service reports its deployed version (used by `probe-fleet verify --expect-version`). */

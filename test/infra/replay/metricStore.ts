@@ -1,0 +1,99 @@
+// Raw metric datums as the probes, Lambda and EventBridge would publish them, and the
+// per-period statistics CloudWatch computes from them. Statistic definitions:
+//   https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Statistics-definitions.html
+// A metric is identified by namespace, name and its exact set of dimensions; a query for
+// {Fleet, Region} does not read datums published with {Fleet, Region, Check}:
+//   https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html#Dimension
+// Alarms read metrics of their own region only (the metric contract of this fleet; CloudWatch
+// alarms cannot watch another region's metrics).
+
+export interface Datum {
+  namespace: string;
+  name: string;
+  dimensions: Record<string, string>;
+  /** The region the datum was published to. */
+  region: string;
+  /** The datum's timestamp (epoch ms): the period it falls in. */
+  timestampMs: number;
+  /** When CloudWatch has it (epoch ms): an evaluation before this does not see it. */
+  arrivalMs: number;
+  value: number;
+}
+
+export interface MetricSelector {
+  namespace: string;
+  name: string;
+  dimensions: Record<string, string>;
+  region: string;
+}
+
+function key(s: Omit<MetricSelector, 'region'> & { region: string }): string {
+  const dims = Object.entries(s.dimensions)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  return `${s.region}|${s.namespace}|${s.name}|${dims}`;
+}
+
+/**
+ * One statistic over the raw values of a period; null for no sample. Percentiles are
+ * nearest-rank over the raw values (CloudWatch computes percentiles from raw datums when
+ * they are published one value at a time, as the probes do).
+ */
+export function statistic(values: readonly number[], stat: string): number | null {
+  if (values.length === 0) return null;
+  switch (stat) {
+    case 'Minimum':
+      return Math.min(...values);
+    case 'Maximum':
+      return Math.max(...values);
+    case 'Sum':
+      return values.reduce((a, b) => a + b, 0);
+    case 'SampleCount':
+      return values.length;
+    case 'Average':
+      return values.reduce((a, b) => a + b, 0) / values.length;
+  }
+  const p = /^p(\d+(?:\.\d+)?)$/.exec(stat);
+  if (p) {
+    const q = Number(p[1]);
+    if (q < 0 || q > 100) throw new RangeError(`statistic ${stat}: expected p0 to p100`);
+    const sorted = [...values].sort((a, b) => a - b);
+    const rank = Math.max(1, Math.ceil((q / 100) * sorted.length));
+    return sorted[Math.min(rank, sorted.length) - 1]!;
+  }
+  throw new RangeError(`statistic: expected Minimum, Maximum, Sum, SampleCount, Average or pNN, received "${stat}"`);
+}
+
+export class MetricStore {
+  private readonly byMetric = new Map<string, Datum[]>();
+  count = 0;
+
+  put(datum: Datum): void {
+    const k = key(datum);
+    const list = this.byMetric.get(k);
+    if (list) list.push(datum);
+    else this.byMetric.set(k, [datum]);
+    this.count++;
+  }
+
+  /** Every metric that received a datum, for diagnostics. */
+  metrics(): string[] {
+    return [...this.byMetric.keys()];
+  }
+
+  /** Raw values of one metric in [startMs, endMs) that had arrived by `asOfMs`. */
+  values(selector: MetricSelector, startMs: number, endMs: number, asOfMs: number): number[] {
+    return (this.byMetric.get(key(selector)) ?? []).filter((d) => d.timestampMs >= startMs && d.timestampMs < endMs && d.arrivalMs <= asOfMs).map((d) => d.value);
+  }
+
+  /** One datapoint per period start (periods aligned to the epoch), or none where no sample. */
+  series(selector: MetricSelector, stat: string, periodMs: number, periodStarts: readonly number[], asOfMs: number): Map<number, number> {
+    const out = new Map<number, number>();
+    for (const start of periodStarts) {
+      const v = statistic(this.values(selector, start, start + periodMs, asOfMs), stat);
+      if (v !== null) out.set(start, v);
+    }
+    return out;
+  }
+}
