@@ -14,8 +14,9 @@ import type { CheckResult } from '../model/result.js';
 import type { AlarmKind } from './naming.js';
 import { alarmName, checkTarget } from './naming.js';
 import type { LatencyPolicy, TreatMissingData } from './policy.js';
-import { alarmPolicyFor } from './policy.js';
+import { alarmPolicyFor, environmentPages, routeFor } from './policy.js';
 import { resolveSettings } from '../config/resolve.js';
+import { certificateEndpointsOf, planCertificateEndpoints, type CertificateDependent } from './certificateEndpoints.js';
 
 export type AlarmStateValue = 'ALARM' | 'OK' | 'INSUFFICIENT_DATA';
 export type DatapointValue = 'breaching' | 'ok' | 'missing';
@@ -103,20 +104,24 @@ function prematureAlarm(latest: readonly DatapointValue[], m: number): boolean {
 }
 
 /**
- * Availability datapoint of one period: breaching when at least `quorum` locations failed.
- * A location that reported nothing in a period where others did counts as failing there (the
- * CDK alarm fills a silent region's Success with 0); no location at all is a missing datapoint.
+ * Availability datapoint of one period, as the CDK alarm's math computes it
+ * (lib/infra/availabilityAlarm.ts, availabilityExpression): a location that reported nothing is
+ * neither failing nor healthy; breaching when the failing locations reach min(quorum, locations
+ * that reported) and number at least `minFailing`; no location at all is a missing datapoint.
  */
-export function availabilityDatapoint(results: readonly CheckResult[], locations: readonly string[], quorum: number): DatapointValue {
+export function availabilityDatapoint(results: readonly CheckResult[], locations: readonly string[], quorum: number, minFailing = Math.min(2, locations.length)): DatapointValue {
   const reported = results.filter((r) => !r.skipped);
-  if (reported.length === 0) return 'missing';
+  let reporting = 0;
   let failing = 0;
   for (const location of locations) {
     const here = reported.filter((r) => r.location === location);
+    if (here.length === 0) continue;
+    reporting++;
     // Minimum of Success over the period: any failed run fails the location for that period.
-    if (here.length === 0 || here.some((r) => !r.ok)) failing++;
+    if (here.some((r) => !r.ok)) failing++;
   }
-  return failing >= quorum ? 'breaching' : 'ok';
+  if (reporting === 0) return 'missing';
+  return failing >= minFailing && (failing >= quorum || failing >= reporting) ? 'breaching' : 'ok';
 }
 
 /** Nearest-rank percentile, as CloudWatch computes percentiles over raw values. */
@@ -147,6 +152,7 @@ export function latencyDatapoint(results: readonly CheckResult[], policy: Latenc
 }
 
 export function certificateDatapoint(results: readonly CheckResult[], days: number): DatapointValue {
+  // Skipped results carry no certificate; a failed run that saw one still tells its expiry.
   const seen = results.map((r) => r.certDaysRemaining).filter((d): d is number => d !== null);
   if (seen.length === 0) return 'missing';
   return Math.min(...seen) < days ? 'breaching' : 'ok';
@@ -177,6 +183,13 @@ export interface TrackerOptions {
   datapoint: (results: readonly CheckResult[]) => DatapointValue;
   /** Locations that must report before a period is complete ahead of its end. */
   locations: readonly string[];
+  /** Where its ALARM goes (routeFor: critical and a paging environment → pager). */
+  route: 'pager' | 'chat';
+  /**
+   * A period counts as soon as it holds a result (certificates: a day's minimum can only
+   * fall, so the first datum of the day already tells), instead of at its end.
+   */
+  earlyPeriods?: boolean;
   /** Periods before this instant count only if they hold results (the monitor was not running). */
   startMs: number;
   describe: (values: readonly DatapointValue[], latest: readonly CheckResult[]) => string;
@@ -210,6 +223,7 @@ export class AlarmTracker {
    */
   private complete(period: number, nowMs: number): boolean {
     const { periodMs } = this.options.rule;
+    if (this.options.earlyPeriods && (this.periods.get(period) ?? []).length > 0) return true;
     if (this.options.locations.length === 0) return nowMs >= (period + 1) * periodMs;
     if (nowMs >= (period + 2) * periodMs) return true;
     const reported = new Set((this.periods.get(period) ?? []).filter((r) => !r.skipped).map((r) => r.location));
@@ -267,6 +281,12 @@ export interface TrackerSetup {
   startMs: number;
   /** Test-only: replaces every period (schedule and alarm) with this length. */
   periodMsOverride?: number;
+  /**
+   * Certificate trackers by alarm name, shared by every target that sees the same TLS
+   * endpoint (as the CDK app builds one alarm pair per endpoint). Pass one map for all the
+   * targets of a monitor so a certificate alarms once; without it each call gets its own.
+   */
+  certificateTrackers?: Map<string, AlarmTracker>;
 }
 
 function summary(values: readonly DatapointValue[], rule: AlarmRule): string {
@@ -288,6 +308,7 @@ export function trackersFor(fleet: Fleet, check: Check, environment: string, env
   const name = (kind: AlarmKind): string => alarmName({ fleet: fleet.name, kind, subject: target });
   const locations = setup.locations;
   const quorum = Math.min(policy.availability.quorum, locations.length);
+  const minFailing = Math.min(policy.availability.minFailingRegions, locations.length);
   const availabilityRule: AlarmRule = {
     periodMs: ms(policy.availability.periodSeconds),
     evaluationPeriods: policy.availability.evaluationPeriods,
@@ -300,9 +321,12 @@ export function trackersFor(fleet: Fleet, check: Check, environment: string, env
       name: name('availability'),
       kind: 'availability',
       rule: availabilityRule,
+      // Per-check alarms warn in chat; the service composite is what pages.
+      route: 'chat',
       locations,
-      datapoint: (r) => availabilityDatapoint(r, locations, quorum),
-      describe: (v, r) => `${summary(v, availabilityRule)}; a datapoint breaches when ${quorum} of ${locations.length} location(s) fail${lastFailure(r)}`,
+      datapoint: (r) => availabilityDatapoint(r, locations, quorum, minFailing),
+      describe: (v, r) =>
+        `${summary(v, availabilityRule)}; a datapoint breaches when ${quorum > minFailing ? `${quorum} of ${locations.length} location(s), or every reporting one (at least ${minFailing}),` : `${quorum} of ${locations.length} location(s)`} fail; a silent location counts neither way${lastFailure(r)}`,
     }),
   ];
   const latency = policy.latency;
@@ -319,41 +343,67 @@ export function trackersFor(fleet: Fleet, check: Check, environment: string, env
         name: name('latency'),
         kind: 'latency',
         rule,
+        route: 'chat',
         locations: [],
         datapoint: (r) => latencyDatapoint(r, latency),
         describe: (v) => `${summary(v, rule)}; a datapoint breaches when ${latency.statistic} duration > ${latency.thresholdMs} ms`,
       }),
     );
   }
-  const cert = policy.certificate;
-  if (cert) {
-    const rule: AlarmRule = {
-      periodMs: ms(cert.periodSeconds),
-      evaluationPeriods: cert.evaluationPeriods,
-      datapointsToAlarm: cert.datapointsToAlarm,
-      treatMissingData: cert.treatMissingData,
-    };
-    for (const [kind, days] of [
-      ['cert-chat', cert.chatDays],
-      ['cert-pager', cert.pagerDays],
-    ] as const) {
-      trackers.push(
-        new AlarmTracker({
-          ...base,
-          name: name(kind),
-          kind,
-          rule,
-          locations: [],
-          datapoint: (r) => certificateDatapoint(r, days),
-          describe: (v, r) => {
-            const daysLeft = r.map((x) => x.certDaysRemaining).filter((d): d is number => d !== null);
-            return `${summary(v, rule)}; a datapoint breaches when the certificate has fewer than ${days} days left${daysLeft.length > 0 ? ` (now ${Math.min(...daysLeft)})` : ''}`;
-          },
-        }),
-      );
+  if (policy.certificate) {
+    const shared = setup.certificateTrackers ?? new Map<string, AlarmTracker>();
+    const endpoints = new Set(certificateEndpointsOf(fleet, check, environment));
+    // Thresholds and routes come from every target of the fleet that sees the endpoint, as in
+    // the CDK app, whatever part of the fleet this monitor runs.
+    for (const plan of planCertificateEndpoints(fleet, fleetTargets(fleet)).filter((p) => endpoints.has(p.endpoint))) {
+      const rule: AlarmRule = {
+        periodMs: ms(plan.policy.periodSeconds),
+        evaluationPeriods: plan.policy.evaluationPeriods,
+        datapointsToAlarm: plan.policy.datapointsToAlarm,
+        treatMissingData: plan.policy.treatMissingData,
+      };
+      for (const [kind, days, route] of [
+        ['cert-chat', plan.chatDays, 'chat'],
+        ['cert-pager', plan.pagerDays, plan.pages ? 'pager' : 'chat'],
+      ] as const) {
+        const trackerName = alarmName({ fleet: fleet.name, kind, subject: plan.endpoint });
+        let tracker = shared.get(trackerName);
+        if (!tracker) {
+          tracker = new AlarmTracker({
+            // An endpoint alarm belongs to no single check (its description lists them).
+            target: plan.endpoint,
+            checkId: '',
+            environment: '',
+            startMs: setup.startMs,
+            name: trackerName,
+            kind,
+            rule,
+            route,
+            locations: [],
+            earlyPeriods: true,
+            // A result carries the smallest days remaining of the run's connections: exact
+            // for a check with one endpoint, the most cautious reading for a flow with several.
+            datapoint: (r) => certificateDatapoint(r, days),
+            describe: (v, r) => {
+              const daysLeft = r.map((x) => x.certDaysRemaining).filter((d): d is number => d !== null);
+              return `${summary(v, rule)}; a datapoint breaches when the certificate of ${plan.endpoint} has fewer than ${days} days left${daysLeft.length > 0 ? ` (now ${Math.min(...daysLeft)})` : ''}`;
+            },
+          });
+          shared.set(trackerName, tracker);
+        }
+        trackers.push(tracker);
+      }
     }
   }
   return trackers;
+}
+
+/** Every check × environment of the fleet, with its `Check` dimension. */
+function fleetTargets(fleet: Fleet): CertificateDependent[] {
+  return fleet.checks.flatMap((check) => {
+    const environments = resolveSettings(fleet, check).environments;
+    return environments.map((environment) => ({ target: checkTarget(check.id, environment, environments.length), check, environment }));
+  });
 }
 
 /**
@@ -368,8 +418,10 @@ export class ServiceAlarmTracker {
     readonly name: string,
     readonly service: string,
     readonly members: readonly AlarmTracker[],
-    /** Whether the members are critical checks: the composite then pages. */
+    /** Whether the members are critical checks. */
     readonly critical: boolean,
+    /** Critical members in an environment that pages: the pager topic (routeFor). */
+    readonly route: 'pager' | 'chat' = critical ? 'pager' : 'chat',
   ) {}
 
   evaluate(nowMs: number): AlarmTransition | null {
@@ -422,17 +474,20 @@ export function serviceTrackersFor(fleet: Fleet, targets: readonly { check: Chec
   return [...groups.entries()].map(([key, members]) => {
     const critical = members.filter((m) => m.check.severity === 'critical');
     const chosen = critical.length > 0 ? critical : members;
-    return new ServiceAlarmTracker(alarmName({ fleet: fleet.name, kind: 'service', subject: key }), key, chosen.map((m) => m.availability), critical.length > 0);
+    const pages = chosen.some((m) => environmentPages(fleet, m.availability.options.environment));
+    return new ServiceAlarmTracker(alarmName({ fleet: fleet.name, kind: 'service', subject: key }), key, chosen.map((m) => m.availability), critical.length > 0, routeFor(critical.length > 0, pages));
   });
 }
 
 /**
- * Which topic an alarm's ALARM goes to, as lib/infra wires it. Every OK goes to chat; in AWS
- * a paging alarm's OK also reaches the pager topic's own subscribers (HTTPS integrations,
- * emails), which the notify function, like the local monitor, leaves to them.
+ * Which topic an alarm's ALARM goes to, as lib/infra wires it: a service composite or a
+ * critical certificate alarm pages when it is critical and its environment pages (routeFor);
+ * everything else posts to chat. Every OK goes to chat; in AWS a paging alarm's OK also
+ * reaches the pager topic's own subscribers, which the notify function, like the local
+ * monitor, leaves to them. Trackers carry the same answer as `options.route` / `route`.
  */
-export function alarmRoute(kind: AlarmKind, critical: boolean): 'pager' | 'chat' {
-  if (kind === 'cert-pager') return 'pager';
-  if (kind === 'service') return critical ? 'pager' : 'chat';
+export function alarmRoute(kind: AlarmKind, critical: boolean, pages = true): 'pager' | 'chat' {
+  if (kind === 'cert-pager') return pages ? 'pager' : 'chat';
+  if (kind === 'service') return routeFor(critical, pages);
   return 'chat';
 }

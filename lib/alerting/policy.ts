@@ -8,20 +8,29 @@ import { scheduleShape } from './scheduleShape.js';
 export type TreatMissingData = 'breaching' | 'notBreaching' | 'ignore' | 'missing';
 
 export interface AvailabilityPolicy {
-  /** One datapoint per period: did at least `quorum` regions fail in it? */
+  /**
+   * One datapoint per period in which at least one region reported: breaching when the failing
+   * regions reach `min(quorum, regions that reported)` and number at least `minFailingRegions`.
+   */
   periodSeconds: number;
   evaluationPeriods: number;
   datapointsToAlarm: number;
   quorum: number;
+  /** 2 when the target runs in 2+ regions (one region failing never pages), else 1. */
+  minFailingRegions: number;
   regions: string[];
-  /** A region that published nothing in a period where another region did counts as failing there. */
-  missingRegionCountsAsFailing: true;
   /**
-   * The schedule leaves whole periods without a run (an uneven cron such as business hours):
-   * a period in which no region reported is a quiet hour, not an outage, so missing data is
-   * notBreaching. Otherwise silence everywhere is breaching.
+   * A region that published nothing in a period is neither failing nor healthy: service alarms
+   * judge the regions that reported, and probe silence is the fleet-health alarms' business.
    */
+  silentRegions: 'notCounted';
+  /** The schedule leaves whole periods without a run (an uneven cron such as business hours). */
   quietPeriods: boolean;
+  /**
+   * A period in which no region reported gives no datapoint; `ignore` keeps the alarm's state
+   * then: a new alarm stays INSUFFICIENT_DATA until its first datum (never pages), an alarm in
+   * ALARM does not claim a recovery nobody measured, quiet hours change nothing.
+   */
   treatMissingData: TreatMissingData;
 }
 
@@ -31,12 +40,14 @@ export interface LatencyPolicy {
   periodSeconds: number;
   evaluationPeriods: number;
   datapointsToAlarm: number;
-  /** A period without samples says nothing about latency; availability covers silence. */
+  /** A window without samples says nothing about latency: `ignore` keeps the state. */
   treatMissingData: TreatMissingData;
 }
 
 export interface CertificatePolicy {
+  /** Warning: fewer than this many days left posts to chat. */
   chatDays: number;
+  /** Critical: fewer than this many days left pages (when an environment that depends on the certificate pages). */
   pagerDays: number;
   periodSeconds: number;
   evaluationPeriods: number;
@@ -46,7 +57,7 @@ export interface CertificatePolicy {
 
 export interface CheckAlarmPolicy {
   checkId: string;
-  /** Critical checks page; the others go to chat. */
+  /** Critical checks may page (where their environment pages, see routeFor); the others go to chat. */
   route: 'pager' | 'chat';
   availability: AvailabilityPolicy;
   /** Null when the check has no `maxMs`. */
@@ -59,6 +70,26 @@ export const DEFAULT_EVALUATION_PERIODS = 3;
 export const DEFAULT_DATAPOINTS_TO_ALARM = 2;
 export const DEFAULT_LATENCY_PERIOD_MINUTES = 15;
 export const DEFAULT_CERT_DAYS = { chat: 21, pager: 7 } as const;
+/** A target in 2+ regions pages only when at least this many of its reporting regions fail. */
+export const MIN_FAILING_REGIONS = 2;
+/** One certificate datum a day per endpoint (the probe's first run of each UTC day): the alarm's period. */
+export const CERTIFICATE_PERIOD_SECONDS = 86_400;
+
+/**
+ * Environments that page unless they say `pages: false`. Recognised by exact name, nothing
+ * cleverer: a fleet whose production is called `live` says `pages: true` on it.
+ */
+export const PAGING_ENVIRONMENT_NAMES: readonly string[] = ['production', 'prod'];
+
+/** Whether critical alarms of this environment page (`pages`, default: named production/prod). */
+export function environmentPages(fleet: Pick<Fleet, 'environments'>, environment: string): boolean {
+  return fleet.environments[environment]?.pages ?? PAGING_ENVIRONMENT_NAMES.includes(environment);
+}
+
+/** Critical and in an environment that pages: the pager topic. Everything else: chat. */
+export function routeFor(critical: boolean, pages: boolean): 'pager' | 'chat' {
+  return critical && pages ? 'pager' : 'chat';
+}
 
 /**
  * CloudWatch rejects an alarm whose period × evaluationPeriods exceeds one day when the
@@ -106,7 +137,9 @@ export function alarmPolicyFor(fleet: Fleet, check: Check): CheckAlarmPolicy {
   const evaluationPeriods = config.evaluationPeriods ?? DEFAULT_EVALUATION_PERIODS;
   const datapointsToAlarm = Math.min(config.datapointsToAlarm ?? DEFAULT_DATAPOINTS_TO_ALARM, evaluationPeriods);
   const regions = settings.regions;
-  const quorum = Math.min(config.quorum ?? (regions.length >= 2 ? 2 : 1), regions.length);
+  const minFailingRegions = Math.min(MIN_FAILING_REGIONS, regions.length);
+  // Validation refuses quorum 1 for 2+ regions; the floor keeps a fleet that skipped it safe.
+  const quorum = Math.max(minFailingRegions, Math.min(config.quorum ?? MIN_FAILING_REGIONS, regions.length));
   const latency = latencyWindow(periodSeconds, config.latencyPeriodMinutes);
   const certDays = config.certificateDays ?? DEFAULT_CERT_DAYS;
   return {
@@ -117,10 +150,11 @@ export function alarmPolicyFor(fleet: Fleet, check: Check): CheckAlarmPolicy {
       evaluationPeriods,
       datapointsToAlarm,
       quorum,
+      minFailingRegions,
       regions,
-      missingRegionCountsAsFailing: true,
+      silentRegions: 'notCounted',
       quietPeriods,
-      treatMissingData: quietPeriods ? 'notBreaching' : 'breaching',
+      treatMissingData: 'ignore',
     },
     latency:
       settings.maxMs === null
@@ -131,14 +165,18 @@ export function alarmPolicyFor(fleet: Fleet, check: Check): CheckAlarmPolicy {
             periodSeconds: latency.periodSeconds,
             evaluationPeriods: latency.evaluationPeriods,
             datapointsToAlarm: latency.evaluationPeriods,
-            treatMissingData: 'notBreaching',
+            // A window without samples says nothing about speed: keep the state (no alarm
+            // before the first datum, no "recovered" while nobody measures).
+            treatMissingData: 'ignore',
           },
     certificate: seesCertificates(fleet, check)
       ? {
           chatDays: certDays.chat,
           pagerDays: certDays.pager,
-          // Certificates change slowly; one hourly minimum is enough and costs little.
-          periodSeconds: 3600,
+          // One datum a day per endpoint (more once inside the warning threshold): the
+          // day's minimum decides. A day without a datum (endpoint unreachable, the first day)
+          // keeps the state: expiry is not unknown because one day's probe saw nothing.
+          periodSeconds: CERTIFICATE_PERIOD_SECONDS,
           evaluationPeriods: 1,
           datapointsToAlarm: 1,
           treatMissingData: 'ignore',

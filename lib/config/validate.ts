@@ -21,7 +21,7 @@ export type ValidationResult = { ok: true; fleet: Fleet } | { ok: false; diagnos
 
 const FLEET_KEYS = ['name', 'homeRegion', 'regions', 'namespace', 'defaults', 'environments', 'forbiddenPaths', 'versions', 'alerting', 'checks', 'release'] as const;
 const DEFAULTS_KEYS = ['timeoutMs', 'retries', 'schedule', 'rateLimit', 'headers', 'degradedMs', 'maxMs', 'maxBodyBytes', 'concurrency'] as const;
-const ENVIRONMENT_KEYS = ['baseUrl', 'sandbox', 'variables', 'rateLimit', 'headers', 'caCertificates'] as const;
+const ENVIRONMENT_KEYS = ['baseUrl', 'sandbox', 'variables', 'rateLimit', 'headers', 'caCertificates', 'pages'] as const;
 const ENVIRONMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 // CloudWatch namespaces: printable ASCII without spaces; `AWS/` is reserved for AWS services.
 const NAMESPACE = /^(?!AWS\/)[A-Za-z0-9._/#:-]{1,255}$/;
@@ -78,6 +78,8 @@ function validateEnvironments(c: Collector, path: string, value: unknown): Map<s
       }
     }
     const sandbox = c.boolean(at(environmentPath, 'sandbox'), environment.sandbox) ?? false;
+    // Whether critical alarms of this environment page; a non-boolean would silently page or not.
+    c.boolean(at(environmentPath, 'pages'), environment.pages);
     const variables = validateVariables(c, at(environmentPath, 'variables'), environment.variables);
     validateRateLimit(c, at(environmentPath, 'rateLimit'), environment.rateLimit);
     validateHeaders(c, at(environmentPath, 'headers'), environment.headers);

@@ -1,7 +1,7 @@
 // `alerting` (pager and chat routes, the fleet's alarm policy) and a check's `alarm` policy,
 // and the limits CloudWatch puts on the alarms a valid fleet turns into.
 import { composeAlarmName, MAX_ALARM_NAME_LENGTH, checkTarget } from '../alerting/naming.js';
-import { alarmPolicyFor, DEFAULT_DATAPOINTS_TO_ALARM, DEFAULT_EVALUATION_PERIODS, maxAlarmWindowSeconds } from '../alerting/policy.js';
+import { alarmPolicyFor, DEFAULT_DATAPOINTS_TO_ALARM, DEFAULT_EVALUATION_PERIODS, maxAlarmWindowSeconds, MIN_FAILING_REGIONS } from '../alerting/policy.js';
 import type { Fleet } from '../model/fleet.js';
 import { at, Collector, describeReceived } from './collector.js';
 import type { Diagnostic } from './errors.js';
@@ -28,6 +28,11 @@ export function validateAlarmPolicy(c: Collector, path: string, value: unknown, 
   const quorum = c.number(at(path, 'quorum'), policy.quorum, false, { integer: true, min: 1 });
   if (quorum !== undefined && regionCount !== undefined && quorum > regionCount) {
     c.report(at(path, 'quorum'), `at most the number of regions the check runs in (${regionCount})`, String(quorum), 'the quorum can never be reached');
+  }
+  // One region failing is the region's or the probe's trouble, not the service's: a target in
+  // 2+ regions pages only when at least 2 of its reporting regions fail (docs/deploy.md).
+  if (quorum === 1 && regionCount !== undefined && regionCount >= 2) {
+    c.report(at(path, 'quorum'), `at least ${MIN_FAILING_REGIONS} when the check runs in 2 or more regions (here ${regionCount})`, '1', 'one failing region never pages; run the check in one region for quorum 1');
   }
   const evaluationPeriods = c.number(at(path, 'evaluationPeriods'), policy.evaluationPeriods, false, { integer: true, min: 1, max: 100 });
   const datapointsToAlarm = c.number(at(path, 'datapointsToAlarm'), policy.datapointsToAlarm, false, { integer: true, min: 1, max: 100 });

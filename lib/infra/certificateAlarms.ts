@@ -1,56 +1,54 @@
-// Certificate expiry: the smallest `CertDaysRemaining` any region saw in the hour, below
-// the chat threshold (a ticket) and below the pager threshold (someone must act now).
-import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, MathExpression, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+// Certificate expiry, one pair of alarms per TLS endpoint (`host:port`), however many checks
+// and environments share the certificate: the day's smallest `CertificateDaysRemaining`
+// {Fleet, Endpoint} any region saw. Below the warning threshold it posts to chat; below the
+// critical threshold it pages when any environment that depends on the certificate pages
+// (else it posts to chat too). The description names every check that depends on it.
+//
+// The probe publishes the metric once a day per endpoint (its first run of each UTC day) and
+// on every run once the days remaining are at or below the warning threshold, so Minimum over
+// one day always holds a datum while the endpoint answers. Statistics and periods:
+// https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html#Statistic
+import { Alarm, ComparisonOperator } from 'aws-cdk-lib/aws-cloudwatch';
 import { alarmName } from '../alerting/naming.js';
+import type { CertificateEndpointPlan } from '../alerting/certificateEndpoints.js';
 import { idOf, treatMissing, wireActions, type AlarmContext } from './alarmContext.js';
 import { alarmDescription } from './descriptions.js';
-import { targetMetric } from './metrics.js';
-import { regionGroups, type TargetPlan } from './plan.js';
+import { certificateMetric } from './metrics.js';
 
-export function certificateAlarms(ctx: AlarmContext, t: TargetPlan, dashboardUrl: string): Alarm[] {
-  const policy = t.policy.certificate;
-  if (!policy) return [];
-  const groups = regionGroups(t.regions);
-  const alarms: Alarm[] = [];
-  for (const [route, days] of [
-    ['chat', policy.chatDays],
-    ['pager', policy.pagerDays],
-  ] as const) {
-    groups.forEach((regions, g) => {
-      const subject = groups.length === 1 ? t.target : `${t.target}~g${g + 1}`;
-      const usingMetrics: Record<string, IMetric> = {};
-      regions.forEach((region, i) => {
-        usingMetrics[`c${i}`] = targetMetric(ctx.metrics, 'CertDaysRemaining', t.target, region, {
-          statistic: 'Minimum',
-          periodSeconds: policy.periodSeconds,
-          label: region,
-        });
-      });
-      const alarm = new Alarm(ctx.scope, idOf(route === 'chat' ? 'CertChat' : 'CertPager', subject), {
-        alarmName: alarmName({ fleet: ctx.fleet, kind: route === 'chat' ? 'cert-chat' : 'cert-pager', subject }),
-        alarmDescription: alarmDescription({
-          summary: `${t.check.name}: TLS certificate expires in fewer than ${days} days (smallest days remaining seen from ${regions.join(', ')}). Renew or redeploy the certificate.`,
-          check: t.check,
-          environment: t.environment,
-          dashboardUrl,
-        }),
-        metric: new MathExpression({
-          expression: `MIN([${Object.keys(usingMetrics).join(', ')}])`,
-          usingMetrics,
-          period: Duration.seconds(policy.periodSeconds),
-          label: 'certificate days remaining',
-        }),
-        threshold: days,
-        comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
-        evaluationPeriods: policy.evaluationPeriods,
-        datapointsToAlarm: policy.datapointsToAlarm,
-        // No certificate datapoint (e.g. the check failed before TLS) says nothing about expiry.
-        treatMissingData: treatMissing(policy.treatMissingData),
-      });
-      wireActions(alarm, ctx.routes, route);
-      alarms.push(alarm);
+/** The alarm names of one endpoint's pair (warning → `cert-chat`, critical → `cert-pager`). */
+export function certificateAlarmNames(fleet: string, endpoint: string): { warning: string; critical: string } {
+  return { warning: alarmName({ fleet, kind: 'cert-chat', subject: endpoint }), critical: alarmName({ fleet, kind: 'cert-pager', subject: endpoint }) };
+}
+
+export function certificateAlarms(ctx: AlarmContext, plan: CertificateEndpointPlan, dashboardUrl: string): Alarm[] {
+  const { policy } = plan;
+  const names = certificateAlarmNames(ctx.fleet, plan.endpoint);
+  const owners = [...new Set(plan.dependents.map((d) => d.check.owner))].join(', ');
+  const details = plan.dependents.map((d) => `- ${d.check.name} (${d.environment}, ${d.check.service}, owner ${d.check.owner}): ${d.check.runbook}`);
+  const pairs = [
+    { level: 'warning', name: names.warning, days: plan.chatDays, route: 'chat' as const },
+    { level: 'critical', name: names.critical, days: plan.pagerDays, route: plan.pages ? ('pager' as const) : ('chat' as const) },
+  ];
+  return pairs.map(({ level, name, days, route }) => {
+    const where = route === 'pager' ? 'pages' : level === 'critical' ? 'posts to chat: no environment that depends on it pages' : 'posts to chat';
+    const alarm = new Alarm(ctx.scope, idOf(level === 'warning' ? 'CertWarning' : 'CertCritical', plan.endpoint.replace(/:/g, '_')), {
+      alarmName: name,
+      alarmDescription: alarmDescription({
+        summary: `TLS certificate of ${plan.endpoint} expires in fewer than ${days} days (${level}; ${where}). Smallest days remaining any region saw in a day. Renew or redeploy it. Owners: ${owners}. ${plan.dependents.length} check(s) depend on it:`,
+        dashboardUrl,
+        details,
+      }),
+      metric: certificateMetric(ctx.metrics, plan.endpoint, { periodSeconds: policy.periodSeconds, label: `${plan.endpoint} days remaining` }),
+      threshold: days,
+      comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: policy.evaluationPeriods,
+      datapointsToAlarm: policy.datapointsToAlarm,
+      // A day without a datum (the endpoint unreachable all day, the alarm's first day) says
+      // nothing about expiry: `ignore` keeps the state, so a new alarm never pages before its
+      // first datum and an expiring certificate is not "resolved" by an outage.
+      treatMissingData: treatMissing(policy.treatMissingData),
     });
-  }
-  return alarms;
+    wireActions(alarm, ctx.routes, route);
+    return alarm;
+  });
 }

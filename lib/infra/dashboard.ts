@@ -2,7 +2,7 @@
 // checks, publish failures), the alarm status of every service, and per service the state
 // of its availability alarms, continued on further overview pages when one would pass
 // CloudWatch's 500 widgets. The per-check pages hold per-target rows (availability per
-// region, duration p50/p95 per region, certificate days remaining), a bounded number of
+// region, duration p50/p95 per region, certificate days remaining per TLS endpoint), a bounded number of
 // targets per page so that a large fleet stays under CloudWatch's widget limits and loads.
 import { Duration } from 'aws-cdk-lib';
 import {
@@ -16,12 +16,14 @@ import {
   type IWidget,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
+import { certificateEndpointsOf } from '../alerting/certificateEndpoints.js';
 import { alarmName } from '../alerting/naming.js';
+import { CERTIFICATE_PERIOD_SECONDS } from '../alerting/policy.js';
 import { resolveSettings } from '../config/resolve.js';
 import { periodSecondsOf } from '../config/schedulePeriod.js';
 import type { Fleet } from '../model/fleet.js';
 import { idOf } from './alarmContext.js';
-import { fleetMetric, targetMetric, type MetricScope } from './metrics.js';
+import { certificateMetric, fleetMetric, targetMetric, type MetricScope } from './metrics.js';
 import { checksPageSuffix, chunk, dashboardName, dashboardUrl, MAX_ALARMS_PER_COMPOSITE, overviewPageSuffix, paginateSections, type TargetPlan } from './plan.js';
 
 interface DashboardCommon {
@@ -114,16 +116,27 @@ export function overviewDashboard(scope: Construct, input: OverviewInput): Dashb
   });
 }
 
+/**
+ * The TLS endpoints whose certificate days a target's row shows: those the check sees against
+ * its environment (certificateEndpointsOf). A host known only at run time (a secret, an
+ * extracted value) shows none; its certificate still has its metric.
+ */
+export function certificateEndpointsOnRow(fleet: Fleet, t: TargetPlan): string[] {
+  return t.policy.certificate ? certificateEndpointsOf(fleet, t.check, t.environment) : [];
+}
+
 function targetRow(input: ChecksPageInput, t: TargetPlan): IWidget[] {
   const { metrics } = input;
   const period = Math.max(60, periodSecondsOf(resolveSettings(input.fleet, t.check).schedule));
   const title = `${t.check.name}${t.target === t.check.id ? '' : ` (${t.environment})`}`;
+  const endpoints = certificateEndpointsOnRow(input.fleet, t);
+  const width = endpoints.length > 0 ? 9 : 12;
   const row: IWidget[] = [
     new GraphWidget({
       title: `${title}: availability`,
       left: t.regions.map((r) => targetMetric(metrics, 'Success', t.target, r, { statistic: 'Average', periodSeconds: period, label: r })),
       leftYAxis: { min: 0, max: 1 },
-      width: t.policy.certificate ? 9 : 12,
+      width,
     }),
     new GraphWidget({
       title: `${title}: duration p50/p95 (ms)`,
@@ -132,14 +145,15 @@ function targetRow(input: ChecksPageInput, t: TargetPlan): IWidget[] {
         targetMetric(metrics, 'Duration', t.target, r, { statistic: 'p95', periodSeconds: Math.max(300, period), label: `${r} p95` }),
       ]),
       ...(t.policy.latency ? { leftAnnotations: [{ value: t.policy.latency.thresholdMs, label: 'maxMs' }] } : {}),
-      width: t.policy.certificate ? 9 : 12,
+      width,
     }),
   ];
-  if (t.policy.certificate) {
+  if (endpoints.length > 0) {
+    // The day's smallest days remaining per endpoint, as the certificate alarms read it.
     row.push(
       new SingleValueWidget({
         title: `${title}: certificate days`,
-        metrics: t.regions.map((r) => targetMetric(metrics, 'CertDaysRemaining', t.target, r, { statistic: 'Minimum', periodSeconds: 3600, label: r })),
+        metrics: endpoints.map((endpoint) => certificateMetric(metrics, endpoint, { periodSeconds: CERTIFICATE_PERIOD_SECONDS, label: endpoint })),
         width: 6,
       }),
     );

@@ -1,5 +1,6 @@
 // The metrics the probes publish (lib/lambda publisher), as CloudWatch metric objects.
-// Dimensions are exactly {Fleet, Check, Region} per target and {Fleet, Region} per invocation.
+// Dimensions are exactly {Fleet, Check, Region} per target, {Fleet, Region} per invocation and
+// {Fleet, Endpoint} per TLS endpoint (certificates).
 import { Duration } from 'aws-cdk-lib';
 import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
 
@@ -23,6 +24,21 @@ export function targetMetric(
     metricName: name,
     dimensionsMap: { Fleet: scope.fleet, Check: target, Region: region },
     statistic: options.statistic,
+    period: Duration.seconds(options.periodSeconds),
+    ...(options.label ? { label: options.label } : {}),
+  });
+}
+
+/**
+ * `CertificateDaysRemaining` {Fleet, Endpoint}: one series per TLS endpoint (`host:port`),
+ * which every region publishes to (no Region dimension). Minimum: the smallest any region saw.
+ */
+export function certificateMetric(scope: MetricScope, endpoint: string, options: { periodSeconds: number; label?: string }): Metric {
+  return new Metric({
+    namespace: scope.namespace,
+    metricName: 'CertificateDaysRemaining',
+    dimensionsMap: { Fleet: scope.fleet, Endpoint: endpoint },
+    statistic: 'Minimum',
     period: Duration.seconds(options.periodSeconds),
     ...(options.label ? { label: options.label } : {}),
   });

@@ -1,7 +1,7 @@
 // Pure planning of what the CDK app builds: targets, names, how alarms and dashboards
 // are split. No aws-cdk-lib here, so the arithmetic is testable on its own and the
 // construct factories only translate a plan into resources.
-import { alarmPolicyFor, type CheckAlarmPolicy } from '../alerting/policy.js';
+import { alarmPolicyFor, environmentPages, type CheckAlarmPolicy } from '../alerting/policy.js';
 import { checkTarget } from '../alerting/naming.js';
 import { resolveSettings } from '../config/resolve.js';
 import type { Check, Fleet } from '../model/fleet.js';
@@ -21,6 +21,8 @@ export interface TargetPlan {
   environment: string;
   regions: string[];
   policy: CheckAlarmPolicy;
+  /** Whether the environment's critical alarms page (Environment.pages, default production/prod). */
+  pages: boolean;
 }
 
 export function planTargets(fleet: Fleet): TargetPlan[] {
@@ -35,6 +37,7 @@ export function planTargets(fleet: Fleet): TargetPlan[] {
         environment,
         regions: settings.regions,
         policy,
+        pages: environmentPages(fleet, environment),
       });
     }
   }
@@ -126,11 +129,21 @@ export const MAX_WIDGETS_PER_DASHBOARD = 500;
 /** Alarm resources one target needs; used to pack targets into home alarm stacks. */
 export function alarmCountOf(target: TargetPlan): number {
   const groups = regionGroups(target.regions);
-  const availability =
-    groups.length === 1 ? 1 : 1 + groups.reduce((n, g) => n + Math.min(g.length, target.policy.availability.quorum), 0);
+  const availability = groups.length === 1 ? 1 : 1 + availabilityChildrenOf(target);
   const latency = target.policy.latency ? groups.length : 0;
-  const certificate = target.policy.certificate ? 2 * groups.length : 0;
-  return availability + latency + certificate;
+  // Certificate alarms are per endpoint, not per target (lib/infra/certificateAlarms.ts).
+  return availability + latency;
+}
+
+/**
+ * Child alarms of an availability composite beyond 10 regions: per group one per "at least k
+ * failing" (k ≤ quorum), and with a quorum above the minimum one "no region passed" per group.
+ */
+export function availabilityChildrenOf(target: Pick<TargetPlan, 'regions' | 'policy'>): number {
+  const groups = regionGroups(target.regions);
+  if (groups.length === 1) return 0;
+  const { quorum, minFailingRegions } = target.policy.availability;
+  return groups.reduce((n, g) => n + Math.min(g.length, quorum), 0) + (quorum > minFailingRegions ? groups.length : 0);
 }
 
 /** Metric references of a target's alarms: what makes alarm templates heavy. */

@@ -28,6 +28,7 @@ import { needsNotifyFunction } from '../notify/notifyConfig.js';
 import type { AlarmContext, AlarmRoutes } from './alarmContext.js';
 import { availabilityAlarm } from './availabilityAlarm.js';
 import { certificateAlarms } from './certificateAlarms.js';
+import { planCertificateEndpoints } from '../alerting/certificateEndpoints.js';
 import { availabilityNames, checksDashboard, overviewDashboard } from './dashboard.js';
 import { deadLetterAlarm } from './deadLetterAlarm.js';
 import { heartbeatAlarm } from './heartbeatAlarm.js';
@@ -55,6 +56,8 @@ import { secretNamesIn } from '../config/secretsUsed.js';
 import { serviceAlarm, serviceAlarmKey, serviceGroups } from './serviceAlarms.js';
 import { fleetTopics, subscriptionDeadLettersName, topicArnIn, type FleetTopics } from './topics.js';
 
+/** Certificate alarms per certificates stack (2 per TLS endpoint), far below 450 resources. */
+export const MAX_CERTIFICATE_ALARMS_PER_STACK = 300;
 /** 6 resources per shard (function, role, log group, rule, permission, invoke config): 70 shards stay under 450. */
 export const MAX_SHARDS_PER_PROBE_STACK = 70;
 /**
@@ -119,6 +122,8 @@ export class ProbeFleet extends Construct {
   readonly probeStacks: ProbeStack[] = [];
   readonly homeStack: Stack;
   readonly alarmStacks: Stack[] = [];
+  /** `<prefix>-certificates[-n]`: one pair of certificate alarms per TLS endpoint (none without TLS). */
+  readonly certificateStacks: Stack[] = [];
   /** The first services stack: composites and the overview dashboard. */
   readonly servicesStack: Stack;
   readonly servicesStacks: Stack[] = [];
@@ -244,12 +249,26 @@ export class ProbeFleet extends Construct {
         for (const t of pageTargets) {
           availabilityName.set(t, availabilityAlarm(ctx, t, url).name);
           latencyAlarms(ctx, fleet, t, url);
-          certificateAlarms(ctx, t, url);
         }
         checksDashboard(stack, { fleet, prefix, metrics, bucket: index, part, position, pageCount: checksPages.length, targets: pageTargets });
       });
       this.alarmStacks.push(stack);
     });
+
+    // Certificates: one pair of alarms per TLS endpoint, shared by every check that sees it,
+    // placed by a hash of the endpoint; bucket 0 keeps the plain name so growing never renames it.
+    const certificatePlacement = placeByHash(planCertificateEndpoints(fleet, targets), (p) => p.endpoint, () => [2], [MAX_CERTIFICATE_ALARMS_PER_STACK]);
+    const certificateStackOf = new Map<number, Stack>();
+    for (const { index, items } of certificatePlacement.buckets) {
+      const suffix = index === 0 ? '' : `-${index + 1}`;
+      const stack = new Stack(this, `Certificates${suffix}`, { stackName: `${prefix}-certificates${suffix}`, env, description: `probe-fleet ${fleet.name}: certificate expiry alarms, one pair per TLS endpoint` });
+      stack.addStackDependency(this.homeStack, 'alarm actions publish to the home topics');
+      dependOnParent(certificateStackOf, index, stack);
+      certificateStackOf.set(index, stack);
+      const ctx: AlarmContext = { scope: stack, metrics, fleet: fleet.name, routes: this.routesIn(stack) };
+      for (const plan of items) certificateAlarms(ctx, plan, overviewUrl);
+      this.certificateStacks.push(stack);
+    }
 
     // Services: composites, placed by a hash of their key so that thousands of services still
     // fit and none moves when another is added; the overview lives in bucket 0's stack.
@@ -310,7 +329,7 @@ export class ProbeFleet extends Construct {
       heartbeatAlarmNames: heartbeatRegions.map((region) => alarmName({ fleet: fleet.name, kind: 'heartbeat', subject: region })),
     });
 
-    this.stacks.push(...this.probeStacks, this.homeStack, ...this.alarmStacks, ...this.servicesStacks);
+    this.stacks.push(...this.probeStacks, this.homeStack, ...this.alarmStacks, ...this.certificateStacks, ...this.servicesStacks);
   }
 
   /**

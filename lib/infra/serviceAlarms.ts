@@ -1,11 +1,12 @@
 // One composite alarm per service — per service and environment when the service's checks
 // run against more than one environment: ALARM when any of its critical targets'
-// availability alarms is in ALARM. It is what pages, and what a deployment uses to roll
+// availability alarms is in ALARM. It is what pages (where the environment pages), and what a deployment uses to roll
 // back (LambdaDeploymentGroup, ECS deploymentAlarms and CodeDeploy accept at most 10 alarms,
 // so one per service is the shape they need). Split by environment so that a failing
 // staging check neither pages as the service nor rolls back a production deployment.
 import { AlarmRule, AlarmState, CompositeAlarm, type IAlarmRule } from 'aws-cdk-lib/aws-cloudwatch';
 import { alarmName } from '../alerting/naming.js';
+import { routeFor } from '../alerting/policy.js';
 import { idOf, wireActions, type AlarmContext } from './alarmContext.js';
 import { alarmDescription } from './descriptions.js';
 import { chunk, MAX_ALARMS_PER_COMPOSITE, serviceAlarmKey, type TargetPlan } from './plan.js';
@@ -28,9 +29,12 @@ function anyInAlarm(names: readonly string[]): IAlarmRule {
 export function serviceAlarm(ctx: AlarmContext, input: ServiceAlarmInput, dashboardUrl: string): CompositeAlarm {
   const critical = input.targets.filter((t) => t.plan.check.severity === 'critical');
   // A service without critical checks still gets a composite (so rollback wiring works for
-  // every service), but it warns in chat instead of paging.
+  // every service), but it warns in chat instead of paging. Paging also follows the
+  // environment (routeFor): a composite is per environment, so staging posts to chat unless
+  // it opts in with `pages: true`, while it still serves staging's rollback wiring.
   const members = critical.length > 0 ? critical : input.targets;
-  const route = critical.length > 0 ? 'pager' : 'chat';
+  const pages = members.some((t) => t.plan.pages);
+  const route = routeFor(critical.length > 0, pages);
   const key = serviceAlarmKey(input.service, input.environment);
   const name = alarmName({ fleet: ctx.fleet, kind: 'service', subject: key });
   // `ServiceEnv-<service>.<environment>` can never equal `Service-<service>`, and keys are unique per (service, environment).
@@ -38,7 +42,7 @@ export function serviceAlarm(ctx: AlarmContext, input: ServiceAlarmInput, dashbo
   const owners = [...new Set(members.map((t) => t.plan.check.owner))].join(', ');
   const where = input.environment === undefined ? '' : ` in ${input.environment}`;
   const description = alarmDescription({
-    summary: `Service ${input.service}${where}: ${critical.length > 0 ? 'a critical' : 'a'} check's availability alarm is in ALARM. Owners: ${owners}.`,
+    summary: `Service ${input.service}${where}: ${critical.length > 0 ? 'a critical' : 'a'} check's availability alarm is in ALARM. Owners: ${owners}. ${route === 'pager' ? 'Pages' : pages ? 'Posts to chat (no critical check)' : 'Posts to chat (the environment does not page)'}.`,
     dashboardUrl,
     details: members.map((t) => `- ${t.plan.check.name} (${t.plan.environment}): ${t.plan.check.runbook} · rollback: ${t.plan.check.rollbackNote}`),
   });

@@ -6,7 +6,7 @@ import { setMaxListeners } from 'node:events';
 import { closeSync, fdatasyncSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AlarmTracker, AlarmTransition, ServiceAlarmTracker } from '../alerting/evaluate.js';
-import { alarmRoute, serviceTrackersFor, trackersFor } from '../alerting/evaluate.js';
+import { serviceTrackersFor, trackersFor } from '../alerting/evaluate.js';
 import { checkTarget } from '../alerting/naming.js';
 import { resolveSettings } from '../config/resolve.js';
 import type { Fleet, Schedule } from '../model/fleet.js';
@@ -88,6 +88,8 @@ export class Monitor {
     // One registry for the whole monitor: every check and retry against an origin shares its budget.
     this.limiter = createRateLimiterRegistry(options.fleet);
     const planned = selectChecks(options.fleet, { environments: options.environments });
+    // One certificate alarm per TLS endpoint, shared by every target that sees it (as in AWS).
+    const certificateTrackers = new Map<string, AlarmTracker>();
     const envCount = new Map<string, number>();
     for (const check of options.fleet.checks) envCount.set(check.id, resolveSettings(options.fleet, check).environments.length);
     this.targets = planned.map((p) => {
@@ -100,6 +102,7 @@ export class Monitor {
         trackers: trackersFor(options.fleet, p.check, p.environment, count, {
           locations: [this.location],
           startMs: this.startedAt,
+          certificateTrackers,
           ...(options.periodMsOverride !== undefined ? { periodMsOverride: options.periodMsOverride } : {}),
         }),
         running: false,
@@ -241,7 +244,7 @@ export class Monitor {
     for (const target of this.targets) {
       for (const tracker of target.trackers) {
         const transition = tracker.evaluate(now);
-        if (transition) this.onTransition(transition, alarmRoute(transition.kind, target.planned.check.severity === 'critical'));
+        if (transition) this.onTransition(transition, tracker.options.route);
       }
     }
     // After the members, so a service alarm sees this instant's check alarms.
@@ -249,7 +252,7 @@ export class Monitor {
       const transition = service.evaluate(now);
       if (transition) {
         const firing = service.members.filter((m) => m.state === 'ALARM').map((m) => m.name);
-        this.onTransition(transition, alarmRoute('service', service.critical), firing);
+        this.onTransition(transition, service.route, firing);
       }
     }
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AlarmRule, AlarmStateValue, DatapointValue } from '../../lib/alerting/evaluate.js';
-import { AlarmTracker, ServiceAlarmTracker, availabilityDatapoint, evaluateDatapoints, percentile, trackersFor } from '../../lib/alerting/evaluate.js';
-import { alarmPolicyFor } from '../../lib/alerting/policy.js';
+import { AlarmTracker, ServiceAlarmTracker, alarmRoute, availabilityDatapoint, evaluateDatapoints, percentile, serviceTrackersFor, trackersFor } from '../../lib/alerting/evaluate.js';
+import { alarmPolicyFor, environmentPages } from '../../lib/alerting/policy.js';
 import type { Check, Fleet } from '../../lib/model/fleet.js';
 import type { CheckResult } from '../../lib/model/result.js';
 
@@ -60,20 +60,26 @@ function result(over: Partial<CheckResult> & { startedAt: string }): CheckResult
   };
 }
 
-describe('availability datapoint: quorum of locations', () => {
+describe('availability datapoint: quorum among the locations that reported', () => {
   const at = '2026-11-22T00:00:05.000Z';
   const fail = { ok: false, failure: { kind: 'connect_refused' as const, message: 'refused', retryable: true } };
-  const cases: [string, Partial<CheckResult>[], number, DatapointValue][] = [
-    ['all passed', [{ location: 'eu-west-1' }, { location: 'us-east-1' }], 2, 'ok'],
-    ['one of two failed, quorum 2', [{ location: 'eu-west-1', ...fail }, { location: 'us-east-1' }], 2, 'ok'],
-    ['both failed, quorum 2', [{ location: 'eu-west-1', ...fail }, { location: 'us-east-1', ...fail }], 2, 'breaching'],
-    ['one failed, one silent: silent counts as failing', [{ location: 'eu-west-1', ...fail }], 2, 'breaching'],
-    ['degraded is not failed', [{ location: 'eu-west-1', degraded: true }, { location: 'us-east-1', degraded: true }], 1, 'ok'],
-    ['nothing reported is missing', [], 1, 'missing'],
-    ['skipped is not a report', [{ location: 'eu-west-1', skipped: true }], 1, 'missing'],
+  const two = ['eu-west-1', 'us-east-1'];
+  const three = ['eu-west-1', 'us-east-1', 'ap-southeast-1'];
+  const cases: [string, string[], Partial<CheckResult>[], number, DatapointValue][] = [
+    ['all passed', two, [{ location: 'eu-west-1' }, { location: 'us-east-1' }], 2, 'ok'],
+    ['one of two failed, quorum 2', two, [{ location: 'eu-west-1', ...fail }, { location: 'us-east-1' }], 2, 'ok'],
+    ['both failed, quorum 2', two, [{ location: 'eu-west-1', ...fail }, { location: 'us-east-1', ...fail }], 2, 'breaching'],
+    ['one failed, one silent: silence counts neither way', two, [{ location: 'eu-west-1', ...fail }], 2, 'ok'],
+    ['two of three failed, one silent, quorum 3: every reporting region failed', three, [{ location: 'eu-west-1', ...fail }, { location: 'us-east-1', ...fail }], 3, 'breaching'],
+    ['two of three failed, one passed, quorum 3', three, [{ location: 'eu-west-1', ...fail }, { location: 'us-east-1', ...fail }, { location: 'ap-southeast-1' }], 3, 'ok'],
+    ['one failed, two silent, quorum 3: never fewer than 2 failing', three, [{ location: 'eu-west-1', ...fail }], 3, 'ok'],
+    ['one location, failed', ['local'], [{ location: 'local', ...fail }], 1, 'breaching'],
+    ['degraded is not failed', two, [{ location: 'eu-west-1', degraded: true }, { location: 'us-east-1', degraded: true }], 2, 'ok'],
+    ['nothing reported is missing', two, [], 2, 'missing'],
+    ['skipped is not a report', two, [{ location: 'eu-west-1', skipped: true }], 2, 'missing'],
   ];
-  it.each(cases)('%s', (_name, results, quorum, expected) => {
-    expect(availabilityDatapoint(results.map((r) => result({ startedAt: at, ...r })), ['eu-west-1', 'us-east-1'], quorum)).toBe(expected);
+  it.each(cases)('%s', (_name, locations, results, quorum, expected) => {
+    expect(availabilityDatapoint(results.map((r) => result({ startedAt: at, ...r })), locations, quorum)).toBe(expected);
   });
 });
 
@@ -108,7 +114,10 @@ describe('trackers follow the alarm policy the CDK alarms are built from', () =>
     });
     expect(availability!.name).toBe('probe-fleet/shop/availability/health');
     expect(latency!.options.rule.treatMissingData).toBe(policy.latency!.treatMissingData);
-    expect([certChat!.name, certPager!.name]).toEqual(['probe-fleet/shop/cert-chat/health', 'probe-fleet/shop/cert-pager/health']);
+    // One pair per TLS endpoint, named by it; `prod` pages by default, so the critical one pages.
+    expect([certChat!.name, certPager!.name]).toEqual(['probe-fleet/shop/cert-chat/shop.example_443', 'probe-fleet/shop/cert-pager/shop.example_443']);
+    expect([availability!.options.route, latency!.options.route, certChat!.options.route, certPager!.options.route]).toEqual(['chat', 'chat', 'chat', 'pager']);
+    expect(certChat!.options.rule).toMatchObject({ periodMs: 86_400_000, evaluationPeriods: 1, datapointsToAlarm: 1, treatMissingData: 'ignore' });
   });
 
   // One result per minute: P passes, F fails, _ no result (the probe was silent).
@@ -116,9 +125,11 @@ describe('trackers follow the alarm policy the CDK alarms are built from', () =>
     { name: 'one failure does not alarm', runs: 'PPFPP', states: 'IOOOO' },
     { name: 'two failures in three alarm, recovery after the window clears', runs: 'PFFPPP', states: 'IIAAOO' },
     { name: 'flapping F P F alarms (2 of 3)', runs: 'PFPFP', states: 'IIOAO' },
-    // Silence is known one period late: a run may still deliver its result after its period ends.
-    // Two silent periods leave 3 real datapoints in the 5-datapoint range: no alarm; four leave 1.
-    { name: 'silence is breaching for availability, once the range runs short of real datapoints', runs: 'PP_____', states: 'IOOOOOA' },
+    // Probe silence is the fleet-health alarms' business: the availability alarm keeps its state
+    // (treatMissingData ignore), whichever it was, and never pages before its first datum.
+    { name: 'silence after passes keeps OK', runs: 'PP_____', states: 'IOOOOOO' },
+    { name: 'silence after failures keeps ALARM (no recovery nobody measured)', runs: 'FF_____', states: 'IAAAAAA' },
+    { name: 'a new check before its first datum stays INSUFFICIENT_DATA', runs: '____', states: 'IIII' },
     { name: 'after a start, the state waits until the window can decide', runs: 'PFP', states: 'IIO' },
     { name: 'alarm state transitions only once per change', runs: 'FFFFFPPP', states: 'IAAAAAOO' },
   ];
@@ -171,7 +182,7 @@ describe('trackers follow the alarm policy the CDK alarms are built from', () =>
 
 describe('service alarm: ALARM while any member is in ALARM', () => {
   function member(state: AlarmStateValue): AlarmTracker {
-    const t = new AlarmTracker({ name: `m-${state}`, kind: 'availability', target: 'x', checkId: 'x', environment: 'e', rule: rule(3, 2, 'breaching'), datapoint: () => 'ok', locations: [], startMs: 0, describe: () => '' });
+    const t = new AlarmTracker({ name: `m-${state}`, kind: 'availability', target: 'x', checkId: 'x', environment: 'e', rule: rule(3, 2, 'breaching'), route: 'chat', datapoint: () => 'ok', locations: [], startMs: 0, describe: () => '' });
     t.state = state;
     return t;
   }
@@ -193,5 +204,49 @@ describe('service alarm: ALARM while any member is in ALARM', () => {
     members[1]!.state = 'OK';
     expect(service.evaluate(5000)).toMatchObject({ from: 'ALARM', to: 'OK', alarmSince: new Date(1000).toISOString() });
     expect(service.evaluate(6000)).toBeNull();
+  });
+});
+
+describe('paging follows the environment', () => {
+  const envs = { production: { baseUrl: 'https://shop.example' }, prod: { baseUrl: 'https://p.example' }, staging: { baseUrl: 'https://staging.example' }, qa: { baseUrl: 'https://qa.example', pages: true }, live: { baseUrl: 'https://live.example', pages: false } };
+  const paging: Fleet = { ...fleet, environments: envs, checks: [{ ...check, maxMs: undefined } as Check, { ...check, id: 'cart', severity: 'warning' } as Check] };
+  const targets = paging.checks.flatMap((c) => Object.keys(envs).map((environment) => ({ check: c, environment, trackers: trackersFor(paging, c, environment, 5, { locations: ['local'], startMs: 0 }) })));
+  const cases: [string, 'pager' | 'chat'][] = [
+    ['production', 'pager'],
+    ['prod', 'pager'],
+    ['staging', 'chat'],
+    ['qa', 'pager'],
+    ['live', 'chat'],
+  ];
+  it.each(cases)('critical service alarm in %s → %s; a service without critical checks → chat', (environment, route) => {
+    const services = serviceTrackersFor(paging, targets);
+    expect(services.find((s) => s.service === `api.${environment}`)?.route).toBe(route);
+    expect(alarmRoute('service', true, environmentPages(paging, environment))).toBe(route);
+    expect(alarmRoute('service', false, environmentPages(paging, environment))).toBe('chat');
+    // The critical certificate alarm of the environment's only endpoint pages only where the environment pages.
+    const certPager = targets.find((t) => t.environment === environment)!.trackers.find((t) => t.options.kind === 'cert-pager');
+    expect(certPager?.options.route).toBe(route);
+  });
+
+  it('one certificate tracker per endpoint, shared by every target that sees it', () => {
+    const shared = new Map<string, AlarmTracker>();
+    const a = trackersFor(paging, paging.checks[0]!, 'staging', 5, { locations: ['local'], startMs: 0, certificateTrackers: shared });
+    const b = trackersFor(paging, paging.checks[1]!, 'staging', 5, { locations: ['local'], startMs: 0, certificateTrackers: shared });
+    const certs = (list: AlarmTracker[]) => list.filter((t) => t.options.kind.startsWith('cert'));
+    expect(certs(a)).toHaveLength(2);
+    expect(certs(a)[0]).toBe(certs(b)[0]);
+    expect([...shared.keys()]).toEqual(['probe-fleet/shop/cert-chat/staging.example_443', 'probe-fleet/shop/cert-pager/staging.example_443']);
+  });
+
+  it('a certificate datum counts as soon as it arrives; a day without one keeps the state', () => {
+    const [, certChat, certPager] = trackersFor(fleet, { ...check, maxMs: undefined } as Check, 'prod', 1, { locations: ['local'], startMs: 0 });
+    const day = 86_400_000;
+    certChat!.observe(result({ startedAt: new Date(60_000).toISOString(), certDaysRemaining: 20 }));
+    certPager!.observe(result({ startedAt: new Date(60_000).toISOString(), certDaysRemaining: 20 }));
+    expect(certChat!.evaluate(120_000)?.to).toBe('ALARM');
+    expect(certPager!.evaluate(120_000)?.to).toBe('OK');
+    // Next day: no datum (the endpoint did not answer): both keep their state.
+    expect(certChat!.evaluate(day + 120_000)).toBeNull();
+    expect(certChat!.state).toBe('ALARM');
   });
 });
