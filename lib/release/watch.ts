@@ -298,7 +298,8 @@ export function combine(parts: readonly Part[]): Pick<StepJudgement, 'verdict' |
 }
 
 function span(window: Window): string {
-  return `T+${formatOffset(Math.round(window.start))}..T+${formatOffset(Math.round(window.end))}`;
+  const seconds = (ms: number): string => formatOffset(Math.round(ms / 1000) * 1000);
+  return `T+${seconds(window.start)}..T+${seconds(window.end)}`;
 }
 
 /**
