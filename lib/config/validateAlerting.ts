@@ -62,13 +62,47 @@ export function validateAlarmPolicy(c: Collector, path: string, value: unknown, 
   return { evaluationPeriods: evaluationPeriods ?? inherited.evaluationPeriods, datapointsToAlarm: datapointsToAlarm ?? inherited.datapointsToAlarm };
 }
 
+function validateEmails(c: Collector, path: string, value: unknown): void {
+  c.array(at(path, 'emails'), value, false, 'an array of email addresses')?.forEach((email, i) => {
+    c.matching(at(at(path, 'emails'), i), email, true, EMAIL, 'an email address like oncall@example.com');
+  });
+}
+
+function validateSlackChannels(c: Collector, path: string, value: unknown): void {
+  c.array(at(path, 'slackChannels'), value, false, 'an array of { workspaceId, channelId, name? }')?.forEach((channel, i) => {
+    const channelPath = at(at(path, 'slackChannels'), i);
+    const slack = c.object(channelPath, channel, ['workspaceId', 'channelId', 'name'], '{ workspaceId, channelId, name? }');
+    if (!slack) return;
+    c.matching(at(channelPath, 'workspaceId'), slack.workspaceId, true, /^[A-Z0-9]+$/, 'a Slack workspace (team) id like T012AB3C4');
+    c.matching(at(channelPath, 'channelId'), slack.channelId, true, /^[A-Z0-9]+$/, 'a Slack channel id like C012AB3CD');
+    c.string(at(channelPath, 'name'), slack.name, false);
+  });
+}
+
+/**
+ * `alerting.operator`: who is told about the probes themselves. Only emails and Slack
+ * channels: the operator topics live in every probe region (an alarm publishes only to a
+ * topic of its own region), and the notify function that delivers webhooks and PagerDuty
+ * events subscribes to the home region's topics only.
+ */
+function validateOperator(c: Collector, path: string, value: unknown): void {
+  if (value === undefined) return;
+  const operator = c.object(path, value, ['owner', 'emails', 'slackChannels'], '{ owner, emails?, slackChannels? }', (key) =>
+    ['webhooks', 'pagerDutyRoutingKey', 'integrationUrl', 'httpsEndpoints'].includes(key)
+      ? 'fleet-health notices reach the operator by email or Slack only (their topics live in every probe region); a webhook or PagerDuty key belongs on the pager or chat route'
+      : undefined,
+  );
+  if (!operator) return;
+  c.string(at(path, 'owner'), operator.owner, true, 'the team or person that owns the probes, e.g. "platform-sre"');
+  validateEmails(c, path, operator.emails);
+  validateSlackChannels(c, path, operator.slackChannels);
+}
+
 function validateRoute(c: Collector, path: string, value: unknown): void {
   if (value === undefined) return;
   const route = c.object(path, value, ['emails', 'httpsEndpoints', 'integrationUrl', 'slackChannels', 'webhooks', 'pagerDutyRoutingKey']);
   if (!route) return;
-  c.array(at(path, 'emails'), route.emails, false, 'an array of email addresses')?.forEach((email, i) => {
-    c.matching(at(at(path, 'emails'), i), email, true, EMAIL, 'an email address like oncall@example.com');
-  });
+  validateEmails(c, path, route.emails);
   // Integration URLs embed keys. Resolved into an SNS subscription, the URL is readable through
   // the SNS API and never follows a rotation, so `httpsEndpoints` is refused; the notify
   // function reads `integrationUrl` from Secrets Manager when it delivers.
@@ -95,14 +129,7 @@ function validateRoute(c: Collector, path: string, value: unknown): void {
       'each would open its own incident for every page',
     );
   }
-  c.array(at(path, 'slackChannels'), route.slackChannels, false, 'an array of { workspaceId, channelId, name? }')?.forEach((channel, i) => {
-    const channelPath = at(at(path, 'slackChannels'), i);
-    const slack = c.object(channelPath, channel, ['workspaceId', 'channelId', 'name'], '{ workspaceId, channelId, name? }');
-    if (!slack) return;
-    c.matching(at(channelPath, 'workspaceId'), slack.workspaceId, true, /^[A-Z0-9]+$/, 'a Slack workspace (team) id like T012AB3C4');
-    c.matching(at(channelPath, 'channelId'), slack.channelId, true, /^[A-Z0-9]+$/, 'a Slack channel id like C012AB3CD');
-    c.string(at(channelPath, 'name'), slack.name, false);
-  });
+  validateSlackChannels(c, path, route.slackChannels);
   c.array(at(path, 'webhooks'), route.webhooks, false, "an array of { kind, url: secret('name') }")?.forEach((webhook, i) => {
     const hookPath = at(at(path, 'webhooks'), i);
     const hook = c.object(hookPath, webhook, ['kind', 'url'], "{ kind, url: secret('name') }");
@@ -116,10 +143,11 @@ function validateRoute(c: Collector, path: string, value: unknown): void {
 /** Validates `alerting`; returns the fleet-level policy values checks inherit. */
 export function validateAlerting(c: Collector, path: string, value: unknown, regionCount: number | undefined): PolicyValues {
   if (value === undefined) return {};
-  const alerting = c.object(path, value, ['pager', 'chat', 'policy']);
+  const alerting = c.object(path, value, ['pager', 'chat', 'operator', 'policy']);
   if (!alerting) return {};
   validateRoute(c, at(path, 'pager'), alerting.pager);
   validateRoute(c, at(path, 'chat'), alerting.chat);
+  validateOperator(c, at(path, 'operator'), alerting.operator);
   return validateAlarmPolicy(c, at(path, 'policy'), alerting.policy, regionCount);
 }
 

@@ -1,10 +1,10 @@
 // An alarm on a dead-letter queue's depth: whatever lands there is an alert that did not
-// reach a person, so a single message is worth paging about.
+// reach a person, so a single message is worth telling the fleet operator about.
 import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { alarmName } from '../alerting/naming.js';
-import { idOf, wireActions, type AlarmContext } from './alarmContext.js';
+import { idOf, type AlarmContext } from './alarmContext.js';
 import { alarmDescription } from './descriptions.js';
 
 /**
@@ -27,6 +27,10 @@ export function deadLetterAlarm(ctx: AlarmContext, queue: Queue, queueName: stri
     // SQS reports depth continuously; a gap means no queue activity, not a lost alert.
     treatMissingData: TreatMissingData.NOT_BREACHING,
   });
-  wireActions(alarm, ctx.routes, 'pager');
+  // The fleet passes its operator topic as ctx.routes.pager here (probeFleet.ts): an alert that
+  // did not reach a person is the alerting pipeline's health, the operator's concern. ALARM and
+  // OK go to that one route.
+  alarm.addAlarmAction(ctx.routes.pager);
+  alarm.addOkAction(ctx.routes.pager);
   return alarm;
 }

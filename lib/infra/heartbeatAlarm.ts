@@ -1,11 +1,15 @@
-// Heartbeat: per region, the `ChecksRun` the probes publish each invocation. When the
-// probes are down, throttled or cannot publish, the count falls below what the schedules
-// imply (or stops: missing data is breaching).
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+// Heartbeat: per probe region, the `ChecksRun` that reaches the home region, where the
+// service alarms read their data. The per-shard silence and failure alarms
+// (fleetHealthAlarms.ts) watch the probes where they run; this one watches the arrival: when
+// fewer checks arrive than the schedules imply, the operator is told. A region that sends
+// nothing at all leaves the alarm without data: with treatMissingData `missing` it goes to
+// INSUFFICIENT_DATA, whose action tells the operator too, and a new alarm stays there,
+// silent, until the first datum (no notice on a first deploy).
+import { Alarm, ComparisonOperator, TreatMissingData, type IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import { alarmName } from '../alerting/naming.js';
 import { scheduleShape } from '../alerting/scheduleShape.js';
 import type { Shard } from '../lambda/shards.js';
-import { idOf, wireActions, type AlarmContext } from './alarmContext.js';
+import { idOf, type AlarmContext } from './alarmContext.js';
 import { alarmDescription } from './descriptions.js';
 import { fleetMetric } from './metrics.js';
 
@@ -49,7 +53,7 @@ export function heartbeatPlan(shards: readonly Shard[]): HeartbeatPlan | null {
 }
 
 /** The region's heartbeat alarm, or null when none of its shards runs every hour (see heartbeatShards). */
-export function heartbeatAlarm(ctx: AlarmContext, region: string, shards: readonly Shard[], dashboardUrl: string): Alarm | null {
+export function heartbeatAlarm(ctx: AlarmContext, region: string, shards: readonly Shard[], dashboardUrl: string, operator: IAlarmAction): Alarm | null {
   const plan = heartbeatPlan(shards);
   if (!plan) return null;
   const counted = heartbeatShards(shards);
@@ -57,7 +61,7 @@ export function heartbeatAlarm(ctx: AlarmContext, region: string, shards: readon
   const alarm = new Alarm(ctx.scope, idOf('Heartbeat', region), {
     alarmName: alarmName({ fleet: ctx.fleet, kind: 'heartbeat', subject: region }),
     alarmDescription: alarmDescription({
-      summary: `Probes in ${region} ran fewer than ${plan.threshold} checks per ${plan.periodSeconds / 60} min for ${HEARTBEAT_EVALUATION_PERIODS} periods (the schedules imply ${plan.expectedChecks}). The probe functions there are failing, throttled or cannot publish to the home region: look at their logs and the PublishFailures metric in ${region}.`,
+      summary: `Fewer than ${plan.threshold} check results per ${plan.periodSeconds / 60} min arrived from ${region} for ${HEARTBEAT_EVALUATION_PERIODS} periods (the schedules imply ${plan.expectedChecks}); INSUFFICIENT_DATA means none arrived at all. The probe functions there are failing, throttled or cannot publish to the home region: look at the fleet-health alarms and the PublishFailures metric in ${region}.`,
       dashboardUrl,
       details: [
         `Shards: ${counted.map((s) => s.id).join(', ')}`,
@@ -69,10 +73,10 @@ export function heartbeatAlarm(ctx: AlarmContext, region: string, shards: readon
     comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
     evaluationPeriods: HEARTBEAT_EVALUATION_PERIODS,
     datapointsToAlarm: HEARTBEAT_EVALUATION_PERIODS,
-    treatMissingData: TreatMissingData.BREACHING,
+    treatMissingData: TreatMissingData.MISSING,
   });
-  // A blind fleet is a warning: critical checks already page through their own alarms,
-  // because their missing Success data counts as failing.
-  wireActions(alarm, ctx.routes, 'chat');
+  // The fleet operator's concern, never a service's pager: a blind region says nothing about the services.
+  alarm.addAlarmAction(operator);
+  alarm.addInsufficientDataAction(operator);
   return alarm;
 }

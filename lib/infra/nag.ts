@@ -52,8 +52,23 @@ export function acknowledgeDeadLetterQueue(queue: IConstruct, role: string): voi
   acknowledge(queue, { id: 'AwsSolutions::AwsSolutions-SQS3', reason }, { id: 'Serverless::Serverless-SQSRedrivePolicy', reason });
 }
 
-export const NO_RETRY_REASON =
-  'Probe runs are never retried (a retry doubles synthetic traffic against production); a failed or dropped run is covered by the next scheduled run, the heartbeat alarm, and availability alarms that count missing data as failing.';
+/**
+ * Serverless-LambdaDLQ asks for the older DeadLetterConfig; the probe functions have an
+ * on-failure destination instead (an SQS queue with its own alarm), which receives the same
+ * dropped asynchronous events with more context (request, response, condition):
+ * https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
+ */
+export const ON_FAILURE_DESTINATION_REASON =
+  'Dropped asynchronous invocations go to an SQS on-failure destination (Lambda event invoke config), which records the same events as a DLQ with request and response context; its depth is alarmed to the fleet operator. A DLQ as well would record each drop twice.';
+
+/**
+ * An EventBridge target DLQ would hold events EventBridge could not deliver to the function:
+ * here always the constant `{ "shard": "<id>" }`. The failure itself is counted in AWS/Events
+ * FailedInvocations per rule (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html),
+ * which the shard's failure alarm watches; the next scheduled event is the retry.
+ */
+export const NO_RULE_DLQ_REASON =
+  'A failed delivery from the schedule to the probe function is counted in AWS/Events FailedInvocations for this rule and alarmed per shard to the fleet operator; the undelivered event is the constant shard id, so a DLQ would add no information, and the next scheduled event runs the shard again.';
 
 export const NO_TRACING_REASON =
   'X-Ray is off: every request and every check result is already a structured JSON log line with a run id, and tracing would add a wildcard xray:Put* grant and a per-run cost.';

@@ -1,5 +1,7 @@
 // The facade: `new ProbeFleet(app, 'Fleet', { fleet })` builds every stack of a probe fleet.
 //   <prefix>-probes-<region>[-n]  probe functions and schedules, one stack (or more) per region
+//   <prefix>-health-<region>      per region with probes (and home): the operator topic, its key,
+//                                 the dead-letter queue, the region's fleet-health alarms
 //   <prefix>-home                 KMS key, pager/chat topics, subscriptions, heartbeats, notify
 //   <prefix>-alarms-<n>           per-target alarms and their dashboard pages
 //   <prefix>-services[-n]         per-service composites (what pages and rolls back), the overview
@@ -9,9 +11,9 @@
 // Alarm stacks reach the topics by their deterministic ARNs and the services stack names its
 // child alarms by name, so no CloudFormation exports tie the stacks together; explicit stack
 // dependencies give CloudFormation the order.
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import type { Dashboard, IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
+import { Metric, type Dashboard, type IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
@@ -32,6 +34,8 @@ import { planCertificateEndpoints } from '../alerting/certificateEndpoints.js';
 import { availabilityNames, checksDashboard, overviewDashboard } from './dashboard.js';
 import { deadLetterAlarm } from './deadLetterAlarm.js';
 import { heartbeatAlarm } from './heartbeatAlarm.js';
+import { regionHealthAlarms, secretLookupAlarm, shardFailureAlarm, shardSilenceAlarm, type HealthContext } from './fleetHealthAlarms.js';
+import { fleetHealthDeadLettersArn, fleetHealthDeadLettersName, operatorResources, operatorRoute, operatorSlackChannels, operatorTopicArn } from './fleetHealthTopic.js';
 import { probeCodeProps, type BundlingMode } from './lambdaCode.js';
 import { latencyAlarms } from './latencyAlarm.js';
 import { notifyFunction, type NotifyResources } from './notifyFunction.js';
@@ -58,8 +62,11 @@ import { fleetTopics, subscriptionDeadLettersName, topicArnIn, type FleetTopics 
 
 /** Certificate alarms per certificates stack (2 per TLS endpoint), far below 450 resources. */
 export const MAX_CERTIFICATE_ALARMS_PER_STACK = 300;
-/** 6 resources per shard (function, role, log group, rule, permission, invoke config): 70 shards stay under 450. */
-export const MAX_SHARDS_PER_PROBE_STACK = 70;
+/**
+ * 8 resources per shard (function, role, log group, rule, permission, invoke config, silence
+ * and failure alarms): 55 shards stay under 450.
+ */
+export const MAX_SHARDS_PER_PROBE_STACK = 55;
 /**
  * An alarm with its description and math is about 3 KB of template: 150 alarms (and at most
  * 450 metric references) per stack, with that stack's dashboard pages, stay well under
@@ -82,6 +89,25 @@ export interface ProbeFleetProps {
   maxAlarmsPerStack?: number;
   /** Period of a cron schedule in seconds (default: the shortest gap between its firings). */
   cronPeriod?: (expression: string) => number;
+  /**
+   * Reserved concurrent executions of every probe function (an integer from 1). None by
+   * default: reserving needs spare account concurrency (a new account has none), and runs of
+   * a shard do not overlap anyway (lib/infra/probeFunction.ts). Set 1 to make overlap impossible.
+   */
+  reservedConcurrency?: number;
+}
+
+/** `reservedConcurrency` must be a positive integer; Lambda's account limit is checked at deploy. */
+function reservedConcurrencyDiagnostics(value: number | undefined): ConfigError | null {
+  if (value === undefined || (Number.isInteger(value) && value >= 1)) return null;
+  return new ConfigError([
+    {
+      path: 'reservedConcurrency',
+      expected: 'an integer of at least 1 (or nothing: no reservation)',
+      received: String(value),
+      message: `reserved concurrency of the probe functions: expected an integer of at least 1 (or nothing: no reservation), received ${String(value)}`,
+    },
+  ]);
 }
 
 /** Shortest gap between a cron expression's firings (lib/config/schedule.ts); hourly if unparseable. */
@@ -140,6 +166,8 @@ export class ProbeFleet extends Construct {
   private readonly serviceEnvironments = new Map<string, string[]>();
   /** Every stack this construct created. */
   readonly stacks: Stack[] = [];
+  /** Per region with probes (and the home region): the operator topic, dead-letter queue and fleet-health alarms. */
+  readonly healthStacks: Record<string, Stack> = {};
 
   /**
    * Throws a ConfigError listing every problem of `props.fleet` (the CLI's validation, then
@@ -151,6 +179,8 @@ export class ProbeFleet extends Construct {
     const validation = validateFleet(props.fleet);
     const diagnostics = validation.ok ? deployLimitDiagnostics(props.fleet) : validation.diagnostics;
     if (diagnostics.length > 0) throw new ConfigError(diagnostics);
+    const concurrencyError = reservedConcurrencyDiagnostics(props.reservedConcurrency);
+    if (concurrencyError) throw concurrencyError;
     const fleet = props.fleet;
     this.fleet = fleet;
     this.prefix = stackSafe(props.stackPrefix ?? defaultStackPrefix(fleet));
@@ -163,6 +193,55 @@ export class ProbeFleet extends Construct {
       ...(props.maxChecksPerShard !== undefined ? { maxChecksPerShard: props.maxChecksPerShard } : {}),
       cronPeriod: props.cronPeriod ?? cronPeriodSeconds,
     });
+
+    // Fleet health, per region: the operator topic and dead-letter queue come first, since the
+    // probe functions and their alarms name them.
+    const overviewUrl = dashboardUrl(fleet.homeRegion, dashboardName(prefix));
+    const operator = operatorRoute(fleet);
+    const healthRegions = [...new Set([...fleet.regions.filter((region) => this.shards.some((s) => s.region === region)), fleet.homeRegion])];
+    const healthContexts = new Map<string, HealthContext>();
+    for (const region of healthRegions) {
+      const stack = new Stack(this, `Health-${region}`, {
+        stackName: `${prefix}-health-${region}`,
+        env: { region },
+        description: `probe-fleet ${fleet.name}: fleet-health alarms and the operator topic in ${region}`,
+      });
+      const resources = operatorResources(stack, fleet, prefix);
+      const ctx: HealthContext = { scope: stack, fleet: fleet.name, namespace, operator: new SnsAction(resources.topic), owner: operator.owner, dashboardUrl: overviewUrl };
+      if (this.shards.some((s) => s.region === region)) {
+        regionHealthAlarms(ctx, region, {
+          queueName: fleetHealthDeadLettersName(prefix),
+          // By its literal name: the alarm reads as a plain metric, with no token in its dimensions.
+          metric: new Metric({
+            namespace: 'AWS/SQS',
+            metricName: 'ApproximateNumberOfMessagesVisible',
+            dimensionsMap: { QueueName: fleetHealthDeadLettersName(prefix) },
+            statistic: 'Maximum',
+            period: Duration.minutes(5),
+          }),
+        });
+      }
+      this.healthStacks[region] = stack;
+      healthContexts.set(region, ctx);
+    }
+    const homeHealth = this.healthStacks[fleet.homeRegion]!;
+    const homeHealthCtx = healthContexts.get(fleet.homeRegion)!;
+    for (const region of healthRegions) {
+      if (this.shards.some((s) => s.region === region)) secretLookupAlarm({ ...homeHealthCtx }, region);
+    }
+    operatorSlackChannels(homeHealth, fleet, prefix, healthRegions.map((region) => operatorTopicArn(homeHealth, prefix, region)));
+
+    // One reference to the operator topic per stack that alarms to it.
+    const operatorActions = new Map<Stack, SnsAction>();
+    const operatorActionIn = (scope: Construct): SnsAction => {
+      const stack = Stack.of(scope);
+      let action = operatorActions.get(stack);
+      if (!action) {
+        action = new SnsAction(Topic.fromTopicArn(stack, 'OperatorTopic', operatorTopicArn(stack, prefix)));
+        operatorActions.set(stack, action);
+      }
+      return action;
+    };
 
     // Regional probe stacks.
     for (const region of fleet.regions) {
@@ -198,7 +277,15 @@ export class ProbeFleet extends Construct {
           code,
           logRetention,
           functionPrefix: prefix,
+          ...(props.reservedConcurrency !== undefined ? { reservedConcurrency: props.reservedConcurrency } : {}),
+          deadLettersArn: fleetHealthDeadLettersArn(this.healthStacks[region]!, prefix),
+          shardAlarms: (scope, shard, functionName, ruleName) => {
+            const ctx: HealthContext = { ...healthContexts.get(region)!, scope, operator: operatorActionIn(scope) };
+            shardSilenceAlarm(ctx, shard, functionName);
+            shardFailureAlarm(ctx, shard, functionName, ruleName);
+          },
         });
+        stack.addStackDependency(this.healthStacks[region]!, 'probe functions record dropped runs in the region dead-letter queue; their alarms publish to the operator topic');
         dependOnParent(byBucket, index, stack);
         byBucket.set(index, stack);
         this.probeStacks.push(stack);
@@ -207,25 +294,29 @@ export class ProbeFleet extends Construct {
 
     // Home: topics, heartbeats, notify.
     const env = { region: fleet.homeRegion };
-    const overviewUrl = dashboardUrl(fleet.homeRegion, dashboardName(prefix));
     this.homeStack = new Stack(this, 'Home', { stackName: `${prefix}-home`, env, description: `probe-fleet ${fleet.name}: on-call topics and fleet heartbeats` });
     this.topics = fleetTopics(this.homeStack, fleet, prefix);
     const homeRoutes: AlarmRoutes = { pager: new SnsAction(this.topics.pager), chat: new SnsAction(this.topics.chat) };
     const homeCtx: AlarmContext = { scope: this.homeStack, metrics, fleet: fleet.name, routes: homeRoutes };
-    const heartbeatRegions = fleet.regions.filter((region) => heartbeatAlarm(homeCtx, region, this.shards.filter((s) => s.region === region), overviewUrl) !== null);
+    this.homeStack.addStackDependency(homeHealth, 'heartbeat and dead-letter alarms publish to the operator topic');
+    const operatorAction = operatorActionIn(this.homeStack);
+    // Alarms on the alerting pipeline itself (dead letters) go to the operator, on both keys.
+    const operatorRoutes: AlarmRoutes = { pager: operatorAction, chat: operatorAction };
+    const operatorCtx: AlarmContext = { ...homeCtx, routes: operatorRoutes };
+    const heartbeatRegions = fleet.regions.filter((region) => heartbeatAlarm(homeCtx, region, this.shards.filter((s) => s.region === region), overviewUrl, operatorAction) !== null);
     this.notify = needsNotifyFunction(fleet)
       ? notifyFunction(this.homeStack, {
           fleet,
           prefix,
           topics: this.topics,
-          routes: homeRoutes,
+          routes: operatorRoutes,
           dashboardUrl: overviewUrl,
           bundling,
           logRetention,
           subscriptionDeadLetters: this.topics.deadLetters,
         })
       : undefined;
-    deadLetterAlarm(homeCtx, this.topics.deadLetters, subscriptionDeadLettersName(prefix), 'subscription-dead-letters', `Deliveries from the ${fleet.name} alarm topics to their subscribers`, overviewUrl);
+    deadLetterAlarm(operatorCtx, this.topics.deadLetters, subscriptionDeadLettersName(prefix), 'subscription-dead-letters', `Deliveries from the ${fleet.name} alarm topics to their subscribers`, overviewUrl);
 
     // Per-target alarms, placed by a hash of the target into as many stacks as the size class
     // needs; each stack also carries the dashboard pages of its targets, named after the
@@ -329,7 +420,7 @@ export class ProbeFleet extends Construct {
       heartbeatAlarmNames: heartbeatRegions.map((region) => alarmName({ fleet: fleet.name, kind: 'heartbeat', subject: region })),
     });
 
-    this.stacks.push(...this.probeStacks, this.homeStack, ...this.alarmStacks, ...this.certificateStacks, ...this.servicesStacks);
+    this.stacks.push(...Object.values(this.healthStacks), ...this.probeStacks, this.homeStack, ...this.alarmStacks, ...this.certificateStacks, ...this.servicesStacks);
   }
 
   /**

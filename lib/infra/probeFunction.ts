@@ -1,9 +1,14 @@
-// One probe function per shard. Reserved concurrency 1 is what keeps runs of a shard from
-// overlapping; shared by several shards it would make them block each other, so each
-// shard gets its own function and role (the functions of a region share one bundle).
+// One probe function per shard, each with its own role (the functions of a region share one
+// bundle). Runs of a shard do not pile up: the timeout is at most the schedule period and the
+// handler stops starting checks before the period ends, so a run is over before the next one
+// is due. Only a run that starts late (a delayed event) can overlap the next one, by at most its
+// delay, and an event older than one period is dropped (maxEventAge) and recorded. So no
+// concurrency is reserved by default: a new account's limit of 10 leaves none to reserve
+// (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html), and every
+// reservation takes from the rest of the account. `reservedConcurrency` brings it back.
 import { Duration } from 'aws-cdk-lib';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Runtime, type IDestination } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -42,6 +47,21 @@ export interface ProbeFunctionProps {
   code: Pick<NodejsFunctionProps, 'entry' | 'code' | 'handler' | 'bundling' | 'projectRoot' | 'depsLockFilePath'>;
   logRetention: RetentionDays;
   functionPrefix: string;
+  /** Reserved concurrent executions of each probe function; none by default (see above). */
+  reservedConcurrency?: number;
+  /**
+   * Where Lambda records an asynchronous invocation it drops (throttled past its maximum age,
+   * or failed): an SQS queue ARN. The role must be allowed sqs:SendMessage on it.
+   */
+  onFailureQueueArn?: string;
+}
+
+/**
+ * The on-failure destination by ARN. The role is granted inline (probeStack.ts), so unlike
+ * SqsDestination this adds no second policy resource per function.
+ */
+function queueDestination(queueArn: string): IDestination {
+  return { bind: () => ({ destination: queueArn }) };
 }
 
 export function probeFunction(scope: Construct, props: ProbeFunctionProps): NodejsFunction {
@@ -64,7 +84,10 @@ export function probeFunction(scope: Construct, props: ProbeFunctionProps): Node
     // A retry would double the synthetic traffic; the next scheduled run is the retry.
     retryAttempts: 0,
     maxEventAge: Duration.seconds(sizing.maxEventAgeSeconds),
-    reservedConcurrentExecutions: 1,
+    // A destination records a dropped run, with its event and the reason; it does not re-run it:
+    // https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
+    ...(props.onFailureQueueArn ? { onFailure: queueDestination(props.onFailureQueueArn) } : {}),
+    ...(props.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
   });
 }
 

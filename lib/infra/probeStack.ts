@@ -9,7 +9,7 @@ import type { Shard } from '../lambda/shards.js';
 import { functionName, probeFunction, type ProbeFunctionProps } from './probeFunction.js';
 import { shardSchedule } from './schedules.js';
 import { secretArn } from './secretArns.js';
-import { acknowledge, acknowledgeLogStreams, acknowledgeRuntime, nagLogGroupArn, NO_RETRY_REASON, NO_TRACING_REASON } from './nag.js';
+import { acknowledge, acknowledgeLogStreams, acknowledgeRuntime, nagLogGroupArn, NO_RULE_DLQ_REASON, NO_TRACING_REASON, ON_FAILURE_DESTINATION_REASON } from './nag.js';
 
 const PUT_METRIC_REASON =
   'cloudwatch:PutMetricData supports no resource-level permissions; the statement is limited to the fleet namespace by the cloudwatch:namespace condition.';
@@ -25,6 +25,12 @@ export interface ProbeStackProps extends StackProps {
   code: () => ProbeFunctionProps['code'];
   logRetention: RetentionDays;
   functionPrefix: string;
+  /** Reserved concurrency of each function (none by default: probeFunction.ts). */
+  reservedConcurrency?: number;
+  /** The region's fleet-health dead-letter queue: Lambda's on-failure destination for dropped runs. */
+  deadLettersArn: string;
+  /** Builds the shard's fleet-health alarms beside its function (fleetHealthAlarms.ts). */
+  shardAlarms: (scope: Construct, shard: Shard, functionName: string, ruleName: string) => void;
 }
 
 export class ProbeStack extends Stack {
@@ -37,16 +43,21 @@ export class ProbeStack extends Stack {
     const code = props.code();
     for (const shard of props.shards) {
       const role = this.shardRole(shard, props);
-      const fn = probeFunction(this, { shard, role, code, logRetention: props.logRetention, functionPrefix: props.functionPrefix });
+      const fn = probeFunction(this, {
+        shard,
+        role,
+        code,
+        logRetention: props.logRetention,
+        functionPrefix: props.functionPrefix,
+        onFailureQueueArn: props.deadLettersArn,
+        ...(props.reservedConcurrency !== undefined ? { reservedConcurrency: props.reservedConcurrency } : {}),
+      });
       acknowledgeRuntime(fn);
-      acknowledge(
-        fn,
-        { id: 'Serverless::Serverless-LambdaDLQ', reason: NO_RETRY_REASON },
-        { id: 'Serverless::Serverless-LambdaAsyncFailureDestination', reason: NO_RETRY_REASON },
-        { id: 'Serverless::Serverless-LambdaTracing', reason: NO_TRACING_REASON },
-      );
-      const rule = shardSchedule(this, shard, fn);
-      acknowledge(rule, { id: 'Serverless::Serverless-EventBusDLQ', reason: NO_RETRY_REASON });
+      acknowledge(fn, { id: 'Serverless::Serverless-LambdaDLQ', reason: ON_FAILURE_DESTINATION_REASON }, { id: 'Serverless::Serverless-LambdaTracing', reason: NO_TRACING_REASON });
+      const name = functionName(props.functionPrefix, shard);
+      const rule = shardSchedule(this, shard, fn, name);
+      acknowledge(rule, { id: 'Serverless::Serverless-EventBusDLQ', reason: NO_RULE_DLQ_REASON });
+      props.shardAlarms(this, shard, name, name);
       this.functions[shard.id] = fn;
       this.roles[shard.id] = role;
     }
@@ -75,6 +86,15 @@ export class ProbeStack extends Stack {
         conditions: { StringEquals: { 'cloudwatch:namespace': props.namespace } },
       }),
     ];
+    // Lambda's on-failure destination writes with the function's role.
+    statements.push(
+      new PolicyStatement({
+        sid: 'RecordDroppedRuns',
+        effect: Effect.ALLOW,
+        actions: ['sqs:SendMessage'],
+        resources: [props.deadLettersArn],
+      }),
+    );
     const secretNames = props.secretNames(shard);
     if (secretNames.length > 0) {
       statements.push(

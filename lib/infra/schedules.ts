@@ -15,14 +15,20 @@ export function scheduleExpression(schedule: Shard['schedule']): string {
   return parsed.schedule.expression;
 }
 
-export function shardSchedule(scope: Construct, shard: Shard, fn: IFunction): Rule {
+/**
+ * `ruleName` is the function's name (both at most 64 characters of `[A-Za-z0-9_.-]`), so the
+ * shard's failure alarm names the rule in its AWS/Events FailedInvocations dimension.
+ */
+export function shardSchedule(scope: Construct, shard: Shard, fn: IFunction, ruleName: string): Rule {
   return new Rule(scope, idOf('Schedule', shard.id), {
+    ruleName,
     description: `Runs probe-fleet shard ${shard.id} ${shard.schedule}`,
     schedule: Schedule.expression(scheduleExpression(shard.schedule)),
     targets: [
       new LambdaFunction(fn, {
         event: RuleTargetInput.fromObject({ shard: shard.id }),
-        // EventBridge's own retries would also double traffic; a missed run shows in the heartbeat.
+        // EventBridge's own retries would also double traffic; a delivery that fails counts in
+        // AWS/Events FailedInvocations, which the shard's failure alarm watches.
         retryAttempts: 0,
       }),
     ],

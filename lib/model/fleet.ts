@@ -115,9 +115,27 @@ export interface AlarmPolicyConfig {
   certificateDays?: { chat: number; pager: number };
 }
 
+/**
+ * Who runs the fleet itself: fleet-health notices (a probe shard gone silent, probe Lambda
+ * errors or throttles, failed schedule deliveries, publish and secret-lookup failures, alerts
+ * that could not be delivered) go here, never to a service's pager. Delivered through one
+ * operator topic per region (CloudWatch alarms publish only to topics of their own region):
+ * each email address confirms one subscription per region; Slack channels get every
+ * region's topic through one AWS Chatbot configuration. Without it, the chat route's emails
+ * and Slack channels receive these notices.
+ */
+export interface OperatorRoute {
+  /** The team or person that owns the probes, named in every fleet-health alarm. */
+  owner: string;
+  emails?: string[];
+  slackChannels?: SlackChannel[];
+}
+
 export interface Alerting {
   pager?: AlertRoute;
   chat?: AlertRoute;
+  /** Fleet-health notices (the probes themselves); see OperatorRoute. */
+  operator?: OperatorRoute;
   policy?: AlarmPolicyConfig;
 }
 

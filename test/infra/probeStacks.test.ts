@@ -41,7 +41,7 @@ describe('regional probe stacks', () => {
     expect(ids('us-east-1')).not.toContain('db-port');
   });
 
-  it('runs each shard in its own function: nodejs22.x on arm64, no retries, reserved concurrency 1, sized from the shard', () => {
+  it('runs each shard in its own function: nodejs22.x on arm64, no retries, no reserved concurrency, sized from the shard', () => {
     for (const shard of shards.filter((s) => s.region === 'eu-west-1')) {
       const sizing = shardSizing(shard);
       eu.hasResourceProperties('AWS::Lambda::Function', {
@@ -49,14 +49,30 @@ describe('regional probe stacks', () => {
         Runtime: 'nodejs22.x',
         Architectures: ['arm64'],
         Handler: 'index.handler',
-        ReservedConcurrentExecutions: 1,
+        ReservedConcurrentExecutions: Match.absent(),
         MemorySize: sizing.memoryMb,
         Timeout: sizing.timeoutSeconds,
         LoggingConfig: { LogGroup: Match.anyValue() },
       });
       eu.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: `/aws/lambda/probe-fleet-shop-${shard.id}`, RetentionInDays: 30 });
     }
-    eu.allResourcesProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 0 });
+    // A new account's concurrency limit of 10 leaves nothing to reserve: no function reserves any by default.
+    for (const [, template] of synthesized.templates()) {
+      for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
+        expect((fn as { Properties: Record<string, unknown> }).Properties.ReservedConcurrentExecutions).toBeUndefined();
+      }
+    }
+    // Dropped runs are recorded in the region's fleet-health dead-letter queue, which the function may write to.
+    eu.allResourcesProperties('AWS::Lambda::EventInvokeConfig', {
+      MaximumRetryAttempts: 0,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sqs:eu-west-1:', { Ref: 'AWS::AccountId' }, ':probe-fleet-shop-fleet-health-dead-letters']] } } },
+    });
+    us.allResourcesProperties('AWS::Lambda::EventInvokeConfig', {
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sqs:us-east-1:', { Ref: 'AWS::AccountId' }, ':probe-fleet-shop-fleet-health-dead-letters']] } } },
+    });
+    const send = iamStatements(eu).filter((st) => st.Action === 'sqs:SendMessage');
+    expect(send).toHaveLength(shards.filter((s) => s.region === 'eu-west-1').length);
+    for (const statement of send) expect(JSON.stringify(statement.Resource)).toContain(':sqs:eu-west-1:');
     expect(shardSizing({ periodSeconds: 60, targets: [] })).toEqual({ memoryMb: 256, timeoutSeconds: 60, maxEventAgeSeconds: 60 });
     expect(shardSizing({ periodSeconds: 3600, targets: Array.from({ length: 200 }, () => ({ checkId: 'x', environment: 'p' })) })).toEqual({
       memoryMb: 1769,
@@ -109,19 +125,27 @@ describe('regional probe stacks', () => {
     const big = synth(generatedFleet(MAX_SHARDS_PER_PROBE_STACK + 5, ['eu-west-1']), { maxChecksPerShard: 1 });
     const names = big.fleet.probeStacks.map((s) => s.stackName);
     const fleetName = `bench${MAX_SHARDS_PER_PROBE_STACK + 5}`;
-    // 75 shards at half of 70 per stack on average: 4 buckets, placed by a hash of the shard id.
+    // 60 shards at half of 55 per stack on average: up to 4 buckets, placed by a hash of the shard id.
     expect(names.length).toBeGreaterThan(1);
     for (const name of names) expect(name).toMatch(new RegExp(`^probe-fleet-${fleetName}-probes-eu-west-1-[1-4]$`));
     let functions = 0;
     for (const stack of big.fleet.probeStacks) {
       const resources = Object.keys(big.template(stack).toJSON().Resources as object).length;
-      // 6 resources per shard (function, role, log group, rule, permission, invoke config).
+      // 8 resources per shard (function, role, log group, rule, permission, invoke config, 2 alarms).
       expect(resources, stack.stackName).toBeLessThanOrEqual(450);
       const count = Object.keys(big.template(stack).findResources('AWS::Lambda::Function')).length;
       expect(count, stack.stackName).toBeLessThanOrEqual(MAX_SHARDS_PER_PROBE_STACK);
       functions += count;
     }
     expect(functions).toBe(MAX_SHARDS_PER_PROBE_STACK + 5);
+  });
+
+  it('reserves concurrency only when asked, and refuses a reservation that is not a positive integer', () => {
+    const reserved = synth({ ...smallFleet(), regions: ['eu-west-1'] }, { reservedConcurrency: 1 });
+    reserved.template(reserved.fleet.probeStacks[0]!).allResourcesProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 1 });
+    for (const bad of [0, 1.5, -2]) {
+      expect(() => synth({ ...smallFleet(), regions: ['eu-west-1'] }, { reservedConcurrency: bad }), String(bad)).toThrow(/reservedConcurrency: .*expected an integer of at least 1.*received/s);
+    }
   });
 
   it('uses the shard size from maxChecksPerShard', () => {
