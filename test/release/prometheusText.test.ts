@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { aggregateSamples, parsePrometheusText, selectSamples } from '../../lib/release/prometheusText.js';
+import type { HistogramBucket, TimedValue } from '../../lib/release/prometheusText.js';
+import { aggregateSamples, counterIncrease, histogramQuantile, parseBucketBound, parsePrometheusText, selectSamples } from '../../lib/release/prometheusText.js';
 
 const EXPOSITION = [
   '# HELP process_resident_memory_bytes Resident memory size in bytes.',
@@ -80,4 +81,82 @@ describe('parsePrometheusText', () => {
       }
     });
   }
+});
+
+describe('counterIncrease (PromQL increase semantics)', () => {
+  const every = (stepMs: number, values: number[], from = 0): TimedValue[] => values.map((value, i) => ({ t: from + i * stepMs, value }));
+  const M = 60_000;
+  const table: { name: string; samples: TimedValue[]; range: [number, number]; expected: number | null }[] = [
+    // Prometheus' own functions.test: http_requests{path="/foo"} 0+10x10 and {path="/bar"} 0+10x5 0+10x5.
+    { name: 'a steady counter over exactly its samples', samples: every(5 * M, [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100]), range: [0, 50 * M], expected: 100 },
+    { name: 'a reset adds back the value before the drop', samples: every(5 * M, [0, 10, 20, 30, 40, 50, 0, 10, 20, 30, 40]), range: [0, 50 * M], expected: 90 },
+    { name: 'a range wider than the samples, counter from 0: no extrapolation below zero', samples: every(5 * M, [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100]), range: [-50 * M, 50 * M], expected: 100 },
+    // 10..40 at 1..4 min in [0, 5 min]: both edges within 1.1 intervals, so extrapolated to them: 30 × 5/3.
+    { name: 'extrapolated to edges within 1.1 intervals', samples: every(M, [10, 20, 30, 40], M), range: [0, 5 * M], expected: 50 },
+    // Edges 10 and 8 minutes away: half an interval each way: 20 × 3/2.
+    { name: 'half an interval towards edges further away', samples: every(M, [100, 110, 120], 10 * M), range: [0, 20 * M], expected: 30 },
+    // 1, 11, 21 at 2..4 min: it would have been 0 a tenth of a minute before the first sample.
+    { name: 'never extrapolated to before the counter was zero', samples: every(M, [1, 11, 21], 2 * M), range: [0, 5 * M], expected: 31 },
+    { name: 'one sample in the range says nothing', samples: every(M, [5, 6, 7]), range: [0, 30_000], expected: null },
+    { name: 'samples outside the range are not used', samples: every(M, [0, 1000, 1010, 1020, 5000]), range: [M, 3 * M], expected: 20 },
+  ];
+  for (const row of table) {
+    it(row.name, () => {
+      const value = counterIncrease(row.samples, row.range[0], row.range[1]);
+      if (row.expected === null) expect(value).toBeNull();
+      else expect(value).toBeCloseTo(row.expected, 9);
+    });
+  }
+});
+
+describe('histogramQuantile (PromQL histogram_quantile semantics)', () => {
+  // Prometheus' own histograms.test, testhistogram_bucket at 50m.
+  const positive: HistogramBucket[] = [
+    { upperBound: 0.1, count: 50 },
+    { upperBound: 0.2, count: 70 },
+    { upperBound: 1, count: 110 },
+    { upperBound: Number.POSITIVE_INFINITY, count: 120 },
+  ];
+  const negative: HistogramBucket[] = [
+    { upperBound: -0.2, count: 10 },
+    { upperBound: -0.1, count: 20 },
+    { upperBound: 0.3, count: 20 },
+    { upperBound: Number.POSITIVE_INFINITY, count: 30 },
+  ];
+  const table: { name: string; q: number; buckets: HistogramBucket[]; expected: number }[] = [
+    { name: 'below 0 is -Inf', q: -0.1, buckets: positive, expected: Number.NEGATIVE_INFINITY },
+    { name: 'above 1 is +Inf', q: 1.01, buckets: positive, expected: Number.POSITIVE_INFINITY },
+    { name: 'q=0 in a positive lowest bucket starts at 0', q: 0, buckets: positive, expected: 0 },
+    { name: 'q=0 in a negative lowest bucket is its bound', q: 0, buckets: negative, expected: -0.2 },
+    { name: 'q=1 is the highest finite bound', q: 1, buckets: positive, expected: 1 },
+    { name: 'q=1, negative histogram', q: 1, buckets: negative, expected: 0.3 },
+    { name: 'interpolated inside the lowest bucket', q: 0.2, buckets: positive, expected: 0.048 },
+    { name: 'interpolated inside the second bucket', q: 0.5, buckets: positive, expected: 0.15 },
+    { name: 'interpolated inside the third bucket', q: 0.8, buckets: positive, expected: 0.72 },
+    { name: 'lowest bucket with a negative bound', q: 0.2, buckets: negative, expected: -0.2 },
+    { name: 'between two negative bounds', q: 0.5, buckets: negative, expected: -0.15 },
+    { name: 'a rank in the +Inf bucket is the highest finite bound', q: 0.8, buckets: negative, expected: 0.3 },
+    { name: 'bucket order does not matter', q: 0.5, buckets: [...positive].reverse(), expected: 0.15 },
+    {
+      name: 'non-monotonic counts are raised to the running maximum',
+      q: 0.5,
+      buckets: [{ upperBound: 0.1, count: 50 }, { upperBound: 0.2, count: 45 }, { upperBound: 1, count: 110 }, { upperBound: Number.POSITIVE_INFINITY, count: 120 }],
+      expected: 0.2 + 0.8 * (10 / 60),
+    },
+  ];
+  for (const row of table) {
+    it(`${row.name}: φ=${row.q} → ${row.expected}`, () => {
+      expect(histogramQuantile(row.q, row.buckets)).toBeCloseTo(row.expected, 12);
+    });
+  }
+  const nan: { name: string; buckets: HistogramBucket[] }[] = [
+    { name: 'no +Inf bucket', buckets: positive.slice(0, 3) },
+    { name: 'a single bucket', buckets: positive.slice(3) },
+    { name: 'no observations', buckets: positive.map((b) => ({ ...b, count: 0 })) },
+  ];
+  for (const row of nan) it(`NaN with ${row.name}`, () => expect(histogramQuantile(0.5, row.buckets)).toBeNaN());
+
+  it('reads le labels as Prometheus writes them', () => {
+    expect(['0.1', '.2', '1e0', '+Inf', '-0.1', 'x', undefined].map(parseBucketBound)).toEqual([0.1, 0.2, 1, Number.POSITIVE_INFINITY, -0.1, null, null]);
+  });
 });
