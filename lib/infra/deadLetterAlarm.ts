@@ -28,9 +28,8 @@ export function deadLetterAlarm(ctx: AlarmContext, queue: Queue, queueName: stri
     treatMissingData: TreatMissingData.NOT_BREACHING,
   });
   // The fleet passes its operator topic as ctx.routes.pager here (probeFleet.ts): an alert that
-  // did not reach a person is the alerting pipeline's health, the operator's concern. ALARM and
-  // OK go to that one route.
+  // did not reach a person is the alerting pipeline's health, the operator's concern. Only
+  // ALARM is sent: an OK action would also fire when the new alarm first reads its empty queue.
   alarm.addAlarmAction(ctx.routes.pager);
-  alarm.addOkAction(ctx.routes.pager);
   return alarm;
 }

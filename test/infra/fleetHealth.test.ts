@@ -201,7 +201,12 @@ describe('region alarms', () => {
     const heartbeat = alarm(home, 'probe-fleet/shop/heartbeat/us-east-1');
     expect(heartbeat).toMatchObject({ MetricName: 'ChecksRun', TreatMissingData: 'missing', AlarmActions: [operatorHome], InsufficientDataActions: [operatorHome] });
     expect(heartbeat.OKActions).toBeUndefined();
-    expect(alarm(home, 'probe-fleet/shop/heartbeat/subscription-dead-letters')).toMatchObject({ AlarmActions: [operatorHome], OKActions: [operatorHome] });
+    for (const name of ['subscription-dead-letters', 'notify-dead-letters']) {
+      const props = alarm(home, `probe-fleet/shop/heartbeat/${name}`);
+      expect(props, name).toMatchObject({ AlarmActions: [operatorHome] });
+      // No OK action: it would also fire when the new alarm first reads its empty queue.
+      expect(props.OKActions, name).toBeUndefined();
+    }
   });
 
   it('no fleet-health alarm anywhere targets the pager or chat topic', () => {
