@@ -30,9 +30,36 @@ export function show(value: unknown): string {
   return JSON.stringify(value);
 }
 
-function excerpt(text: string): string {
-  // A body can be a mebibyte; keep enough to redact any secret that starts inside the clip.
-  return JSON.stringify(text.length > EXCERPT * 8 ? text.slice(0, EXCERPT * 8) : text);
+type Redact = (text: string) => string;
+
+/**
+ * A body quoted in a result. Redacted before it is JSON-encoded: encoding escapes the body's
+ * own escapes again (`\\\"` for a secret's `"` inside a JSON body), and a redactor that ran
+ * afterwards would have to recognise the secret under one more layer of escaping.
+ */
+function excerpt(text: string, redact: Redact): string {
+  // A body can be a mebibyte: redact a prefix, not all of it. A secret cut by that prefix
+  // survives only as a tail the redactor cannot recognise, at the end of the redacted text;
+  // the prefix grows until that end lies far beyond the clip (or the body is whole), so
+  // even a body that is mostly secrets (each masked to a few characters) shows none.
+  for (let size = EXCERPT * 8; ; size *= 4) {
+    if (text.length <= size) return JSON.stringify(redact(text));
+    const redacted = redact(text.slice(0, size));
+    if (redacted.length >= EXCERPT * 4) return JSON.stringify(redacted.slice(0, EXCERPT * 2));
+  }
+}
+
+/** A value from a parsed body, its strings redacted before it is shown as JSON. */
+function shown(value: unknown, redact: Redact): string {
+  return show(redactStrings(value, redact));
+}
+
+function redactStrings(value: unknown, redact: Redact, depth = 0): unknown {
+  if (typeof value === 'string') return redact(value);
+  // Parsed JSON is bounded by the body cap; the depth bound only keeps the stack safe.
+  if (depth > 256 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((item) => redactStrings(item, redact, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [redact(key), redactStrings(item, redact, depth + 1)]));
 }
 
 function clip(text: string): string {
@@ -89,10 +116,10 @@ function statusResults(a: Extract<Assertion, { type: 'status' }>, status: number
   return out;
 }
 
-function headerResults(a: Extract<Assertion, { type: 'header' }>, view: ResponseView): AssertionResult[] {
+function headerResults(a: Extract<Assertion, { type: 'header' }>, view: ResponseView, redact: Redact): AssertionResult[] {
   const description = `header ${a.name.toLowerCase()}`;
   const value = headerValue(view, a.name);
-  const actual = value === undefined ? 'missing' : JSON.stringify(value);
+  const actual = value === undefined ? 'missing' : JSON.stringify(redact(value));
   const out: AssertionResult[] = [];
   if (a.exists !== undefined) out.push(result(description, (value !== undefined) === a.exists, a.exists ? 'present' : 'absent', value === undefined ? 'absent' : actual));
   if (a.equals !== undefined) out.push(result(description, value === a.equals, JSON.stringify(a.equals), actual));
@@ -100,11 +127,11 @@ function headerResults(a: Extract<Assertion, { type: 'header' }>, view: Response
   return out;
 }
 
-function numeric(description: string, actual: unknown, op: string, bound: number, test: (n: number) => boolean): AssertionResult {
-  return result(description, typeof actual === 'number' && test(actual), `${op} ${bound}`, show(actual));
+function numeric(description: string, actual: unknown, op: string, bound: number, test: (n: number) => boolean, redact: Redact): AssertionResult {
+  return result(description, typeof actual === 'number' && test(actual), `${op} ${bound}`, shown(actual, redact));
 }
 
-function jsonResults(a: Extract<Assertion, { type: 'json' }>, document: unknown): AssertionResult[] {
+function jsonResults(a: Extract<Assertion, { type: 'json' }>, document: unknown, redact: Redact): AssertionResult[] {
   const description = a.path;
   let lookup;
   try {
@@ -115,32 +142,32 @@ function jsonResults(a: Extract<Assertion, { type: 'json' }>, document: unknown)
   }
   const actual = lookup.found ? lookup.value : undefined;
   const out: AssertionResult[] = [];
-  if (a.exists !== undefined) out.push(result(description, lookup.found === a.exists, a.exists ? 'exists' : 'absent', lookup.found ? show(actual) : 'missing'));
-  if (a.equals !== undefined) out.push(result(description, lookup.found && deepEqual(actual, a.equals), show(a.equals), show(actual)));
-  if (a.contains !== undefined) out.push(result(description, lookup.found && contains(actual, a.contains), `contains ${show(a.contains)}`, show(actual)));
+  if (a.exists !== undefined) out.push(result(description, lookup.found === a.exists, a.exists ? 'exists' : 'absent', lookup.found ? shown(actual, redact) : 'missing'));
+  if (a.equals !== undefined) out.push(result(description, lookup.found && deepEqual(actual, a.equals), shown(a.equals, redact), shown(actual, redact)));
+  if (a.contains !== undefined) out.push(result(description, lookup.found && contains(actual, a.contains), `contains ${shown(a.contains, redact)}`, shown(actual, redact)));
   if (a.isType !== undefined) out.push(result(description, lookup.found && typeOf(actual) === a.isType, `type ${a.isType}`, lookup.found ? `type ${typeOf(actual)}` : 'missing'));
-  if (a.gt !== undefined) out.push(numeric(description, actual, '>', a.gt, (n) => n > (a.gt ?? 0)));
-  if (a.gte !== undefined) out.push(numeric(description, actual, '>=', a.gte, (n) => n >= (a.gte ?? 0)));
-  if (a.lt !== undefined) out.push(numeric(description, actual, '<', a.lt, (n) => n < (a.lt ?? 0)));
-  if (a.lte !== undefined) out.push(numeric(description, actual, '<=', a.lte, (n) => n <= (a.lte ?? 0)));
+  if (a.gt !== undefined) out.push(numeric(description, actual, '>', a.gt, (n) => n > (a.gt ?? 0), redact));
+  if (a.gte !== undefined) out.push(numeric(description, actual, '>=', a.gte, (n) => n >= (a.gte ?? 0), redact));
+  if (a.lt !== undefined) out.push(numeric(description, actual, '<', a.lt, (n) => n < (a.lt ?? 0), redact));
+  if (a.lte !== undefined) out.push(numeric(description, actual, '<=', a.lte, (n) => n <= (a.lte ?? 0), redact));
   if (a.length !== undefined) {
     const length = typeof actual === 'string' || Array.isArray(actual) ? actual.length : undefined;
-    const shown = length === undefined ? `${show(actual)} (no length)` : `length ${length}`;
+    const lengthShown = length === undefined ? `${shown(actual, redact)} (no length)` : `length ${length}`;
     if (typeof a.length === 'number') {
-      out.push(result(description, length === a.length, `length ${a.length}`, shown));
+      out.push(result(description, length === a.length, `length ${a.length}`, lengthShown));
     } else {
       const { min, max } = a.length;
       const ok = length !== undefined && (min === undefined || length >= min) && (max === undefined || length <= max);
-      out.push(result(description, ok, `length ${min ?? 0}..${max ?? '∞'}`, shown));
+      out.push(result(description, ok, `length ${min ?? 0}..${max ?? '∞'}`, lengthShown));
     }
   }
   return out;
 }
 
-function bodyResults(a: Extract<Assertion, { type: 'body' }>, text: string): AssertionResult[] {
+function bodyResults(a: Extract<Assertion, { type: 'body' }>, text: string, redact: Redact): AssertionResult[] {
   const out: AssertionResult[] = [];
-  if (a.contains !== undefined) out.push(result('body', text.includes(a.contains), `contains ${JSON.stringify(a.contains)}`, excerpt(text)));
-  if (a.matches !== undefined) out.push(result('body', new RegExp(a.matches).test(text), `matches /${a.matches}/`, excerpt(text)));
+  if (a.contains !== undefined) out.push(result('body', text.includes(a.contains), `contains ${JSON.stringify(redact(a.contains))}`, excerpt(text, redact)));
+  if (a.matches !== undefined) out.push(result('body', new RegExp(a.matches).test(text), `matches /${a.matches}/`, excerpt(text, redact)));
   return out;
 }
 
@@ -149,7 +176,7 @@ export function responseTimeResult(lessThanMs: number, durationMs: number): Asse
 }
 
 /** `redact` runs on every shown value before it is clipped to an excerpt. */
-export function evaluateAssertions(assertions: readonly Assertion[], view: ResponseView, redact: (text: string) => string = (t) => t): Evaluation {
+export function evaluateAssertions(assertions: readonly Assertion[], view: ResponseView, redact: Redact = (t) => t): Evaluation {
   const results: AssertionResult[] = [];
   let text: string | undefined;
   let parsed: { ok: true; value: unknown } | { ok: false; reason: string } | undefined;
@@ -171,20 +198,21 @@ export function evaluateAssertions(assertions: readonly Assertion[], view: Respo
         results.push(...statusResults(a, view.status));
         break;
       case 'header':
-        results.push(...headerResults(a, view));
+        results.push(...headerResults(a, view, redact));
         break;
       case 'json': {
         const doc = json();
         if (doc?.ok) {
-          results.push(...jsonResults(a, doc.value));
+          results.push(...jsonResults(a, doc.value, redact));
         } else {
-          invalidJson = `body is not valid JSON (${doc?.reason ?? 'unknown'}), received ${excerpt(bodyText())}`;
-          results.push(result(a.path, false, 'a JSON body', `invalid JSON: ${excerpt(bodyText())}`));
+          // The parser's message quotes the body too (`Unexpected token … in "…"`).
+          invalidJson = `body is not valid JSON (${redact(doc?.reason ?? 'unknown')}), received ${excerpt(bodyText(), redact)}`;
+          results.push(result(a.path, false, 'a JSON body', `invalid JSON: ${excerpt(bodyText(), redact)}`));
         }
         break;
       }
       case 'body':
-        results.push(...bodyResults(a, bodyText()));
+        results.push(...bodyResults(a, bodyText(), redact));
         break;
       case 'responseTime':
         results.push(responseTimeResult(a.lessThanMs, view.durationMs));
@@ -192,7 +220,7 @@ export function evaluateAssertions(assertions: readonly Assertion[], view: Respo
       case 'contentType': {
         const raw = headerValue(view, 'content-type');
         const media = raw?.split(';')[0]?.trim().toLowerCase();
-        results.push(result('contentType', media === a.equals.toLowerCase(), a.equals, raw === undefined ? 'missing' : JSON.stringify(raw)));
+        results.push(result('contentType', media === a.equals.toLowerCase(), a.equals, raw === undefined ? 'missing' : JSON.stringify(redact(raw))));
         break;
       }
     }

@@ -95,7 +95,9 @@ export async function runTcpCheck(ctx: AttemptContext, check: TcpCheck): Promise
     if (check.reply) {
       const reply = await readReply(socket, signal, (text) => satisfied(check.reply, text), () => (firstByte = performance.now()));
       outcome.bytes = reply.bytes;
-      const excerpt = JSON.stringify(reply.text.length > 120 ? `${reply.text.slice(0, 120)}…` : reply.text);
+      // Redacted before it is JSON-encoded (encoding would add a layer of escaping to hide behind).
+      const redacted = ctx.options.redactor.redact(reply.text.length > 960 ? reply.text.slice(0, 960) : reply.text);
+      const excerpt = JSON.stringify(redacted.length > 120 ? `${redacted.slice(0, 120)}…` : redacted);
       const assertions: AssertionResult[] = [];
       if (check.reply.contains !== undefined) assertions.push({ description: 'reply', ok: reply.text.includes(check.reply.contains), expected: `contains ${JSON.stringify(check.reply.contains)}`, actual: excerpt });
       if (check.reply.matches !== undefined) assertions.push({ description: 'reply', ok: new RegExp(check.reply.matches).test(reply.text), expected: `matches /${check.reply.matches}/`, actual: excerpt });
@@ -117,7 +119,7 @@ export async function runTcpCheck(ctx: AttemptContext, check: TcpCheck): Promise
       phase,
       cut: ctx.clock.cause,
       timeoutMs: ctx.clock.timeoutMs,
-      ...(typeof partial === 'string' ? { waitingFor: `expected a reply ${wanted}, received ${JSON.stringify(partial.slice(0, 120))}` } : {}),
+      ...(typeof partial === 'string' ? { waitingFor: `expected a reply ${wanted}, received ${JSON.stringify(ctx.options.redactor.redact(partial.slice(0, 960)).slice(0, 120))}` } : {}),
     });
   }
   socket?.destroy();
