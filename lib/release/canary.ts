@@ -1,7 +1,13 @@
 // Canary analysis: every interval, the same checks run against the canary and the baseline;
-// each metric (success rate, latency, every CloudWatch query) takes one measurement, and the
+// each metric (error rate, latency, every CloudWatch query) takes one measurement, and the
 // Argo Rollouts state machine in analysis.ts decides promote, abort or inconclusive — as soon
 // as the outcome is decided, not at the end of the schedule.
+//
+// The error rate is judged per check, as statistics: each check's canary and baseline results
+// accumulate over the intervals and every measurement asks whether the canary errs more often
+// than the baseline beyond noise (Fisher's exact test, with a minimum effect), not whether a
+// rate crossed a bar — at 20 runs a bar of 0.99 means "no error at all", and pooled over
+// checks a bad endpoint hides among good ones.
 import { setMaxListeners } from 'node:events';
 import type { CloudWatchMetricSource } from '../model/fleet.js';
 import type { CheckResult } from '../model/result.js';
@@ -9,12 +15,12 @@ import type { AnalysisLimits, AnalysisPhase, MeasurementPhase, MetricTally } fro
 import { assessMetric, assessRun, emptyTally, exitCodeOf, record } from './analysis.js';
 import type { MetricFetcher } from './cloudwatchSource.js';
 import { alignedWindow, DEFAULT_METRIC_PERIOD_SECONDS } from './cloudwatchSource.js';
-import type { Condition } from './condition.js';
 import { holds, parseCondition } from './condition.js';
 import { parseOffset } from './duration.js';
 import { mannWhitneyGreater } from './mannWhitney.js';
+import type { Counts, ErrorRateRule } from './proportions.js';
+import { testErrorRates } from './proportions.js';
 import { percentile } from './stats.js';
-import { sleep } from './watch.js';
 
 export type Target = 'canary' | 'baseline';
 
@@ -29,12 +35,17 @@ export interface LatencyJudgement {
   percentile: number;
 }
 
+export interface ErrorRateJudgement extends ErrorRateRule {
+  /** The success condition as written (`>= 0.99`), for reports; `tolerance` is 1 minus its bar. */
+  successText: string;
+}
+
 export interface CanaryOptions {
   limits: AnalysisLimits;
   intervalMs: number;
   initialDelayMs: number;
-  success: Condition;
-  /** Fewer (non-skipped) canary results than this make a measurement inconclusive. */
+  errorRate: ErrorRateJudgement;
+  /** Fewer (non-skipped) results of a check, on either side, than this make a measurement inconclusive. */
   minSamples: number;
   latency: LatencyJudgement | null;
   cloudwatch: { sources: CloudWatchMetricSource[]; fetcher: MetricFetcher } | null;
@@ -43,7 +54,29 @@ export interface CanaryOptions {
   onInterval?(report: IntervalReport): void;
   signal?: AbortSignal;
   now?: () => number;
+  /** Waits between intervals; resolves false when the signal aborts first. Injectable for a virtual clock. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<boolean>;
 }
+
+/** How one check fared in one error-rate measurement. */
+export type CheckErrorVerdict = 'ok' | 'canary-worse' | 'both-degraded' | 'canary-down' | 'baseline-down' | 'both-down' | 'insufficient' | 'not-run';
+
+export interface CheckErrorRate {
+  checkId: string;
+  verdict: CheckErrorVerdict;
+  phase: MeasurementPhase;
+  /** This interval's results. */
+  interval: { canary: Counts; baseline: Counts };
+  /** The running totals the test judged (intervals with the baseline down left out: nothing to compare with). */
+  total: { canary: Counts; baseline: Counts };
+  /** Fisher's exact p that the canary errs more often; binomial p of each side above the tolerance. */
+  pWorse: number | null;
+  pCanaryBreach: number | null;
+  pBaselineBreach: number | null;
+  detail: string;
+}
+
+export type Totals = ReadonlyMap<string, { canary: Counts; baseline: Counts }>;
 
 export interface Measurement {
   metric: string;
@@ -52,6 +85,10 @@ export interface Measurement {
   value: number | null;
   /** One readable line: what was measured, against what. */
   detail: string;
+  /** Error rate only: every check's verdict. */
+  checks?: CheckErrorRate[];
+  /** Error rate only: a side that passed nothing (for every check that decided the phase). */
+  cause?: 'canary-down' | 'baseline-down' | 'both-down';
 }
 
 export interface IntervalReport {
@@ -64,9 +101,14 @@ export interface IntervalReport {
   phase: AnalysisPhase;
 }
 
+export type CanaryDecision = 'promote' | 'abort' | 'inconclusive' | 'baseline-down';
+
+/** Exit code of a baseline that stayed down past the consecutive-error limit: neither side can be judged, and the stable version needs a person. */
+export const EXIT_BASELINE_DOWN = 4;
+
 export interface CanaryReport {
   phase: AnalysisPhase;
-  decision: 'promote' | 'abort' | 'inconclusive';
+  decision: CanaryDecision;
   exitCode: number;
   /** Why it ended: the metric that decided, or "count reached". */
   reason: string;
@@ -91,6 +133,10 @@ export async function runCanary(options: CanaryOptions): Promise<CanaryReport> {
   const metricNames = [SUCCESS_RATE, ...(options.latency ? [LATENCY] : []), ...(options.cloudwatch?.sources.map((s) => `cloudwatch:${s.name}`) ?? [])];
   const tallies = new Map<string, MetricTally>(metricNames.map((m) => [m, emptyTally()]));
   const intervals: IntervalReport[] = [];
+  const sleep = options.sleep ?? sleepFor;
+  let totals: Totals = new Map();
+  // Consecutive error-rate measurements that could not be taken because the baseline was down.
+  let baselineDownStreak = 0;
   let phase: AnalysisPhase = 'Running';
   let interrupted = false;
 
@@ -99,11 +145,14 @@ export async function runCanary(options: CanaryOptions): Promise<CanaryReport> {
     let next = now();
     while (!interrupted && phase === 'Running') {
       const startedAt = now();
-      const measurements = await measureInterval(options, stop.signal);
+      const measured = await measureInterval(options, totals, stop.signal);
       if (stop.signal.aborted) {
         interrupted = true;
         break;
       }
+      const { measurements } = measured;
+      totals = measured.totals;
+      baselineDownStreak = measurements[0]?.phase === 'Error' && measurements[0].cause === 'baseline-down' ? baselineDownStreak + 1 : 0;
       const metricPhases: Record<string, AnalysisPhase> = {};
       for (const m of measurements) tallies.set(m.metric, record(tallies.get(m.metric)!, m.phase));
       for (const name of metricNames) metricPhases[name] = assessMetric(tallies.get(name)!, options.limits);
@@ -129,11 +178,16 @@ export async function runCanary(options: CanaryOptions): Promise<CanaryReport> {
 
   const metrics = Object.fromEntries(metricNames.map((name) => [name, { phase: assessMetric(tallies.get(name)!, options.limits), tally: tallies.get(name)! }]));
   const final: AnalysisPhase = interrupted && phase === 'Running' ? 'Inconclusive' : phase;
+  // Errors past the limit because the baseline was down say nothing against the canary: the
+  // reference is broken, and aborting would roll back towards it.
+  const baselineDown = final === 'Error' && baselineDownStreak > options.limits.consecutiveErrorLimit;
   return {
     phase: final,
-    decision: final === 'Successful' ? 'promote' : final === 'Failed' || final === 'Error' ? 'abort' : 'inconclusive',
-    exitCode: exitCodeOf(final),
-    reason: reasonFor(final, metrics, options.limits, interrupted && phase === 'Running'),
+    decision: baselineDown ? 'baseline-down' : final === 'Successful' ? 'promote' : final === 'Failed' || final === 'Error' ? 'abort' : 'inconclusive',
+    exitCode: baselineDown ? EXIT_BASELINE_DOWN : exitCodeOf(final),
+    reason: baselineDown
+      ? `the baseline passed nothing in ${baselineDownStreak} consecutive intervals > consecutive error limit ${options.limits.consecutiveErrorLimit}: no reference to judge the canary against`
+      : reasonFor(final, metrics, options.limits, interrupted && phase === 'Running'),
     limits: options.limits,
     intervals,
     metrics,
@@ -159,7 +213,7 @@ function reasonFor(phase: AnalysisPhase, metrics: Record<string, { phase: Analys
   }
 }
 
-async function measureInterval(options: CanaryOptions, signal: AbortSignal): Promise<Measurement[]> {
+async function measureInterval(options: CanaryOptions, totals: Totals, signal: AbortSignal): Promise<{ measurements: Measurement[]; totals: Totals }> {
   const round = async (target: Target): Promise<CheckResult[] | Error> => {
     try {
       return await options.runRound(target, signal);
@@ -173,38 +227,136 @@ async function measureInterval(options: CanaryOptions, signal: AbortSignal): Pro
     round('baseline'),
     ...(cloudwatch?.sources.map((source) => measureCloudWatch(source, cloudwatch.fetcher, options.intervalMs, signal, options.now ?? Date.now)) ?? []),
   ]);
-  const out = [measureSuccessRate(canary, baseline, options)];
+  const errorRate = measureErrorRate(canary, baseline, totals, options.errorRate, options.minSamples);
+  const out = [errorRate.measurement];
   if (options.latency) out.push(measureLatency(canary, baseline, options.latency, options.minSamples));
-  out.push(...(queries));
-  return out;
+  out.push(...queries);
+  return { measurements: out, totals: errorRate.totals };
 }
 
 function taken(results: CheckResult[]): CheckResult[] {
   return results.filter((r) => r.skipped !== true);
 }
 
-function rateOf(results: CheckResult[]): number {
-  return results.filter((r) => r.ok).length / results.length;
+function countsByCheck(results: CheckResult[]): Map<string, { counts: Counts; failureKinds: Set<string> }> {
+  const byCheck = new Map<string, { counts: Counts; failureKinds: Set<string> }>();
+  for (const r of taken(results)) {
+    const entry = byCheck.get(r.checkId) ?? { counts: { runs: 0, errors: 0 }, failureKinds: new Set<string>() };
+    entry.counts.runs++;
+    if (!r.ok) {
+      entry.counts.errors++;
+      entry.failureKinds.add(r.failure?.kind ?? 'failed');
+    }
+    byCheck.set(r.checkId, entry);
+  }
+  return byCheck;
 }
 
-export function measureSuccessRate(canaryRound: CheckResult[] | Error, baselineRound: CheckResult[] | Error, options: Pick<CanaryOptions, 'success' | 'minSamples'>): Measurement {
+const SEVERITY: Record<MeasurementPhase, number> = { Successful: 0, Inconclusive: 1, Error: 2, Failed: 3 };
+
+/**
+ * The error-rate measurement of one interval. Each check is judged on its own: this interval's
+ * results decide whether a side is down; the running totals (this interval added) go to the
+ * test. The interval's phase is its worst check's (Failed > Error > Inconclusive > Successful),
+ * so 3 % errors on one check of four is that check's 3 %, not a pooled 0.75 %.
+ */
+export function measureErrorRate(
+  canaryRound: CheckResult[] | Error,
+  baselineRound: CheckResult[] | Error,
+  totals: Totals,
+  judgement: ErrorRateJudgement,
+  minSamples: number,
+): { measurement: Measurement; totals: Totals } {
   const metric = SUCCESS_RATE;
-  if (canaryRound instanceof Error) return { metric, phase: 'Error', value: null, detail: `could not run the canary's checks: ${canaryRound.message}` };
-  const canary = taken(canaryRound);
-  if (canary.length === 0) return { metric, phase: 'Error', value: null, detail: 'no canary check could start (rate limit or deadline)' };
-  if (canary.length < options.minSamples) {
-    return { metric, phase: 'Inconclusive', value: null, detail: `${canary.length} samples < ${options.minSamples} needed to judge` };
+  if (canaryRound instanceof Error) return { measurement: { metric, phase: 'Error', value: null, detail: `could not run the canary's checks: ${canaryRound.message}` }, totals };
+  if (baselineRound instanceof Error) return { measurement: { metric, phase: 'Error', value: null, detail: `could not run the baseline's checks: ${baselineRound.message}` }, totals };
+  const canary = countsByCheck(canaryRound);
+  const baseline = countsByCheck(baselineRound);
+  const next = new Map(totals);
+  const checkIds = [...new Set([...canary.keys(), ...baseline.keys()])];
+  if (checkIds.length === 0) return { measurement: { metric, phase: 'Error', value: null, detail: 'no check could start on either side (rate limit or deadline)' }, totals };
+  const checks = checkIds.map((id) => judgeCheckErrors(id, canary.get(id), baseline.get(id), next, judgement, minSamples));
+  const worst = checks.reduce((a, b) => (SEVERITY[b.phase] > SEVERITY[a.phase] ? b : a));
+  const deciding = checks.filter((c) => c.phase === worst.phase);
+  const downs = new Set(deciding.map((c) => c.verdict));
+  const cause = downs.size === 1 && (downs.has('canary-down') || downs.has('baseline-down') || downs.has('both-down')) ? ([...downs][0] as Measurement['cause']) : undefined;
+  const total = worst.total.canary;
+  const value = total.runs > 0 ? 1 - total.errors / total.runs : null;
+  const of = checks.length > 1 ? ` (worst of ${checks.length} checks${deciding.length > 1 ? `; ${deciding.length} ${worst.phase.toLowerCase()}` : ''})` : '';
+  const measurement: Measurement = { metric, phase: worst.phase, value, detail: `${worst.detail}${of}`, checks };
+  if (cause) measurement.cause = cause;
+  return { measurement, totals: next };
+}
+
+function judgeCheckErrors(
+  checkId: string,
+  canarySide: { counts: Counts; failureKinds: Set<string> } | undefined,
+  baselineSide: { counts: Counts; failureKinds: Set<string> } | undefined,
+  totals: Map<string, { canary: Counts; baseline: Counts }>,
+  judgement: ErrorRateJudgement,
+  minSamples: number,
+): CheckErrorRate {
+  const head = `[ERROR RATE ${checkId}]`;
+  const interval = { canary: canarySide?.counts ?? { runs: 0, errors: 0 }, baseline: baselineSide?.counts ?? { runs: 0, errors: 0 } };
+  const before = totals.get(checkId) ?? { canary: { runs: 0, errors: 0 }, baseline: { runs: 0, errors: 0 } };
+  const result = (verdict: CheckErrorVerdict, phase: MeasurementPhase, detail: string, total = before): CheckErrorRate => ({
+    checkId,
+    verdict,
+    phase,
+    interval,
+    total,
+    pWorse: null,
+    pCanaryBreach: null,
+    pBaselineBreach: null,
+    detail: `${head} ${detail}`,
+  });
+  const kinds = (side: { failureKinds: Set<string> } | undefined): string => (side && side.failureKinds.size > 0 ? ` (${[...side.failureKinds].join(', ')})` : '');
+  const { canary: c, baseline: b } = interval;
+  if (c.runs === 0 || b.runs === 0) return result('not-run', 'Error', `no ${c.runs === 0 ? 'canary' : 'baseline'} run of this check could start this interval (rate limit or deadline)`);
+  const canaryDown = c.errors === c.runs;
+  const baselineDown = b.errors === b.runs;
+  // An interval with the baseline down is left out of the totals: there was nothing to compare with.
+  if (canaryDown && baselineDown) return result('both-down', 'Inconclusive', `both sides down: canary 0 of ${c.runs} passed${kinds(canarySide)}, baseline 0 of ${b.runs} passed${kinds(baselineSide)}`);
+  if (baselineDown) return result('baseline-down', 'Error', `baseline down: 0 of ${b.runs} passed${kinds(baselineSide)}; canary ${c.runs - c.errors} of ${c.runs} passed: nothing to compare with`);
+  const total = { canary: add(before.canary, c), baseline: add(before.baseline, b) };
+  totals.set(checkId, total);
+  if (canaryDown) return result('canary-down', 'Failed', `canary down: 0 of ${c.runs} passed${kinds(canarySide)}; baseline ${b.runs - b.errors} of ${b.runs} passed`, total);
+  if (c.runs < minSamples || b.runs < minSamples) return result('insufficient', 'Inconclusive', `${c.runs} canary and ${b.runs} baseline results this interval < ${minSamples} needed to judge`, total);
+  const test = testErrorRates(total.canary, total.baseline, judgement);
+  const rates = `canary ${total.canary.errors}/${total.canary.runs} (${pct(total.canary)})${kinds(canarySide)} vs baseline ${total.baseline.errors}/${total.baseline.runs} (${pct(total.baseline)})`;
+  const alpha = `alpha ${judgement.alpha}`;
+  let verdict: CheckErrorVerdict = 'ok';
+  let phase: MeasurementPhase = 'Successful';
+  let detail = `${rates}: Fisher p=${p4(test.pWorse)} ${test.pWorse < judgement.alpha ? '<' : '>='} ${alpha}`;
+  if (test.outcome === 'canary-worse') {
+    verdict = 'canary-worse';
+    phase = 'Failed';
+    detail += `, +${points(total)} >= min effect ${(judgement.minEffect * 100).toFixed(1)} points: canary worse than baseline`;
+  } else if (test.outcome === 'both-degraded') {
+    verdict = 'both-degraded';
+    phase = 'Inconclusive';
+    detail += `; both above the ${(judgement.tolerance * 100).toFixed(1)}% that ${judgement.successText} allows (binomial p=${p4(test.pCanaryBreach)}, ${p4(test.pBaselineBreach)} < ${alpha}): both sides degraded`;
+  } else if (test.pWorse < judgement.alpha) {
+    detail += `, but +${points(total)} < min effect ${(judgement.minEffect * 100).toFixed(1)} points`;
   }
-  const rate = rateOf(canary);
-  const failedKinds = [...new Set(canary.filter((r) => !r.ok).map((r) => r.failure?.kind ?? 'failed'))];
-  const text = `[SUCCESS RATE] (${rate.toFixed(3)}, ${canary.filter((r) => r.ok).length}/${canary.length}) ${options.success.text}`;
-  if (holds(options.success, rate)) return { metric, phase: 'Successful', value: rate, detail: text };
-  // A baseline that fails the same condition says the trouble is not the canary's.
-  const baseline = baselineRound instanceof Error ? [] : taken(baselineRound);
-  if (baseline.length >= options.minSamples && !holds(options.success, rateOf(baseline))) {
-    return { metric, phase: 'Inconclusive', value: rate, detail: `${text} fails, but the baseline fails too (${rateOf(baseline).toFixed(3)}): not the canary's doing` };
-  }
-  return { metric, phase: 'Failed', value: rate, detail: `${text} fails${failedKinds.length > 0 ? ` (${failedKinds.join(', ')})` : ''}` };
+  return { checkId, verdict, phase, interval, total, pWorse: test.pWorse, pCanaryBreach: test.pCanaryBreach, pBaselineBreach: test.pBaselineBreach, detail: `${head} ${detail}` };
+}
+
+function add(a: Counts, b: Counts): Counts {
+  return { runs: a.runs + b.runs, errors: a.errors + b.errors };
+}
+
+function pct(c: Counts): string {
+  return `${((c.errors / c.runs) * 100).toFixed(1)}%`;
+}
+
+function points(total: { canary: Counts; baseline: Counts }): string {
+  return `${((total.canary.errors / total.canary.runs - total.baseline.errors / total.baseline.runs) * 100).toFixed(1)} points`;
+}
+
+function p4(p: number | null): string {
+  if (p === null) return 'n/a';
+  return p < 0.0001 ? p.toExponential(1) : p.toFixed(4);
 }
 
 export function measureLatency(canaryRound: CheckResult[] | Error, baselineRound: CheckResult[] | Error, judgement: LatencyJudgement, minSamples: number): Measurement {
@@ -220,14 +372,22 @@ export function measureLatency(canaryRound: CheckResult[] | Error, baselineRound
   const baseline = passingDurationsByCheck(baselineRound);
   const checkIds = [...new Set([...canary.keys(), ...baseline.keys()])];
   if (checkIds.length === 0) return { metric, phase: 'Inconclusive', value: null, detail: 'no passing exchange on either side: nothing to compare' };
-  const verdicts = checkIds.map((id) => judgeCheckLatency(id, canary.get(id) ?? [], baseline.get(id) ?? [], judgement, minSamples));
+  const canaryRuns = countsByCheck(canaryRound);
+  const baselineRuns = countsByCheck(baselineRound);
+  const judged = checkIds.map((id) =>
+    judgeCheckLatency(id, canary.get(id) ?? [], baseline.get(id) ?? [], canaryRuns.get(id)?.counts.runs ?? 0, baselineRuns.get(id)?.counts.runs ?? 0, judgement, minSamples),
+  );
+  const verdicts = judged.filter((v) => v !== null);
+  if (verdicts.length === 0) {
+    // A down or failing canary must not end the analysis as "inconclusive" through its latency:
+    // its failures are the error rate's to judge, and that metric decides.
+    return { metric, phase: 'Error', value: null, detail: `no check had ${minSamples} passing exchanges on both sides to compare: the failures are judged by the error rate` };
+  }
   // The interval's measurement is its worst check's: one regressed endpoint is a regressed canary.
-  const worst = verdicts.reduce((a, b) => (LATENCY_SEVERITY[b.phase] > LATENCY_SEVERITY[a.phase] || (b.phase === a.phase && (b.value ?? 0) > (a.value ?? 0)) ? b : a));
+  const worst = verdicts.reduce((a, b) => (SEVERITY[b.phase] > SEVERITY[a.phase] || (b.phase === a.phase && (b.value ?? 0) > (a.value ?? 0)) ? b : a));
   const of = verdicts.length > 1 ? ` (worst of ${verdicts.length} checks)` : '';
   return { metric, phase: worst.phase, value: worst.value, detail: `${worst.detail}${of}` };
 }
-
-const LATENCY_SEVERITY: Record<MeasurementPhase, number> = { Successful: 0, Inconclusive: 1, Error: 2, Failed: 3 };
 
 function passingDurationsByCheck(results: CheckResult[]): Map<string, number[]> {
   const byCheck = new Map<string, number[]>();
@@ -240,10 +400,12 @@ function passingDurationsByCheck(results: CheckResult[]): Map<string, number[]> 
   return byCheck;
 }
 
-function judgeCheckLatency(checkId: string, canary: number[], baseline: number[], judgement: LatencyJudgement, minSamples: number): Omit<Measurement, 'metric'> {
+/** Null when failures, not a lack of runs, left a side short of passing samples: that check is the error rate's to judge. */
+function judgeCheckLatency(checkId: string, canary: number[], baseline: number[], canaryRuns: number, baselineRuns: number, judgement: LatencyJudgement, minSamples: number): Omit<Measurement, 'metric'> | null {
   const p = judgement.percentile;
   const head = `[LATENCY p${p} ${checkId}]`;
   if (baseline.length === 0) return { phase: 'Error', value: null, detail: `${head} the baseline passed no exchange: no reference to compare with` };
+  if ((canary.length < minSamples && canaryRuns >= minSamples) || (baseline.length < minSamples && baselineRuns >= minSamples)) return null;
   if (canary.length < minSamples || baseline.length < minSamples) {
     return { phase: 'Inconclusive', value: null, detail: `${head} ${canary.length} canary and ${baseline.length} baseline passing samples < ${minSamples} needed` };
   }
@@ -260,6 +422,22 @@ function judgeCheckLatency(checkId: string, canary: number[], baseline: number[]
     slower = slowerByRatio && significant;
   }
   return { phase: slower ? 'Failed' : 'Successful', value: ratio, detail: slower ? `${text}: canary slower` : text };
+}
+
+/** Resolves true after `ms`, false at once when the signal aborts first. */
+function sleepFor(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, Math.max(0, ms));
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 async function measureCloudWatch(source: CloudWatchMetricSource, fetcher: MetricFetcher, intervalMs: number, signal: AbortSignal, now: () => number): Promise<Measurement> {

@@ -1,15 +1,19 @@
 // `probe-fleet canary`: canary analysis with Argo Rollouts semantics. Each interval runs the
-// selected checks against the canary and the baseline, measures success rate, latency and any
-// CloudWatch queries from the fleet, prints a line per interval, and exits 0 promote, 1 abort,
-// 3 inconclusive. The judgement is lib/release/canary.ts; this file wires flags to it.
+// selected checks against the canary and the baseline, measures each check's error rate against
+// the baseline's, latency and any CloudWatch queries from the fleet, prints a line per interval,
+// and exits 0 promote, 1 abort, 3 inconclusive, 4 baseline down. Before anything runs it prints
+// what the schedule can detect (and picks --runs-per-interval when asked to). The judgement is
+// lib/release/canary.ts and lib/release/proportions.ts; this file wires flags to them.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { AnalysisLimits } from '../../release/analysis.js';
-import type { CanaryReport, IntervalReport, LatencyJudgement, Target } from '../../release/canary.js';
+import type { CanaryReport, ErrorRateJudgement, IntervalReport, LatencyJudgement, Target } from '../../release/canary.js';
 import { runCanary } from '../../release/canary.js';
 import { cloudWatchAccessFrom, createCloudWatchFetcher } from '../../release/cloudwatchSource.js';
 import type { Condition } from '../../release/condition.js';
 import { parseCondition } from '../../release/condition.js';
+import type { PowerSummary, ProcedurePlan } from '../../release/proportions.js';
+import { DETECTION_POWER, powerSummary, procedureOdds, runsToDetect } from '../../release/proportions.js';
 import { isCriticalPath } from '../../release/verify.js';
 import { palette, shouldColor } from '../../reporters/colors.js';
 import type { Palette } from '../../reporters/colors.js';
@@ -31,6 +35,7 @@ const FLAGS = {
   count: { type: 'string' },
   'runs-per-interval': { type: 'string' },
   success: { type: 'string' },
+  'min-effect': { type: 'string' },
   'failure-limit': { type: 'string' },
   'inconclusive-limit': { type: 'string' },
   'consecutive-error-limit': { type: 'string' },
@@ -49,17 +54,28 @@ const FLAGS = {
 const HELP = `Usage: probe-fleet canary --canary URL --baseline URL [options]
 
 Canary analysis with Argo Rollouts semantics. Every interval the selected checks run
---runs-per-interval times against the canary and the baseline; each metric takes one
-measurement (Successful, Failed, Inconclusive or Error):
-  success-rate   the canary's pass rate against --success; inconclusive with fewer than
-                 --min-samples results, or when the baseline fails the condition too
+--runs-per-interval times against the canary and the baseline (no retries); each metric
+takes one measurement (Successful, Failed, Inconclusive or Error):
+  success-rate   per check, the canary's errors against the baseline's, over the results
+                 of every interval so far. Failed when the canary errs more often beyond
+                 noise (one-sided Fisher exact test, p < --alpha) by at least --min-effect,
+                 or when a check of the canary passed nothing this interval (down).
+                 Inconclusive when both sides err significantly more than --success allows
+                 (both degraded) or both are down. Error when the baseline passed nothing.
+                 The worst check decides and is named.
   latency        per check, canary p95 / baseline p95 of passing exchanges against
                  --latency-ratio and --latency-min-delta (and, with --mann-whitney, only when a
-                 one-sided Mann-Whitney U test is also significant); the slowest check decides
+                 one-sided Mann-Whitney U test is also significant at --alpha); the slowest
+                 check decides
   cloudwatch:*   each GetMetricData query in fleet.release.canary.cloudwatch
 A metric fails when its failed measurements exceed --failure-limit, is inconclusive when
 inconclusive ones exceed --inconclusive-limit, and errs when consecutive errors exceed
 --consecutive-error-limit. The analysis stops as soon as one metric decides.
+
+Before the first request it prints its detection power: the smallest canary error rate it
+catches with 80% probability beside a baseline at 0%, 0.5% and 2%, and its false-abort
+rate when the canary is as good as the baseline. It warns when the schedule cannot catch a
+canary at the error rate --success allows plus --min-effect (2% for '>=0.99').
 
 Options:
       --canary URL                  base URL of the canary (required)
@@ -71,20 +87,27 @@ Options:
                                     only http and flow checks, which target a base URL
       --interval TIME               time between measurements (default: 2m)
       --count N                     measurements to take before promoting (default: 5)
-      --runs-per-interval N         runs of each check per target per interval (default: 20)
-      --success COND                success-rate condition (default: '>=0.99')
+      --runs-per-interval N|auto    runs of each check per target per interval (default: auto,
+                                    the fewest, at least --min-samples and at most 1000,
+                                    that catch the threshold above with 80% probability)
+      --success COND                floor on each check's success rate, '>=' or '>' (default:
+                                    '>=0.99'); 1 minus it is the error rate both sides may have
+      --min-effect D                the canary is worse only when its error rate exceeds the
+                                    baseline's by D or more (default: 1 minus --success, 0.01)
+      --alpha A                     significance level of the error-rate tests and of
+                                    --mann-whitney (default: 0.05, 95% confidence)
       --failure-limit N             failed measurements tolerated (default: 2: abort on the 3rd)
       --inconclusive-limit N        inconclusive measurements tolerated (default: 0)
       --consecutive-error-limit N   consecutive errors tolerated (default: 4)
       --initial-delay TIME          wait before the first measurement (default: 0s)
-      --min-samples N               fewer results than this are inconclusive (default: 10);
-                                    runs x checks (and, for latency, runs) must reach it
+      --min-samples N               fewer results of a check on either side are inconclusive
+                                    (default: 10); --runs-per-interval must reach it
       --latency-ratio R             allowed canary/baseline p95 ratio (default: 1.2)
       --latency-min-delta TIME      p95 differences below this are noise (default: 10ms)
       --no-latency                  do not judge latency
       --mann-whitney                call the canary slower only when significant
-      --alpha A                     significance level for --mann-whitney (default: 0.05)
-      --json FILE                   write the full analysis (every interval) as JSON
+      --json FILE                   write the full analysis (every interval, every check's
+                                    counts and p-values, the detection power) as JSON
       --cloudwatch-endpoint URL     CloudWatch endpoint override (also AWS_ENDPOINT_URL_CLOUDWATCH)
       --request-log FILE            one JSON line per request; - for stderr
                                     (default: ${DEFAULT_REQUEST_LOG})
@@ -94,7 +117,10 @@ Exit codes:
   0  promote: every metric took --count measurements within its limits
   1  abort: a metric failed (or erred beyond its consecutive-error limit)
   2  usage or configuration error; nothing ran
-  3  inconclusive: a person should look (Argo pauses the rollout here)
+  3  inconclusive: a person should look (Argo pauses the rollout here); e.g. both sides
+     degraded or both down
+  4  baseline down: the baseline passed nothing for more than --consecutive-error-limit
+     intervals in a row; the canary could not be judged and the stable version needs a person
 
 Example:
   probe-fleet canary --env production --canary https://canary.shop.example \\
@@ -109,9 +135,11 @@ interface CanaryFlags {
   tags?: string[];
   intervalMs: number;
   initialDelayMs: number;
-  runsPerInterval: number;
+  /** 'auto': the fewest runs with which the analysis catches its own threshold (see chooseRuns). */
+  runsPerInterval: number | 'auto';
   minSamples: number;
   success: Condition;
+  errorRate: ErrorRateJudgement;
   limits: AnalysisLimits;
   latency: LatencyJudgement | null;
   json?: string;
@@ -147,7 +175,9 @@ async function runCanaryCommand(args: string[], io: CliIO): Promise<number> {
     if (selected.length === 0) {
       return fail(`no http or flow check of fleet ${setup.fleet.name} matches ${flags.tags ? `tags ${flags.tags.join(', ')}` : 'the critical path (tag smoke or severity critical)'}: expected at least one, received none; nothing ran`);
     }
-    const samplesProblem = unreachableMinSamples(flags, selected.length);
+    const chosen = chooseRuns(flags);
+    const runsPerInterval = chosen.runs;
+    const samplesProblem = unreachableMinSamples({ ...flags, runsPerInterval }, selected.length);
     if (samplesProblem !== null) return fail(samplesProblem);
     for (const source of setup.fleet.release?.canary?.cloudwatch ?? []) {
       const parsed = parseCondition(source.successCondition ?? '');
@@ -157,21 +187,27 @@ async function runCanaryCommand(args: string[], io: CliIO): Promise<number> {
     const colors = palette(shouldColor(io.stdout, io.env));
     const rateLimiters = createRateLimiterRegistry(setup.fleet);
     const urls: Record<Target, string> = { canary: flags.canary, baseline: flags.baseline };
-    const items = Array.from({ length: flags.runsPerInterval }, () => selected).flat();
+    const items = Array.from({ length: runsPerInterval }, () => selected).flat();
+    const plan = procedurePlan(flags, runsPerInterval);
+    const power = powerSummary(plan, selected.length);
     io.stdout.write(
       setup.redactor.redact(
         `Canary analysis of fleet ${setup.fleet.name} [${environment}] (run ${setup.runId})\n` +
           `  canary ${flags.canary}  vs  baseline ${flags.baseline}\n` +
-          `  ${selected.length} check${selected.length === 1 ? '' : 's'} x ${flags.runsPerInterval} runs per interval; every ${formatMs(flags.intervalMs)}, count ${flags.limits.count ?? '∞'}, success ${flags.success.text}, ` +
-          `failure limit ${flags.limits.failureLimit}, inconclusive limit ${flags.limits.inconclusiveLimit}, consecutive error limit ${flags.limits.consecutiveErrorLimit}\n\n`,
+          `  ${selected.length} check${selected.length === 1 ? '' : 's'} x ${runsPerInterval} runs per interval${chosen.auto ? ' (auto)' : ''}; every ${formatMs(flags.intervalMs)}, count ${flags.limits.count ?? '∞'}, success ${flags.success.text}, ` +
+          `failure limit ${flags.limits.failureLimit}, inconclusive limit ${flags.limits.inconclusiveLimit}, consecutive error limit ${flags.limits.consecutiveErrorLimit}\n` +
+          powerLines(power, flags) +
+          '\n',
       ),
     );
+    const warning = thresholdWarning(flags, plan, chosen);
+    if (warning !== null) io.stderr.write(`probe-fleet canary: warning: ${warning}\n`);
 
     const report = await runCanary({
       limits: flags.limits,
       intervalMs: flags.intervalMs,
       initialDelayMs: flags.initialDelayMs,
-      success: flags.success,
+      errorRate: flags.errorRate,
       minSamples: flags.minSamples,
       latency: flags.latency,
       cloudwatch: fetcher ? { sources: setup.fleet.release?.canary?.cloudwatch ?? [], fetcher } : null,
@@ -198,7 +234,7 @@ async function runCanaryCommand(args: string[], io: CliIO): Promise<number> {
     io.stdout.write(setup.redactor.redact(`\n${decisionLine(report, colors)}\n`));
     if (flags.json !== undefined) {
       const path = resolve(io.cwd, flags.json);
-      const document = { fleet: setup.fleet.name, environment, runId: setup.runId, canary: flags.canary, baseline: flags.baseline, checks: selected.map((p) => p.check.id), runsPerInterval: flags.runsPerInterval, intervalMs: flags.intervalMs, success: flags.success.text, latency: flags.latency, ...report };
+      const document = { fleet: setup.fleet.name, environment, runId: setup.runId, canary: flags.canary, baseline: flags.baseline, checks: selected.map((p) => p.check.id), runsPerInterval, runsPerIntervalChosen: chosen.auto, intervalMs: flags.intervalMs, success: flags.success.text, errorRate: flags.errorRate, latency: flags.latency, power, ...report };
       try {
         await mkdir(dirname(path), { recursive: true });
         await writeFile(path, `${JSON.stringify(redactDeep(document, setup.redactor), null, 2)}\n`);
@@ -215,26 +251,86 @@ async function runCanaryCommand(args: string[], io: CliIO): Promise<number> {
 
 /**
  * A schedule that can never reach --min-samples makes every measurement Inconclusive, so the
- * analysis would stop after its first interval with exit 3 having judged nothing. Success rate
- * pools every check's runs; latency is judged per check, so each check needs the minimum alone.
+ * analysis would stop after its first interval with exit 3 having judged nothing. Error rate and
+ * latency are both judged per check, so each check's runs must reach the minimum alone.
  */
-export function unreachableMinSamples(flags: { runsPerInterval: number; minSamples: number; latency: LatencyJudgement | null }, checks: number): string | null {
+export function unreachableMinSamples(flags: { runsPerInterval: number; minSamples: number }, _checks: number): string | null {
   const { runsPerInterval: runs, minSamples } = flags;
-  const perInterval = runs * checks;
-  if (perInterval < minSamples) {
-    return (
-      `--runs-per-interval ${runs} x ${checks} selected check${checks === 1 ? '' : 's'} = ${perInterval} results per interval < --min-samples ${minSamples}: ` +
-      `every success-rate measurement would be inconclusive; expected at least ${minSamples} results per interval ` +
-      `(--runs-per-interval ${Math.ceil(minSamples / checks)} or more, or a lower --min-samples); nothing ran`
-    );
-  }
-  if (flags.latency !== null && runs < minSamples) {
-    return (
-      `--runs-per-interval ${runs} < --min-samples ${minSamples}: latency is judged per check, so every latency measurement would be inconclusive; ` +
-      `expected --runs-per-interval ${minSamples} or more, a lower --min-samples, or --no-latency; nothing ran`
-    );
-  }
-  return null;
+  if (runs >= minSamples) return null;
+  return (
+    `--runs-per-interval ${runs} < --min-samples ${minSamples}: every check is judged on its own runs, so every measurement would be inconclusive; ` +
+    `expected --runs-per-interval ${minSamples} or more, or a lower --min-samples; nothing ran`
+  );
+}
+
+/** Runs per interval when --runs-per-interval is auto and no target can be computed (a tolerance and minimum effect of 0). */
+const FALLBACK_RUNS = 20;
+/** The most runs per interval auto picks: beyond it, more intervals are the cheaper way to power. */
+export const MAX_AUTO_RUNS = 1000;
+
+export function procedurePlan(flags: Pick<CanaryFlags, 'limits' | 'errorRate'>, runsPerInterval: number): ProcedurePlan {
+  return {
+    runsPerInterval,
+    count: flags.limits.count ?? 1,
+    failureLimit: flags.limits.failureLimit,
+    inconclusiveLimit: flags.limits.inconclusiveLimit,
+    rule: { tolerance: flags.errorRate.tolerance, minEffect: flags.errorRate.minEffect, alpha: flags.errorRate.alpha },
+  };
+}
+
+/**
+ * The canary error rate a schedule must catch to support its threshold: the rate the success
+ * condition allows plus the minimum effect (2 % for >= 0.99), beside a baseline with no errors.
+ */
+export function thresholdTarget(errorRate: ErrorRateJudgement): number | null {
+  const target = errorRate.tolerance + errorRate.minEffect;
+  return target > 0 && target < 1 ? target : null;
+}
+
+/** --runs-per-interval auto: the fewest runs (at least --min-samples) that catch thresholdTarget with DETECTION_POWER. */
+export function chooseRuns(flags: Pick<CanaryFlags, 'runsPerInterval' | 'limits' | 'errorRate' | 'minSamples'>): { runs: number; auto: boolean; capped: boolean } {
+  if (flags.runsPerInterval !== 'auto') return { runs: flags.runsPerInterval, auto: false, capped: false };
+  const target = thresholdTarget(flags.errorRate);
+  if (target === null) return { runs: Math.max(flags.minSamples, FALLBACK_RUNS), auto: true, capped: false };
+  const { runsPerInterval: _ignored, ...plan } = procedurePlan(flags, 1);
+  const runs = runsToDetect(plan, target, 0, MAX_AUTO_RUNS, flags.minSamples);
+  return runs === null ? { runs: MAX_AUTO_RUNS, auto: true, capped: true } : { runs, auto: true, capped: false };
+}
+
+function percent(rate: number): string {
+  if (rate === 0) return '0%';
+  const digits = rate < 0.001 ? 3 : rate < 0.01 ? 2 : 1;
+  return `${(rate * 100).toFixed(digits)}%`;
+}
+
+function powerLines(power: PowerSummary, flags: Pick<CanaryFlags, 'errorRate'>): string {
+  const { alpha, minEffect, tolerance } = flags.errorRate;
+  const caught = power.detectable.map((d) => `${d.canaryRate === null ? 'nothing' : `>= ${percent(d.canaryRate)}`} beside ${percent(d.baselineRate)}`).join(', ');
+  const noise = power.falseAbort
+    .map((f) => `${percent(f.perCheck)} per check at ${percent(f.rate)}${f.checks > 1 ? ` (${percent(f.anyOf)} for any of ${f.checks})` : ''}`)
+    .join(', ');
+  return (
+    `  error rate per check: canary vs baseline by Fisher's exact test at alpha ${alpha}, min effect ${(minEffect * 100).toFixed(1)} points; ` +
+    `both sides above ${percent(tolerance)} is inconclusive\n` +
+    `  detection power (${Math.round(DETECTION_POWER * 100)}% chance to abort): canary error rate ${caught}\n` +
+    `  false aborts (canary as good as the baseline): ${noise}\n`
+  );
+}
+
+/** A warning when the schedule cannot catch its own threshold; null when it can. */
+export function thresholdWarning(flags: Pick<CanaryFlags, 'errorRate' | 'limits' | 'minSamples' | 'success'>, plan: ProcedurePlan, chosen: { runs: number; auto: boolean; capped: boolean }): string | null {
+  const target = thresholdTarget(flags.errorRate);
+  if (target === null) return null;
+  const odds = procedureOdds(plan, target, 0).abort;
+  if (odds >= DETECTION_POWER) return null;
+  const { runsPerInterval: _ignored, ...rest } = plan;
+  const needed = chosen.capped ? null : runsToDetect(rest, target, 0, MAX_AUTO_RUNS, flags.minSamples);
+  return (
+    `${plan.runsPerInterval} runs per interval x ${plan.count} intervals cannot support ${flags.success.text}: a canary failing ${percent(target)} of a check's runs ` +
+    `(the ${percent(flags.errorRate.tolerance)} the condition allows + the ${(flags.errorRate.minEffect * 100).toFixed(1)}-point minimum effect) beside a clean baseline is caught ` +
+    `${percent(odds)} of the time, expected ${Math.round(DETECTION_POWER * 100)}%; ` +
+    (needed !== null ? `--runs-per-interval ${needed} would (or raise --count)` : `not even ${MAX_AUTO_RUNS} runs per interval would: raise --count or --failure-limit 0`)
+  );
 }
 
 const PHASE_WIDTH = 12;
@@ -257,7 +353,14 @@ function intervalLines(interval: IntervalReport, limits: AnalysisLimits, colors:
 }
 
 function decisionLine(report: CanaryReport, colors: Palette): string {
-  const word = report.decision === 'promote' ? colors.green('promote') : report.decision === 'abort' ? colors.red('abort') : colors.yellow('inconclusive');
+  const word =
+    report.decision === 'promote'
+      ? colors.green('promote')
+      : report.decision === 'abort'
+        ? colors.red('abort')
+        : report.decision === 'baseline-down'
+          ? colors.red('baseline down')
+          : colors.yellow('inconclusive');
   return `Decision: ${word} (exit ${report.exitCode}) after ${report.intervals.length} interval${report.intervals.length === 1 ? '' : 's'}: ${report.reason}`;
 }
 
@@ -310,7 +413,7 @@ function parseOptions(args: string[]): CanaryFlags | { error: string } {
   const intervalMs = duration('--interval', v.interval, 120_000);
   const initialDelayMs = duration('--initial-delay', v['initial-delay'], 0, true);
   const count = whole('--count', v.count, 5, 1);
-  const runsPerInterval = whole('--runs-per-interval', v['runs-per-interval'], 20, 1);
+  const runsPerInterval: number | 'auto' = v['runs-per-interval'] === undefined || v['runs-per-interval'].trim() === 'auto' ? 'auto' : whole('--runs-per-interval', v['runs-per-interval'], 20, 1);
   const minSamples = whole('--min-samples', v['min-samples'], 10, 1);
   const failureLimit = whole('--failure-limit', v['failure-limit'], 2, 0);
   const inconclusiveLimit = whole('--inconclusive-limit', v['inconclusive-limit'], 0, 0);
@@ -320,6 +423,12 @@ function parseOptions(args: string[]): CanaryFlags | { error: string } {
   const minDeltaMs = duration('--latency-min-delta', v['latency-min-delta'], 10, true);
   const success = parseCondition(v.success ?? '>=0.99');
   if (!success.ok) errors.push(`invalid --success: ${success.error}`);
+  else if ((success.condition.comparator !== '>=' && success.condition.comparator !== '>') || success.condition.threshold < 0 || success.condition.threshold > 1) {
+    // The condition is a floor on each check's success rate: its complement is the error rate the canary may have.
+    errors.push(usageError('--success', "a lower bound on the success rate, '>=' or '>' and a number from 0 to 1, such as '>=0.99'", v.success ?? ''));
+  }
+  const tolerance = success.ok ? Math.max(0, 1 - success.condition.threshold) : 0;
+  const minEffect = real('--min-effect', v['min-effect'], Number((tolerance).toPrecision(12)), (n) => n >= 0 && n < 1, 'an error-rate difference from 0 to below 1, such as 0.01 (1 point)');
   let tags: string[] | undefined;
   if (v.tags !== undefined) {
     tags = v.tags.flatMap((t) => t.split(',')).map((t) => t.trim()).filter((t) => t !== '');
@@ -334,6 +443,7 @@ function parseOptions(args: string[]): CanaryFlags | { error: string } {
     runsPerInterval,
     minSamples,
     success: success.condition,
+    errorRate: { tolerance: Number(tolerance.toPrecision(12)), minEffect, alpha, successText: success.condition.text },
     limits: { count, failureLimit, inconclusiveLimit, consecutiveErrorLimit },
     latency: v['no-latency'] === true ? null : { ratio, minDeltaMs, mannWhitney: v['mann-whitney'] === true, alpha, percentile: 95 },
   };
