@@ -21,15 +21,16 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { composeAlarmName } from '../alerting/naming.js';
+import { topicName as plainTopicName } from '../notify/topicArns.js';
 import type { AlertRoute, Fleet } from '../model/fleet.js';
 import { acknowledgeDeadLetterQueue } from './nag.js';
 
 export type RouteName = 'pager' | 'chat';
 export const ROUTES: readonly RouteName[] = ['pager', 'chat'];
 
-/** Deterministic topic names, so stacks that do not own the topics can address them by ARN. */
+/** Deterministic topic names, so stacks that do not own the topics (and the CLI) can address them by ARN. */
 export function topicName(prefix: string, route: RouteName): string {
-  return `${prefix}-${route}`.slice(0, 256);
+  return plainTopicName(prefix, route);
 }
 
 /** The topic ARN in the scope's stack's account and region, without a cross-stack export. */
