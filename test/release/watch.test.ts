@@ -252,6 +252,29 @@ describe('watch, plans and sources', () => {
     }
   });
 
+  it('serviceMetrics: false reads no counter; a named counter that never appears is "could not judge", exit 3', async () => {
+    const service = await startRegressionService({ timeScale: 100 });
+    try {
+      const plan = { plans: { t0: { steps: [{ name: 'no errors', at: '0s', judge: { kind: 'errorRate' as const, max: 0 } }] } } };
+      const off = await watchAgainst(service, ['--plan', 't0', '--time-scale', '100'], { release: { watch: { ...plan, serviceMetrics: false } } });
+      expect(off.code, off.out + off.err).toBe(0);
+      expect(off.out).not.toContain('service metrics');
+      expect(service.scrapes).toBe(0);
+      const named = await watchAgainst(service, ['--plan', 't0', '--time-scale', '100'], { release: { watch: { ...plan, serviceMetrics: { requests: { metric: 'shop_requests_total' }, duration: false } } } });
+      expect(named.code, named.out + named.err).toBe(3);
+      expect(named.outcome.steps[0]).toMatchObject({ verdict: 'no_data' });
+      expect(named.outcome.steps[0]!.detail).toMatch(/^\[SERVICE 5XX\] shop_requests_total \(not seen yet\), latency histogram off from http:\/\/127\.0\.0\.1:\d+\/metrics: expected the configured request counter on the page, received none/);
+    } finally {
+      await service.close();
+    }
+  });
+
+  it('--help states the verdict rules and what it reads', () => {
+    for (const text of ['PASSING probes', 'histogram_quantile', 'http_requests_total{code=~"5.."}', 'http_request_duration_seconds_bucket', 'repeated median of the later half', 'release.watch.serviceMetrics', 'per check at most 5% failed probes']) {
+      expect(watchCommand.help).toContain(text);
+    }
+  });
+
   const usage: { name: string; args: string[]; extra?: Parameters<typeof fleet>[2]; message: RegExp }[] = [
     { name: 'an unknown plan', args: ['--plan', 'nope'], message: /watch plan 'nope': expected one of default, received 'nope'/ },
     { name: 'a bad time scale', args: ['--time-scale', '0'], message: /invalid --time-scale/ },
@@ -263,6 +286,12 @@ describe('watch, plans and sources', () => {
       extra: { release: { watch: { plans: { bad: { steps: [{ name: 'x', at: '1m', judge: { kind: 'trend', series: 'heap', maxSlopePerMinute: 1 } }] } } } } },
       // Caught by fleet validation, before any plan is resolved.
       message: /release\.watch\.plans\.bad\.steps\[0\]\.judge\.series: expected a series name: one of memory, dbPool, received "heap"/,
+    },
+    {
+      name: 'service metrics naming a _bucket series and an unknown unit, and a plan tolerance above 1',
+      args: [],
+      extra: { release: { watch: { serviceMetrics: { duration: { metric: 'api_latency_bucket', unit: 'minutes' as 'seconds' } }, plans: { default: { maxProbeErrorRate: 2, steps: [{ name: 'x', at: '0s', judge: { kind: 'errorRate', max: 0 } }] } } } } },
+      message: /serviceMetrics\.duration\.metric: expected the histogram family name without _bucket[\s\S]*serviceMetrics\.duration\.unit: expected seconds or milliseconds[\s\S]*plans\.default\.maxProbeErrorRate: expected a fraction from 0 to 1/,
     },
   ];
   for (const row of usage) {
