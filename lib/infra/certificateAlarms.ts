@@ -38,7 +38,8 @@ export function certificateAlarms(ctx: AlarmContext, plan: CertificateEndpointPl
         dashboardUrl,
         details,
       }),
-      metric: certificateMetric(ctx.metrics, plan.endpoint, { periodSeconds: policy.periodSeconds, label: `${plan.endpoint} days remaining` }),
+      // No label: the alarm then reads the metric directly (MetricName, Dimensions), the plainest form.
+      metric: certificateMetric(ctx.metrics, plan.endpoint, { periodSeconds: policy.periodSeconds }),
       threshold: days,
       comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
       evaluationPeriods: policy.evaluationPeriods,

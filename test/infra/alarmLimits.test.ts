@@ -6,7 +6,7 @@ import { alarmName } from '../../lib/alerting/naming.js';
 import { alarmPolicyFor, latencyWindow } from '../../lib/alerting/policy.js';
 import { scheduleShape } from '../../lib/alerting/scheduleShape.js';
 import { deployLimitDiagnostics } from '../../lib/config/validateAlerting.js';
-import { failingRegionsExpression } from '../../lib/infra/availabilityAlarm.js';
+import { availabilityExpression } from '../../lib/infra/availabilityAlarm.js';
 import { heartbeatPlan } from '../../lib/infra/heartbeatAlarm.js';
 import type { Shard } from '../../lib/lambda/shards.js';
 import type { Check, Schedule } from '../../lib/model/fleet.js';
@@ -82,27 +82,28 @@ describe('uneven cron schedules: quiet hours do not alarm', () => {
 
   const fleet = smallFleet({ checks: [httpCheck('office', { schedule: BUSINESS_HOURS, maxMs: 2000 }), httpCheck('steady', { schedule: '5m' })] });
 
-  it('availability: missing data is notBreaching, and a period without any report gives no datapoint', () => {
-    expect(failingRegionsExpression(2, true)).toBe('IF((FILL(m0 * 0 + 1, 0) + FILL(m1 * 0 + 1, 0)) > 0, 2 - (FILL(m0, 0) + FILL(m1, 0)))');
+  it('availability: a period without any report gives no datapoint, and missing data keeps the state (ignore)', () => {
+    expect(availabilityExpression(2, 2, 2)).toBe('IF((FILL(m0 * 0 + 1, 0) + FILL(m1 * 0 + 1, 0)) > 0, IF((FILL(1 - m0, 0) + FILL(1 - m1, 0)) >= 2, 1, 0))');
     const s = synth(fleet);
     const alarms = s.template(s.fleet.alarmStacks[0]!);
     const office = Object.values(alarms.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: alarmName({ fleet: 'shop', kind: 'availability', subject: 'office' }) } }))[0] as {
       Properties: { TreatMissingData: string; Metrics: { Expression?: string; MetricStat?: { Period: number } }[] };
     };
-    expect(office.Properties.TreatMissingData).toBe('notBreaching');
-    expect(office.Properties.Metrics[0]?.Expression).toBe(failingRegionsExpression(3, true));
+    expect(office.Properties.TreatMissingData).toBe('ignore');
+    expect(office.Properties.Metrics[0]?.Expression).toBe(availabilityExpression(3, 2, 2));
     // One period is the shortest gap of the schedule: an hour.
     expect(office.Properties.Metrics[1]?.MetricStat?.Period).toBe(3600);
     const steady = Object.values(alarms.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: alarmName({ fleet: 'shop', kind: 'availability', subject: 'steady' }) } }))[0] as {
       Properties: { TreatMissingData: string; Metrics: { Expression?: string }[] };
     };
-    expect(steady.Properties.TreatMissingData).toBe('breaching');
-    expect(steady.Properties.Metrics[0]?.Expression).toBe(failingRegionsExpression(3));
+    // An even schedule reads silence the same way: probe silence is the fleet-health alarms' business.
+    expect(steady.Properties.TreatMissingData).toBe('ignore');
+    expect(steady.Properties.Metrics[0]?.Expression).toBe(availabilityExpression(3, 2, 2));
   });
 
   it('the local monitor reads the same policy: a night without results keeps the alarm OK', () => {
     const check = fleet.checks[0] as Check;
-    expect(alarmPolicyFor(fleet, check).availability).toMatchObject({ quietPeriods: true, treatMissingData: 'notBreaching' });
+    expect(alarmPolicyFor(fleet, check).availability).toMatchObject({ quietPeriods: true, treatMissingData: 'ignore' });
     const [availability] = trackersFor(fleet, check, 'production', 1, { locations: ['local'], startMs: 0 });
     const hour = 3_600_000;
     // Runs at 0h, 1h, 2h pass; then nothing for ten hours.

@@ -1,7 +1,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { alarmName } from '../../lib/alerting/naming.js';
-import { failingRegionsExpression } from '../../lib/infra/availabilityAlarm.js';
+import { availabilityExpression } from '../../lib/infra/availabilityAlarm.js';
 import { MAX_DESCRIPTION_CHARS } from '../../lib/infra/descriptions.js';
 import { httpCheck, smallFleet, synth } from './synth.js';
 
@@ -25,17 +25,20 @@ function alarmProps(template: Template, name: string): Record<string, unknown> {
 }
 
 describe('availability alarms', () => {
-  it('count failing regions with missing data as failing, and fire at the quorum for 2 of 3 periods', () => {
+  it('judge the regions that reported, fire at the quorum for 2 of 3 periods, and keep the state when nobody reported', () => {
     const props = alarmProps(alarms, alarmName({ fleet: 'shop', kind: 'availability', subject: 'checkout-health' }));
     expect(props).toMatchObject({
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      Threshold: 2,
+      Threshold: 1,
       EvaluationPeriods: 3,
       DatapointsToAlarm: 2,
-      TreatMissingData: 'breaching',
+      TreatMissingData: 'ignore',
     });
     const metrics = props.Metrics as { Id: string; Expression?: string; MetricStat?: { Metric: { Dimensions: unknown[]; MetricName: string; Namespace: string }; Period: number; Stat: string } }[];
-    expect(metrics[0]?.Expression).toBe('3 - (FILL(m0, 0) + FILL(m1, 0) + FILL(m2, 0))');
+    expect(metrics[0]?.Expression).toBe(
+      'IF((FILL(m0 * 0 + 1, 0) + FILL(m1 * 0 + 1, 0) + FILL(m2 * 0 + 1, 0)) > 0, IF((FILL(1 - m0, 0) + FILL(1 - m1, 0) + FILL(1 - m2, 0)) >= 2, 1, 0))',
+    );
+    expect(props.AlarmDescription).toContain('a region that reports nothing is neither failing nor healthy');
     expect(metrics.slice(1).map((m) => [m.Id, m.MetricStat?.Metric.MetricName, m.MetricStat?.Stat, m.MetricStat?.Period])).toEqual([
       ['m0', 'Success', 'Minimum', 60],
       ['m1', 'Success', 'Minimum', 60],
@@ -51,18 +54,26 @@ describe('availability alarms', () => {
   });
 
   it.each([
-    { regions: 1, expected: '1 - (FILL(m0, 0))' },
-    { regions: 2, expected: '2 - (FILL(m0, 0) + FILL(m1, 0))' },
-  ])('expression for $regions region(s)', ({ regions, expected }) => {
-    expect(failingRegionsExpression(regions)).toBe(expected);
+    { regions: 1, quorum: 1, min: 1, expected: 'IF((FILL(m0 * 0 + 1, 0)) > 0, IF((FILL(1 - m0, 0)) >= 1, 1, 0))' },
+    { regions: 2, quorum: 2, min: 2, expected: 'IF((FILL(m0 * 0 + 1, 0) + FILL(m1 * 0 + 1, 0)) > 0, IF((FILL(1 - m0, 0) + FILL(1 - m1, 0)) >= 2, 1, 0))' },
+  ])('expression for $regions region(s)', ({ regions, quorum, min, expected }) => {
+    expect(availabilityExpression(regions, quorum, min)).toBe(expected);
   });
 
   it('uses quorum 1 for a single-region check and the configured quorum otherwise', () => {
     const single = alarmProps(alarms, alarmName({ fleet: 'shop', kind: 'availability', subject: 'db-port' }));
-    expect(single.Threshold).toBe(1);
+    expect((single.Metrics as { Expression?: string }[])[0]?.Expression).toBe(availabilityExpression(1, 1, 1));
     const custom = synth(smallFleet({ alerting: { policy: { quorum: 3, evaluationPeriods: 5, datapointsToAlarm: 4 } } }));
     const props = alarmProps(custom.template(custom.fleet.alarmStacks[0]!), alarmName({ fleet: 'shop', kind: 'availability', subject: 'cart-page' }));
-    expect(props).toMatchObject({ Threshold: 3, EvaluationPeriods: 5, DatapointsToAlarm: 4 });
+    expect(props).toMatchObject({ Threshold: 1, EvaluationPeriods: 5, DatapointsToAlarm: 4 });
+    expect((props.Metrics as { Expression?: string }[])[0]?.Expression).toBe(availabilityExpression(3, 3, 2));
+    expect(props.AlarmDescription).toContain('at least 3 of 3 region(s), or every reporting region when fewer report (at least 2)');
+  });
+
+  it('refuses quorum 1 for a check in 2 or more regions: one failing region never pages', () => {
+    expect(() => synth(smallFleet({ alerting: { policy: { quorum: 1 } } }))).toThrow(
+      expect.objectContaining({ diagnostics: [expect.objectContaining({ path: 'alerting.policy.quorum', received: '1' })] }),
+    );
   });
 
   it('splits more than 10 regions into groups under a composite that ORs every way to reach the quorum', () => {
@@ -97,7 +108,7 @@ describe('availability alarms', () => {
 describe('latency and certificate alarms', () => {
   it('latency: slowest region p95 over the policy window above maxMs, missing data not breaching', () => {
     const props = alarmProps(alarms, alarmName({ fleet: 'shop', kind: 'latency', subject: 'checkout-health' }));
-    expect(props).toMatchObject({ ComparisonOperator: 'GreaterThanThreshold', Threshold: 1500, EvaluationPeriods: 2, DatapointsToAlarm: 2, TreatMissingData: 'notBreaching' });
+    expect(props).toMatchObject({ ComparisonOperator: 'GreaterThanThreshold', Threshold: 1500, EvaluationPeriods: 2, DatapointsToAlarm: 2, TreatMissingData: 'ignore' });
     const metrics = props.Metrics as { Expression?: string; MetricStat?: { Stat: string; Period: number; Metric: { MetricName: string } } }[];
     expect(metrics[0]?.Expression).toBe('MAX([d0, d1, d2])');
     expect(metrics.slice(1).map((m) => [m.MetricStat?.Metric.MetricName, m.MetricStat?.Stat, m.MetricStat?.Period])).toEqual(Array(3).fill(['Duration', 'p95', 900]));
@@ -112,32 +123,76 @@ describe('latency and certificate alarms', () => {
     expect(props.AlarmDescription).toContain('fewer than the 100 a p99 needs');
   });
 
+  const certificates = s.template(s.fleet.certificateStacks[0]!);
   it.each([
     { kind: 'cert-chat' as const, days: 21, route: 'chat' },
     { kind: 'cert-pager' as const, days: 7, route: 'pager' },
-  ])('$kind: minimum days remaining across regions below $days', ({ kind, days, route }) => {
-    const props = alarmProps(alarms, alarmName({ fleet: 'shop', kind, subject: 'checkout-health' }));
-    expect(props).toMatchObject({ ComparisonOperator: 'LessThanThreshold', Threshold: days, EvaluationPeriods: 1, DatapointsToAlarm: 1, TreatMissingData: 'ignore' });
-    expect((props.Metrics as { Expression?: string }[])[0]?.Expression).toBe('MIN([c0, c1, c2])');
+  ])('$kind: one per TLS endpoint, the day\'s minimum CertificateDaysRemaining below $days', ({ kind, days, route }) => {
+    const props = alarmProps(certificates, alarmName({ fleet: 'shop', kind, subject: 'shop.example.com:443' }));
+    expect(props).toMatchObject({
+      Namespace: 'ProbeFleet',
+      MetricName: 'CertificateDaysRemaining',
+      Dimensions: [
+        { Name: 'Endpoint', Value: 'shop.example.com:443' },
+        { Name: 'Fleet', Value: 'shop' },
+      ],
+      Statistic: 'Minimum',
+      Period: 86_400,
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: days,
+      EvaluationPeriods: 1,
+      DatapointsToAlarm: 1,
+      TreatMissingData: 'ignore',
+    });
     expect(routes(props.AlarmActions)).toEqual([route]);
     // A page's recovery also reaches the pager topic, so its PagerDuty/Opsgenie integration resolves.
     expect(routes(props.OKActions)).toEqual(route === 'pager' ? ['chat', 'pager'] : ['chat']);
+    // Every check that depends on the certificate is named, with its owner and runbook.
+    for (const id of ['checkout-health', 'cart-page', 'catalog-search']) expect(props.AlarmDescription).toContain(`- Check ${id} (production, `);
+    expect(props.AlarmDescription).toContain('3 check(s) depend on it');
   });
 
-  it('no certificate alarms for a tcp check', () => {
-    alarms.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmName: alarmName({ fleet: 'shop', kind: 'cert-chat', subject: 'db-port' }) }, 0);
+  it('one pair for the whole fleet: three checks on one host give two certificate alarms, none in the check stacks', () => {
+    certificates.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+    expect(JSON.stringify(alarms.findResources('AWS::CloudWatch::Alarm'))).not.toMatch(/cert-|CertDaysRemaining|CertificateDaysRemaining/);
   });
 
-  it('configurable certificate thresholds', () => {
-    const custom = synth(smallFleet({ alerting: { policy: { certificateDays: { chat: 30, pager: 10 } } } }));
-    const t = custom.template(custom.fleet.alarmStacks[0]!);
-    expect(alarmProps(t, alarmName({ fleet: 'shop', kind: 'cert-chat', subject: 'cart-page' })).Threshold).toBe(30);
-    expect(alarmProps(t, alarmName({ fleet: 'shop', kind: 'cert-pager', subject: 'cart-page' })).Threshold).toBe(10);
+  it('no certificate alarms without an https endpoint', () => {
+    const plain = synth(smallFleet({ environments: { production: { baseUrl: 'http://shop.example.com' } }, checks: [httpCheck('h'), httpCheck('i', { url: 'http://other.example.com/' })] }));
+    expect(plain.fleet.certificateStacks).toHaveLength(0);
+  });
+
+  it('configurable certificate thresholds: the most cautious of the dependent checks wins', () => {
+    const custom = synth(
+      smallFleet({
+        alerting: { policy: { certificateDays: { chat: 30, pager: 10 } } },
+        checks: [httpCheck('a'), httpCheck('b', { alarm: { certificateDays: { chat: 45, pager: 5 } } })],
+      }),
+    );
+    const t = custom.template(custom.fleet.certificateStacks[0]!);
+    expect(alarmProps(t, alarmName({ fleet: 'shop', kind: 'cert-chat', subject: 'shop.example.com:443' })).Threshold).toBe(45);
+    expect(alarmProps(t, alarmName({ fleet: 'shop', kind: 'cert-pager', subject: 'shop.example.com:443' })).Threshold).toBe(10);
+  });
+
+  it('the critical certificate alarm pages only when an environment that depends on it pages', () => {
+    const envs = { production: { baseUrl: 'https://shop.example.com' }, staging: { baseUrl: 'https://staging.example.com' } };
+    const two = synth(smallFleet({ environments: envs, checks: [httpCheck('h')] }));
+    const t = two.template(two.fleet.certificateStacks[0]!);
+    expect(routes(alarmProps(t, alarmName({ fleet: 'shop', kind: 'cert-pager', subject: 'shop.example.com:443' })).AlarmActions)).toEqual(['pager']);
+    const staging = alarmProps(t, alarmName({ fleet: 'shop', kind: 'cert-pager', subject: 'staging.example.com:443' }));
+    expect(routes(staging.AlarmActions)).toEqual(['chat']);
+    expect(staging.AlarmDescription).toContain('no environment that depends on it pages');
+    // Opting in makes staging's certificate page too.
+    const optIn = synth(smallFleet({ environments: { ...envs, staging: { ...envs.staging, pages: true } }, checks: [httpCheck('h')] }));
+    const o = optIn.template(optIn.fleet.certificateStacks[0]!);
+    expect(routes(alarmProps(o, alarmName({ fleet: 'shop', kind: 'cert-pager', subject: 'staging.example.com:443' })).AlarmActions)).toEqual(['pager']);
   });
 });
 
 describe('heartbeats, service composites, descriptions', () => {
-  it('heartbeat per region: ChecksRun below half of what the schedules imply, 2 periods, missing data breaching', () => {
+  // No alarm pages before its first datum: a heartbeat with no ChecksRun yet stays INSUFFICIENT_DATA
+  // (the fleet-health alarms say when a shard goes silent).
+  it('heartbeat per region: ChecksRun below half of what the schedules imply, 2 periods, missing data missing', () => {
     // eu-west-1 per 10 min: checkout 1m ×10, cart 5m ×2, db-port 5m ×2, catalog 10m ×1 = 15
     const eu = alarmProps(home, alarmName({ fleet: 'shop', kind: 'heartbeat', subject: 'eu-west-1' }));
     expect(eu).toMatchObject({
@@ -152,7 +207,7 @@ describe('heartbeats, service composites, descriptions', () => {
       ComparisonOperator: 'LessThanThreshold',
       EvaluationPeriods: 2,
       DatapointsToAlarm: 2,
-      TreatMissingData: 'breaching',
+      TreatMissingData: 'missing',
     });
     expect(alarmProps(home, alarmName({ fleet: 'shop', kind: 'heartbeat', subject: 'us-east-1' })).Threshold).toBe(6);
   });
@@ -216,7 +271,8 @@ describe('heartbeats, service composites, descriptions', () => {
         const description = String(props.AlarmDescription);
         expect(description.length).toBeLessThanOrEqual(MAX_DESCRIPTION_CHARS);
         expect(description).toContain('Dashboard: https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/probe-fleet-shop');
-        if (/availability|latency|cert/.test(String(props.AlarmName))) expect(description).toMatch(/Owner: team-[a-z]+\nRunbook: https:\/\/wiki\.example\.com\/runbooks\//);
+        if (/availability|latency/.test(String(props.AlarmName))) expect(description).toMatch(/Owner: team-[a-z]+\nRunbook: https:\/\/wiki\.example\.com\/runbooks\//);
+        if (/cert-/.test(String(props.AlarmName))) expect(description).toMatch(/owner team-[a-z]+\): https:\/\/wiki\.example\.com\/runbooks\//);
       }
     }
     expect(count).toBeGreaterThan(15);
@@ -271,6 +327,9 @@ describe('service composites per environment', () => {
     expect(production.AlarmDescription).toContain('Service checkout in production');
     const staging = composite('probe-fleet/shop/service/checkout.staging');
     expect(staging.AlarmRule).toBe('ALARM("probe-fleet/shop/availability/checkout-health.staging")');
+    // Staging does not page unless it says `pages: true`: its composite posts to chat.
+    expect(routes(staging.AlarmActions)).toEqual(['chat']);
+    expect(staging.AlarmDescription).toContain('Posts to chat (the environment does not page)');
     expect(staging.AlarmRule).not.toContain('production');
     // A single-environment service keeps its plain name (and a single-environment check its plain target).
     expect(composite('probe-fleet/shop/service/catalog').AlarmRule).toBe('ALARM("probe-fleet/shop/availability/catalog-search")');
@@ -302,6 +361,28 @@ describe('service composites per environment', () => {
         kind: 'config_invalid',
         diagnostics: [expect.objectContaining({ path: 'checks[1].service', received: "'checkout.staging' → probe-fleet/shop/service/checkout.staging" })],
       }),
+    );
+  });
+});
+
+describe('paging follows the environment', () => {
+  const cases: { name: string; environments: Record<string, { baseUrl: string; pages?: boolean }>; environment: string; route: string }[] = [
+    { name: 'production pages by default', environments: { production: { baseUrl: 'https://a.example.com' } }, environment: 'production', route: 'pager' },
+    { name: 'prod pages by default', environments: { prod: { baseUrl: 'https://a.example.com' } }, environment: 'prod', route: 'pager' },
+    { name: 'another name posts to chat', environments: { live: { baseUrl: 'https://a.example.com' } }, environment: 'live', route: 'chat' },
+    { name: 'another name opts in', environments: { live: { baseUrl: 'https://a.example.com', pages: true } }, environment: 'live', route: 'pager' },
+    { name: 'production opts out', environments: { production: { baseUrl: 'https://a.example.com', pages: false } }, environment: 'production', route: 'chat' },
+  ];
+  it.each(cases)('$name: a critical service composite → $route', ({ environments, route }) => {
+    const f = synth(smallFleet({ environments, checks: [httpCheck('h')] }));
+    const props = Object.values(f.template(f.fleet.servicesStack).findResources('AWS::CloudWatch::CompositeAlarm'))[0] as { Properties: { AlarmActions: unknown; OKActions: unknown } };
+    expect(routes(props.Properties.AlarmActions)).toEqual([route]);
+    expect(routes(props.Properties.OKActions)).toEqual(route === 'pager' ? ['chat', 'pager'] : ['chat']);
+  });
+
+  it('refuses a `pages` that is not a boolean', () => {
+    expect(() => synth(smallFleet({ environments: { production: { baseUrl: 'https://a.example.com', pages: 'yes' as unknown as boolean } } }))).toThrow(
+      expect.objectContaining({ diagnostics: [expect.objectContaining({ path: 'environments.production.pages' })] }),
     );
   });
 });

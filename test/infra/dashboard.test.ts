@@ -52,7 +52,11 @@ describe('dashboards', () => {
     const duration = byTitle(widgets, 'Check checkout-health: duration p50/p95 (ms)');
     expect(duration.properties.metrics?.map((m) => (m[8] as { stat: string }).stat)).toEqual(['p50', 'p95', 'p50', 'p95', 'p50', 'p95']);
     expect(JSON.stringify(duration.properties.annotations)).toContain('"value":1500');
-    expect(byTitle(widgets, 'Check checkout-health: certificate days').properties.view).toBe('singleValue');
+    const certificate = byTitle(widgets, 'Check checkout-health: certificate days');
+    expect(certificate.properties.view).toBe('singleValue');
+    // The endpoint's series, as the certificate alarms read it: the day's minimum, no Region.
+    expect(certificate.properties.metrics).toEqual([['ProbeFleet', 'CertificateDaysRemaining', 'Endpoint', 'shop.example.com:443', 'Fleet', 'shop', { label: 'shop.example.com:443', stat: 'Minimum', period: 86_400 }]]);
+    expect(JSON.stringify(widgets)).not.toContain('CertDaysRemaining');
     expect(widgets.find((w) => w.properties.title === 'DB port: certificate days')).toBeUndefined();
   });
 });

@@ -5,10 +5,11 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import type { AlarmRule, AlarmStateValue, DatapointValue } from '../../lib/alerting/evaluate.js';
-import { alarmRoute, evaluateDatapoints, evaluationRange, serviceTrackersFor, trackersFor } from '../../lib/alerting/evaluate.js';
+import { evaluateDatapoints, evaluationRange, serviceTrackersFor, trackersFor } from '../../lib/alerting/evaluate.js';
 import { ProbeFleet } from '../../lib/infra/index.js';
 import type { Check, Fleet } from '../../lib/model/fleet.js';
 import type { CheckResult } from '../../lib/model/result.js';
+import { evaluateExpression, type Series } from '../infra/replay/metricMath.js';
 
 function check(id: string, over: Partial<Check>): Check {
   return { kind: 'http', id, name: `Check ${id}`, service: 'shop', owner: 'team-shop', runbook: `https://runbooks.example/${id}`, rollbackNote: 'Roll back.', expect: '200', severity: 'critical', url: '/health', ...over } as Check;
@@ -21,7 +22,7 @@ const fleet: Fleet = {
   environments: { production: { baseUrl: 'https://shop.example.com' } },
   checks: [
     check('checkout', { schedule: '1m', maxMs: 1500 }),
-    check('cart', { schedule: '5m', severity: 'warning', alarm: { evaluationPeriods: 5, datapointsToAlarm: 3, quorum: 1 } }),
+    check('cart', { schedule: '5m', severity: 'warning', alarm: { evaluationPeriods: 5, datapointsToAlarm: 3, quorum: 3 } }),
     check('search', { schedule: '2m', regions: ['eu-west-1'] }),
   ],
   alerting: { policy: { evaluationPeriods: 4, datapointsToAlarm: 2 } },
@@ -37,7 +38,7 @@ interface CfnAlarm {
   Threshold: number;
   ComparisonOperator: string;
   Period?: number;
-  Metrics?: { Id: string; Expression?: string; Period?: number; MetricStat?: { Period: number; Stat: string; Metric: { MetricName: string } } }[];
+  Metrics?: { Id: string; Expression?: string; Period?: number; MetricStat?: { Period: number; Stat: string; Metric: { MetricName: string; Dimensions?: { Name: string; Value: string }[] } } }[];
 }
 
 function synthesizedAlarms(): Map<string, CfnAlarm> {
@@ -89,8 +90,8 @@ function topicOf(actions: unknown[] | undefined): string {
 describe('local notifications take the route the synthesized alarm actions take', () => {
   const targets = fleet.checks.map((c) => ({ check: c, environment: 'production', trackers: trackersFor(fleet, c, 'production', 1, { locations: fleet.regions, startMs: 0 }) }));
   const cases = [
-    ...targets.flatMap((t) => t.trackers.map((x) => [x.name, alarmRoute(x.options.kind, t.check.severity === 'critical')] as const)),
-    ...serviceTrackersFor(fleet, targets).map((s) => [s.name, alarmRoute('service', s.critical)] as const),
+    ...targets.flatMap((t) => t.trackers.map((x) => [x.name, x.options.route] as const)),
+    ...serviceTrackersFor(fleet, targets).map((s) => [s.name, s.route] as const),
   ];
   it.each(cases)('%s → %s, OK → chat (and the pager topic after a page)', (name, route) => {
     const alarm = alarms.get(name);
@@ -105,19 +106,28 @@ describe('local notifications take the route the synthesized alarm actions take'
 /**
  * CloudWatch's side, read from the template alone (the datapoints are evaluated with the same
  * `evaluateDatapoints` as the local side, so this checks the wiring, not the evaluator; the
- * table in 'AWS's documented treat-missing-data examples' below checks the evaluator): the availability alarm's datapoint is
- * "regions failing" (Minimum of Success per region, a silent region filled as failing)
+ * table in 'AWS's documented treat-missing-data examples' below checks the evaluator): the
+ * availability alarm's expression, evaluated by an independent metric math evaluator over the
+ * Minimum of Success per region (1 passed, 0 failed, no value when the region was silent),
  * compared with the alarm's Threshold by its ComparisonOperator.
  */
 function cloudWatchStates(alarm: CfnAlarm, regions: string[], periods: (Record<string, boolean> | null)[]): AlarmStateValue[] {
   expect(alarm.ComparisonOperator).toBe('GreaterThanOrEqualToThreshold');
   const rule: AlarmRule = { periodMs: periodOf(alarm) * 1000, evaluationPeriods: alarm.EvaluationPeriods, datapointsToAlarm: alarm.DatapointsToAlarm, treatMissingData: alarm.TreatMissingData as AlarmRule['treatMissingData'] };
+  const expression = alarm.Metrics!.find((m) => m.Expression !== undefined)!.Expression!;
+  const regionOf = new Map(alarm.Metrics!.filter((m) => m.MetricStat).map((m) => [m.Id, m.MetricStat!.Metric.Dimensions!.find((d) => d.Name === 'Region')!.Value]));
   const values: DatapointValue[] = [];
   const states: AlarmStateValue[] = [];
   let state: AlarmStateValue = 'INSUFFICIENT_DATA';
   for (const period of periods) {
-    if (period === null) values.push('missing');
-    else values.push(regions.filter((r) => period[r] !== true).length >= alarm.Threshold ? 'breaching' : 'ok');
+    const lookup = (id: string) => {
+      const passed = period?.[regionOf.get(id) ?? ''];
+      const series: Series = new Map(passed === undefined ? [] : [[0, passed ? 1 : 0]]);
+      return { kind: 'series' as const, series };
+    };
+    const result = evaluateExpression(expression, { grid: [0], lookup });
+    const value = result.kind === 'series' ? result.series.get(0) : undefined;
+    values.push(value === undefined ? 'missing' : value >= alarm.Threshold ? 'breaching' : 'ok');
     // An alarm that has existed long enough sees a full window; compare from then on.
     if (values.length >= rule.evaluationPeriods) state = evaluateDatapoints(values.slice(-evaluationRange(rule)), rule, state);
     states.push(state);
@@ -134,14 +144,16 @@ const E = 'eu-west-1';
 const U = 'us-east-1';
 const A = 'ap-southeast-1';
 const ok3 = { [E]: true, [U]: true, [A]: true };
-const sequences: { name: string; checkId: string; periods: (Record<string, boolean> | null)[]; alarms?: boolean }[] = [
-  { name: 'checkout: one region failing never reaches the quorum of 2', checkId: 'checkout', periods: [ok3, ok3, ok3, ok3, { [E]: false, [U]: true, [A]: true }, { [E]: false, [U]: true, [A]: true }, { [E]: false, [U]: true, [A]: true }, ok3] },
-  { name: 'checkout: two regions failing twice in four alarms, then recovers', checkId: 'checkout', periods: [ok3, ok3, ok3, ok3, { [E]: false, [U]: false, [A]: true }, ok3, { [E]: false, [U]: false, [A]: true }, ok3, ok3, ok3, ok3] },
-  { name: 'checkout: a silent region counts as failing', checkId: 'checkout', periods: [ok3, ok3, ok3, ok3, { [E]: false, [A]: true }, { [E]: false, [A]: true }, ok3, ok3, ok3] },
-  // Silence is filled as breaching only once fewer than evaluationPeriods real datapoints remain in CloudWatch's range.
-  { name: 'checkout: nobody reports (probes down) is breaching', checkId: 'checkout', periods: [ok3, ok3, ok3, ok3, null, null, null, null, ok3, ok3, ok3] },
+const EUfail = { [E]: false, [U]: false, [A]: true };
+const EUfailAsilent = { [E]: false, [U]: false };
+const sequences: { name: string; checkId: string; periods: (Record<string, boolean> | null)[]; alarms: boolean }[] = [
+  { name: 'checkout: one region failing never reaches the quorum of 2', checkId: 'checkout', periods: [ok3, ok3, ok3, ok3, { [E]: false, [U]: true, [A]: true }, { [E]: false, [U]: true, [A]: true }, { [E]: false, [U]: true, [A]: true }, ok3], alarms: false },
+  { name: 'checkout: two regions failing twice in four alarms, then recovers', checkId: 'checkout', periods: [ok3, ok3, ok3, ok3, EUfail, ok3, EUfail, ok3, ok3, ok3, ok3], alarms: true },
+  { name: 'checkout: a silent region counts neither way (one failing, one silent)', checkId: 'checkout', periods: [ok3, ok3, ok3, ok3, { [E]: false, [A]: true }, { [E]: false, [A]: true }, ok3, ok3, ok3], alarms: false },
+  { name: 'checkout: nobody reports (probes down) keeps the state', checkId: 'checkout', periods: [ok3, ok3, ok3, ok3, null, null, null, null, ok3, ok3, ok3], alarms: false },
   { name: 'checkout: two silent periods among real ones do not alarm', checkId: 'checkout', periods: [ok3, ok3, ok3, ok3, null, null, ok3, ok3, ok3], alarms: false },
-  { name: 'cart: quorum 1, 3 of 5', checkId: 'cart', periods: [ok3, ok3, ok3, ok3, ok3, { [E]: false, [U]: true, [A]: true }, ok3, { [U]: false, [E]: true, [A]: true }, ok3, { [A]: false, [E]: true, [U]: true }, ok3, ok3, ok3] },
+  { name: 'cart: quorum 3, two failing with the third passing never alarms', checkId: 'cart', periods: [ok3, ok3, ok3, ok3, ok3, EUfail, EUfail, EUfail, EUfail, ok3, ok3], alarms: false },
+  { name: 'cart: quorum 3, two failing with the third silent alarms (3 of 5)', checkId: 'cart', periods: [ok3, ok3, ok3, ok3, ok3, EUfailAsilent, ok3, EUfailAsilent, EUfailAsilent, ok3, ok3, ok3, ok3, ok3], alarms: true },
 ];
 
 describe('the same results give the same alarm states locally and in CloudWatch', () => {
@@ -166,9 +178,8 @@ describe('the same results give the same alarm states locally and in CloudWatch'
     // Once both have seen a whole evaluation range, they must agree.
     const from = evaluationRange(tracker!.options.rule) - 1;
     expect(local.slice(from)).toEqual(cloud.slice(from));
-    const failingPeriod = periods.some((p) => p === null || regions.filter((r) => p[r] !== true).length >= alarm.Threshold);
-    expect(local).toContain((expectAlarm ?? failingPeriod) ? 'ALARM' : 'OK');
-    if (expectAlarm === false) expect(local).not.toContain('ALARM');
+    expect(local).toContain(expectAlarm ? 'ALARM' : 'OK');
+    if (!expectAlarm) expect(local).not.toContain('ALARM');
   });
 });
 
@@ -189,7 +200,10 @@ describe('service alarms per environment, as the CDK composites', () => {
     const local = serviceTrackersFor(twoEnv, targets);
     expect(local.map((s) => s.name).sort()).toEqual([...synthesized.keys()].filter((n) => !n.includes('~')).sort());
     expect(local.map((s) => s.name).sort()).toEqual(['probe-fleet/shop/service/search', 'probe-fleet/shop/service/shop.production', 'probe-fleet/shop/service/shop.staging']);
-    for (const s of local) expect(topicOf(synthesized.get(s.name)!.AlarmActions)).toBe(alarmRoute('service', s.critical));
+    for (const s of local) expect(topicOf(synthesized.get(s.name)!.AlarmActions)).toBe(s.route);
+    // Staging does not page: its composite, like the local one, posts to chat.
+    expect(local.find((s) => s.name === 'probe-fleet/shop/service/shop.staging')?.route).toBe('chat');
+    expect(local.find((s) => s.name === 'probe-fleet/shop/service/shop.production')?.route).toBe('pager');
   });
 });
 
