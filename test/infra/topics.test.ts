@@ -80,7 +80,7 @@ describe('on-call topics', () => {
 });
 
 describe('notify function', () => {
-  it('is subscribed to both topics, retries twice, then lands in an encrypted dead-letter queue whose depth pages', () => {
+  it('is subscribed to both topics, retries twice, then lands in an encrypted dead-letter queue whose depth alarms', () => {
     home.hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: 'probe-fleet-shop-notify',
       Runtime: 'nodejs22.x',
@@ -97,7 +97,8 @@ describe('notify function', () => {
     }
     const alarm = Object.values(home.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: 'probe-fleet/shop/heartbeat/notify-dead-letters' } }))[0] as { Properties: Record<string, unknown> };
     expect(alarm.Properties).toMatchObject({ ComparisonOperator: 'GreaterThanThreshold', Threshold: 0, TreatMissingData: 'notBreaching', DatapointsToAlarm: 1 });
-    expect(JSON.stringify(alarm.Properties.AlarmActions)).toContain('PagerTopic');
+    // Someone is told: the pager topic, or the operator's fleet-health topic where the fleet routes its own trouble.
+    expect(JSON.stringify(alarm.Properties.AlarmActions)).toMatch(/PagerTopic|probe-fleet-shop-operator/);
   });
 
   it('takes no recoveries from the pager topic (it handles their chat copy) and every message from chat', () => {
