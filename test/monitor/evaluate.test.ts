@@ -209,7 +209,7 @@ describe('service alarm: ALARM while any member is in ALARM', () => {
 
 describe('paging follows the environment', () => {
   const envs = { production: { baseUrl: 'https://shop.example' }, prod: { baseUrl: 'https://p.example' }, staging: { baseUrl: 'https://staging.example' }, qa: { baseUrl: 'https://qa.example', pages: true }, live: { baseUrl: 'https://live.example', pages: false } };
-  const paging: Fleet = { ...fleet, environments: envs, checks: [{ ...check, maxMs: undefined } as Check, { ...check, id: 'cart', severity: 'warning' } as Check] };
+  const paging: Fleet = { ...fleet, environments: envs, checks: [{ ...check, maxMs: undefined }, { ...check, id: 'cart', severity: 'warning' }] };
   const targets = paging.checks.flatMap((c) => Object.keys(envs).map((environment) => ({ check: c, environment, trackers: trackersFor(paging, c, environment, 5, { locations: ['local'], startMs: 0 }) })));
   const cases: [string, 'pager' | 'chat'][] = [
     ['production', 'pager'],
@@ -239,7 +239,7 @@ describe('paging follows the environment', () => {
   });
 
   it('a certificate datum counts as soon as it arrives; a day without one keeps the state', () => {
-    const [, certChat, certPager] = trackersFor(fleet, { ...check, maxMs: undefined } as Check, 'prod', 1, { locations: ['local'], startMs: 0 });
+    const [, certChat, certPager] = trackersFor(fleet, { ...check, maxMs: undefined }, 'prod', 1, { locations: ['local'], startMs: 0 });
     const day = 86_400_000;
     certChat!.observe(result({ startedAt: new Date(60_000).toISOString(), certDaysRemaining: 20 }));
     certPager!.observe(result({ startedAt: new Date(60_000).toISOString(), certDaysRemaining: 20 }));
