@@ -277,6 +277,15 @@ function lineSpecs(usage: FleetUsage, freeTier: boolean): LineSpec[] {
     { line: flat('alarms-heartbeat', 'CloudWatch alarms', 'Heartbeat alarms (one per region)', PRICES.alarmMetric, regions, freeHeartbeat) },
     {
       line: flat(
+        'alarms-fleet-health',
+        'CloudWatch alarms',
+        'Fleet-health alarms (per shard: silence, failures; per region: invocation errors, publish failures, dead letters, secret lookups)',
+        PRICES.alarmMetric,
+        usage.fleetHealthAlarmMetrics,
+      ),
+    },
+    {
+      line: flat(
         'alarms-dead-letter',
         'CloudWatch alarms',
         usage.hasNotifyFunction ? 'Dead-letter queue alarms (topic subscriptions, notify function)' : 'Dead-letter queue alarm (topic subscriptions)',
@@ -328,7 +337,7 @@ function lineSpecs(usage: FleetUsage, freeTier: boolean): LineSpec[] {
         `each region's probe re-reads each secret every ${a.secretCacheMinutes} min`,
       ),
     },
-    { line: flat('kms-key', 'SNS and KMS', 'KMS key encrypting the topics', PRICES.kmsKey, usage.kmsKeys, 0, PRICES.kmsKey.note) },
+    { line: flat('kms-key', 'SNS and KMS', 'KMS keys encrypting the topics (pager and chat; one operator topic per region)', PRICES.kmsKey, usage.kmsKeys, 0, PRICES.kmsKey.note) },
     { line: { ...flat('sns', 'SNS and KMS', 'SNS topics and notifications', PRICES.snsPublish, SNS_TOPICS), unit: 'topics', detail: PRICES.snsPublish.note } },
   ];
   return specs;

@@ -5,11 +5,12 @@ import { DEFAULT_CONCURRENCY, rateLimitFor, resolveSettings } from '../config/re
 import { periodSecondsOf } from '../config/schedulePeriod.js';
 // The CDK app's pure planning (no aws-cdk-lib in it): the same targets, alarm groups and
 // dashboard pages as what `cdk deploy` creates.
+import { HOME_HEALTH_ALARM_METRICS_PER_REGION, REGION_HEALTH_ALARM_METRICS, shardHealthAlarmMetrics } from '../infra/fleetHealthPlan.js';
 import { MAX_ALARMS_PER_COMPOSITE, TARGETS_PER_DASHBOARD_PAGE, chunk, packTargets, planTargets, regionGroups, serviceGroups } from '../infra/plan.js';
 import type { TargetPlan } from '../infra/plan.js';
 import { planShards } from '../lambda/shards.js';
 import { isSecretRef } from '../model/defineFleet.js';
-import type { Check, Fleet, RateLimit } from '../model/fleet.js';
+import type { Check, Fleet, RateLimit, Schedule } from '../model/fleet.js';
 import { needsNotifyFunction } from '../notify/notifyConfig.js';
 import { SECONDS_PER_MONTH } from './prices.js';
 
@@ -148,8 +149,14 @@ export interface FleetUsage {
   dashboardMetrics: number[];
   /** Alarms on SQS dead-letter queues: the topics' subscription queue, and the notify function's. */
   deadLetterAlarms: number;
-  /** The customer managed key that encrypts the topics. */
+  /** The customer managed keys: the one that encrypts the pager and chat topics, and one per operator topic (a region with probes, and home). */
   kmsKeys: number;
+  /**
+   * Metrics referenced by the fleet-health alarms (lib/infra/fleetHealthPlan.ts): per shard,
+   * silence (1, when its schedule allows) and failures (3); per probe region 4; in the home
+   * region 1 per probe region.
+   */
+  fleetHealthAlarmMetrics: number;
   /** Secret names referenced anywhere in the fleet. */
   secretNames: string[];
   hasNotifyFunction: boolean;
@@ -247,7 +254,9 @@ export function measureFleetUsage(
     ...(a.maxChecksPerShard === undefined ? {} : { maxChecksPerShard: a.maxChecksPerShard }),
     ...(cronPeriod ? { cronPeriod } : {}),
   };
+  const shardSchedules = new Map<string, Schedule>();
   for (const shard of planShards(fleet, options)) {
+    shardSchedules.set(shard.id, shard.schedule);
     const invocations = SECONDS_PER_MONTH / shard.periodSeconds;
     const waves = Math.ceil(shard.targets.length / concurrency);
     const requestsByEnvironment = new Map<string, number>();
@@ -343,7 +352,13 @@ export function measureFleetUsage(
     services,
     dashboardMetrics,
     deadLetterAlarms: notify ? 2 : 1,
-    kmsKeys: 1,
+    kmsKeys: 1 + new Set([...shardRegions, fleet.homeRegion]).size,
+    fleetHealthAlarmMetrics:
+      shards.reduce((n, s) => {
+        const metrics = shardHealthAlarmMetrics({ schedule: shardSchedules.get(s.id)!, periodSeconds: s.periodSeconds });
+        return n + metrics.silence + metrics.failures;
+      }, 0) +
+      shardRegions.size * (REGION_HEALTH_ALARM_METRICS + HOME_HEALTH_ALARM_METRICS_PER_REGION),
     secretNames: [...secretNames].sort(),
     hasNotifyFunction: notify,
   };

@@ -66,8 +66,11 @@ const fleets: [string, Fleet, Partial<Counted>][] = [
   [
     'one plain http check in one region',
     fleetOf([httpCheck('health', { schedule: '5m' })]),
-    // availability 1 + heartbeat 1 + topic dead letters 1; one service; overview + 1 page
-    { alarmMetrics: 3, composites: 1, dashboards: 2, rules: 1, kmsKeys: 1, probeMemory: [320] },
+    // availability 1 + heartbeat 1 + topic dead letters 1; fleet health: shard silence 1 +
+    // shard failures 3 (errors, throttles, failed deliveries) + region 4 (invocation errors ×2,
+    // publish failures, dead letters) + secret lookups 1; one service; overview + 1 page;
+    // keys: pager/chat + the region's operator topic
+    { alarmMetrics: 12, composites: 1, dashboards: 2, rules: 1, kmsKeys: 2, probeMemory: [320] },
   ],
   [
     'https checks with maxMs in 3 regions, two services, a webhook',
@@ -84,8 +87,8 @@ const fleets: [string, Fleet, Partial<Counted>][] = [
         alerting: { chat: { webhooks: [{ kind: 'slack', url: secret('slack-hook') }] } },
       },
     ),
-    // two services × two environments (prod, staging): one composite each
-    { composites: 4, kmsKeys: 1 },
+    // two services × two environments (prod, staging): one composite each; keys: pager/chat + an operator topic per region
+    { composites: 4, kmsKeys: 4 },
   ],
   [
     '12 checks in 11 regions (availability split into groups)',
@@ -94,9 +97,11 @@ const fleets: [string, Fleet, Partial<Counted>][] = [
       environments: { prod: { baseUrl: 'https://shop.example.com' } },
     }),
     // per target: availability in groups of 6 + 5 regions, alarms for "≥1" and "≥2" failing in
-    // each: 2 × 6 + 2 × 5 = 22 metrics; latency 11; certificate 2 × 11 = 22. 12 × 55 + 11
-    // heartbeats + 1 dead-letter alarm = 672. Composites: one per target + one service.
-    { alarmMetrics: 672, composites: 13, rules: 11 },
+    // each: 2 × 6 + 2 × 5 = 22 metrics; latency 11: 12 × 33 = 396. One TLS endpoint: its
+    // certificate alarm pair, 2. 11 heartbeats + 1 dead-letter alarm. Fleet health: per shard
+    // (one 5m shard per region) silence 1 + failures 3, per region 4 + a secret-lookup alarm in
+    // home: 11 × 9 = 99. 396 + 2 + 12 + 99 = 509. Composites: one per target + one service.
+    { alarmMetrics: 509, composites: 13, rules: 11, kmsKeys: 12 },
   ],
 ];
 
