@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import type { CaSource, Fleet } from '../model/fleet.js';
 import { caPemProblem } from '../config/caPem.js';
 import { namespaceOf, resolveSettings } from '../config/resolve.js';
+import { alarmPolicyFor, DEFAULT_CERT_DAYS } from '../alerting/policy.js';
+import { firstCronMinuteOfDay } from './firstRunOfDay.js';
+import { certificateEndpoints } from '../publish/cloudwatch/certificateEndpoints.js';
 import type { Shard } from './shards.js';
 
 export const FROZEN_FLEET_FILE = 'fleet.json';
@@ -27,6 +30,20 @@ export interface FrozenFleet {
   fleet: Fleet;
   /** The shards of `region`. */
   shards: Shard[];
+  /**
+   * Days remaining at or below which a certificate's days are published on every run, not only
+   * on the first run of the UTC day: the largest certificate alarm threshold of the region's
+   * checks (the alerting policy itself stays out of the bundle). Absent in older bundles.
+   */
+  certificateWarningDays?: number;
+  /** Per cron shard id: the minute of the UTC day of its first run (firstRunOfDay.ts). Absent in older bundles. */
+  firstRunMinuteOfDay?: Record<string, number>;
+  /**
+   * Per check id and environment: the TLS endpoints (`host:port`) its certificate is published
+   * under, derived at build time with the alarms' own function, so the bundle needs no URL logic
+   * and probe and alarms cannot disagree. Targets without one are left out; absent in older bundles.
+   */
+  certificateEndpoints?: Record<string, Record<string, string[]>>;
 }
 
 export class FrozenFleetError extends Error {
@@ -53,6 +70,30 @@ function inlineCaFiles<T extends { caCertificates?: CaSource[] }>(owner: T, wher
   return { ...owner, caCertificates };
 }
 
+/**
+ * The largest certificate threshold (chat or pager) of any check in the list, so that no alarm
+ * waits a day for a value below its threshold; the default chat threshold when none sees a certificate.
+ */
+export function certificateWarningDays(fleet: Fleet, checks: readonly Fleet['checks'][number][]): number {
+  let days: number | null = null;
+  for (const check of checks) {
+    const policy = alarmPolicyFor(fleet, check).certificate;
+    if (policy) days = Math.max(days ?? -Infinity, policy.chatDays, policy.pagerDays);
+  }
+  return days ?? DEFAULT_CERT_DAYS.chat;
+}
+
+function endpointsOf(fleet: Fleet, checks: readonly Fleet['checks'][number][]): Record<string, Record<string, string[]>> {
+  const out: Record<string, Record<string, string[]>> = {};
+  for (const check of checks) {
+    for (const environment of resolveSettings(fleet, check).environments) {
+      const endpoints = certificateEndpoints(fleet, check, environment);
+      if (endpoints.length > 0) (out[check.id] ??= {})[environment] = endpoints;
+    }
+  }
+  return out;
+}
+
 /** Expects an already validated fleet (lib/config validation runs before any build or synth). */
 export function freezeFleet(fleet: Fleet, region: string, shards: Shard[]): FrozenFleet {
   const environments = Object.fromEntries(Object.entries(fleet.environments).map(([name, environment]) => [name, inlineCaFiles(environment, `environments.${name}`)]));
@@ -68,6 +109,14 @@ export function freezeFleet(fleet: Fleet, region: string, shards: Shard[]): Froz
     region,
     fleet: { ...probed, environments, checks },
     shards: shards.filter((shard) => shard.region === region),
+    certificateWarningDays: certificateWarningDays(fleet, checks),
+    certificateEndpoints: endpointsOf(fleet, checks),
+    firstRunMinuteOfDay: Object.fromEntries(
+      shards.filter((shard) => shard.region === region).flatMap((shard) => {
+        const minute = firstCronMinuteOfDay(shard.schedule);
+        return minute === undefined ? [] : [[shard.id, minute] as const];
+      }),
+    ),
   };
   // A round trip through JSON is what the bundle will see; doing it here turns a
   // non-serialisable value (a function, a RegExp) into a build error, not a runtime surprise.
@@ -95,6 +144,9 @@ export function parseFrozenFleet(text: string, source = FROZEN_FLEET_FILE): Froz
     if (typeof frozen[key] !== 'string') {
       throw new FrozenFleetError(`${source}: expected '${key}' to be a string, received ${typeof frozen[key]}; rebuild the bundle`);
     }
+  }
+  if (frozen.certificateWarningDays !== undefined && (typeof frozen.certificateWarningDays !== 'number' || !Number.isFinite(frozen.certificateWarningDays))) {
+    throw new FrozenFleetError(`${source}: expected 'certificateWarningDays' to be a number, received ${JSON.stringify(frozen.certificateWarningDays)}; rebuild the bundle`);
   }
   if (!Array.isArray(frozen.shards) || typeof frozen.fleet !== 'object' || !Array.isArray(frozen.fleet.checks)) {
     throw new FrozenFleetError(`${source}: expected 'fleet.checks' and 'shards' arrays; rebuild the bundle`);

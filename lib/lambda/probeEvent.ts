@@ -1,11 +1,13 @@
-// What can invoke the probe: the EventBridge rule's custom input `{ "shard": "<id>" }`, or
-// a full EventBridge scheduled event carrying the shard in `detail`. Anything else is a
-// value describing what was wrong, never an exception.
+// What can invoke the probe: the EventBridge rule's target input `{ "shard": "<id>", "time":
+// "<the event's time>" }` (an input transformer copies the scheduled time in), or a full
+// EventBridge scheduled event carrying the shard in `detail`. Anything else is a value
+// describing what was wrong, never an exception. The time is passed on as received: whether
+// it can be used is decided against the clock (scheduledTime.ts), and a bad one never stops a run.
 
 export interface ShardInvocation {
   shard: string;
   source: 'input' | 'scheduled-event';
-  /** The time EventBridge scheduled the run (scheduled events only). */
+  /** The event's `time` as received, unvalidated (a value that is not a string, as JSON text). */
   scheduledTime?: string;
 }
 
@@ -35,6 +37,12 @@ function shardId(value: unknown): string | null {
   return typeof value === 'string' && /^[a-z0-9][a-z0-9-]{0,127}$/.test(value) ? value : null;
 }
 
+function timeOf(record: Record<string, unknown>): Pick<ShardInvocation, 'scheduledTime'> {
+  if (record.time === undefined) return {};
+  // Not a string: kept as JSON text, which no time format accepts, so the warning shows it.
+  return { scheduledTime: typeof record.time === 'string' ? record.time : (JSON.stringify(record.time) ?? typeof record.time) };
+}
+
 export function parseProbeEvent(event: unknown): ParsedEvent {
   if (typeof event !== 'object' || event === null || Array.isArray(event)) return invalid(describe(event));
   const record = event as Record<string, unknown>;
@@ -45,15 +53,12 @@ export function parseProbeEvent(event: unknown): ParsedEvent {
     const detail = record.detail as Record<string, unknown> | undefined;
     const shard = shardId(detail?.shard);
     if (shard === null) return invalid(`a Scheduled Event whose detail.shard is ${JSON.stringify(detail?.shard) ?? 'missing'}`);
-    return {
-      ok: true,
-      invocation: { shard, source: 'scheduled-event', ...(typeof record.time === 'string' ? { scheduledTime: record.time } : {}) },
-    };
+    return { ok: true, invocation: { shard, source: 'scheduled-event', ...timeOf(record) } };
   }
   if ('shard' in record) {
     const shard = shardId(record.shard);
     if (shard === null) return invalid(`shard ${JSON.stringify(record.shard) ?? 'undefined'} (ids are lowercase letters, digits and dashes)`);
-    return { ok: true, invocation: { shard, source: 'input' } };
+    return { ok: true, invocation: { shard, source: 'input', ...timeOf(record) } };
   }
   return invalid(describe(event));
 }

@@ -9,7 +9,8 @@ import { resolveSettings } from '../config/resolve.js';
 import { Redactor } from '../secrets/secrets.js';
 import type { SecretProvider } from '../secrets/secrets.js';
 import { SecretsManagerProvider } from '../secrets/secretsManager.js';
-import { aggregate, buildMetricDatums, isCutByDeadline } from '../publish/cloudwatch/metricDatums.js';
+import { aggregate, buildMetricDatums, isCutByDeadline, isSecretLookupFailure } from '../publish/cloudwatch/metricDatums.js';
+import { DEFAULT_CERT_DAYS } from '../alerting/policy.js';
 import type { Dimension } from '../publish/cloudwatch/metricDatums.js';
 import { toEmfDocuments } from '../publish/cloudwatch/emf.js';
 import { DEFAULT_NAMESPACE } from '../config/resolve.js';
@@ -23,6 +24,8 @@ import { parseProbeEvent } from './probeEvent.js';
 import { invocationDeadlines } from './deadline.js';
 import { skippedResult } from './skippedResult.js';
 import { secretsWithDeadline } from './secretsWithDeadline.js';
+import { invocationTimestamp } from './scheduledTime.js';
+import { isFirstRunOfUtcDay } from './firstRunOfDay.js';
 
 export type RunPlan = (items: PlannedCheck[], options: RunOptions) => Promise<CheckResult[]>;
 
@@ -64,6 +67,8 @@ export interface InvocationSummary {
   skipped: number;
   /** Started, then cut by the run deadline: no verdict, published like skipped ones. */
   cut: number;
+  /** Stopped by a failed secret lookup: no verdict, counted in SecretLookupFailures. */
+  secretFailures: number;
   durationMs: number;
   publish: Pick<PublishOutcome, 'ok' | 'calls' | 'attempts' | 'published' | 'fallbackDatums' | 'emfLines'> & { error: string | null } | null;
   error: { kind: string; message: string } | null;
@@ -79,6 +84,8 @@ interface ContainerState {
 
 const CUT_WHY =
   "the invocation's run deadline cut this check before it finished (the probe ran out of time, not the check's own timeout): no Success, Duration or Degraded is published for it, it is counted in ChecksSkipped";
+
+const SECRET_WHY = 'a secret lookup failed, so the check stopped before a verdict on its service: no Success, Duration or Degraded; counted in SecretLookupFailures';
 
 const defaultLog = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -137,6 +144,7 @@ export function createProbeHandler(deps: ProbeHandlerDeps = {}): (event: unknown
         degraded: 0,
         skipped: 0,
         cut: 0,
+        secretFailures: 0,
         durationMs: now() - start,
         publish: null,
         error,
@@ -180,6 +188,10 @@ export function createProbeHandler(deps: ProbeHandlerDeps = {}): (event: unknown
     }
 
     const deadlines = invocationDeadlines(start, remainingAtStart, shard.periodSeconds, deps.marginMs);
+    // Every datum carries the run's scheduled time, so a run that starts late in its minute, or
+    // just after it, still lands in the period it was scheduled for (scheduledTime.ts).
+    const stamp = invocationTimestamp(parsed.invocation.scheduledTime, start, shard.periodSeconds);
+    if (stamp.warning) log(JSON.stringify({ level: 'warn', event: 'scheduled_time_fallback', shard: shard.id, message: stamp.warning }));
     const checksById = new Map(fleet.fleet.checks.map((check) => [check.id, check]));
     const planned: PlannedCheck[] = [];
     const missing: ShardTarget[] = [];
@@ -197,6 +209,10 @@ export function createProbeHandler(deps: ProbeHandlerDeps = {}): (event: unknown
       if (isCutByDeadline(result)) {
         // The metrics leave this check out, so the log is the one place that says why.
         log(JSON.stringify({ level: 'warn', event: 'check_cut', shard: shard.id, why: CUT_WHY, ...redactor.redactValue(result) }));
+        return;
+      }
+      if (isSecretLookupFailure(result)) {
+        log(JSON.stringify({ level: 'warn', event: 'check_secret_unavailable', shard: shard.id, why: SECRET_WHY, ...redactor.redactValue(result) }));
         return;
       }
       log(JSON.stringify({ level: skipped || !result.ok ? 'warn' : 'info', event: skipped ? 'check_skipped' : 'check_result', shard: shard.id, ...redactor.redactValue(result) }));
@@ -245,7 +261,12 @@ export function createProbeHandler(deps: ProbeHandlerDeps = {}): (event: unknown
           return check ? resolveSettings(fleet.fleet, check).environments.length : 1;
         },
         detailedTimings: (checkId) => checksById.get(checkId)?.detailedTimings === true,
-        timestamp: new Date(Math.floor(start / 1000) * 1000),
+        timestamp: new Date(stamp.timestamp),
+        certificateEndpoints: (checkId, environment) => fleet.certificateEndpoints?.[checkId]?.[environment] ?? [],
+        certificates: {
+          everyEndpoint: isFirstRunOfUtcDay(shard.periodSeconds, fleet.firstRunMinuteOfDay?.[shard.id], stamp.timestamp),
+          warningDays: fleet.certificateWarningDays ?? DEFAULT_CERT_DAYS.chat,
+        },
       });
       outcome = await publishMetrics({
         client: container.cloudWatch,
@@ -267,9 +288,10 @@ export function createProbeHandler(deps: ProbeHandlerDeps = {}): (event: unknown
 
     const skipped = results.filter((r) => r.skipped === true).length;
     const cut = results.filter(isCutByDeadline).length;
-    const ran = results.filter((r) => r.skipped !== true && !isCutByDeadline(r));
+    const secretFailures = results.filter(isSecretLookupFailure).length;
+    const ran = results.filter((r) => r.skipped !== true && !isCutByDeadline(r) && !isSecretLookupFailure(r));
     const summary: InvocationSummary = {
-      ok: runError === null && outcome.ok && ran.every((r) => r.ok) && skipped === 0 && cut === 0,
+      ok: runError === null && outcome.ok && ran.every((r) => r.ok) && skipped === 0 && cut === 0 && secretFailures === 0,
       shard: shard.id,
       region,
       runId,
@@ -279,6 +301,7 @@ export function createProbeHandler(deps: ProbeHandlerDeps = {}): (event: unknown
       degraded: ran.filter((r) => r.degraded).length,
       skipped,
       cut,
+      secretFailures,
       durationMs: now() - start,
       publish: {
         ok: outcome.ok,
@@ -297,7 +320,9 @@ export function createProbeHandler(deps: ProbeHandlerDeps = {}): (event: unknown
         event: 'invocation',
         ...summary,
         source: parsed.invocation.source,
-        ...(parsed.invocation.scheduledTime ? { scheduledTime: parsed.invocation.scheduledTime } : {}),
+        ...(parsed.invocation.scheduledTime !== undefined ? { scheduledTime: parsed.invocation.scheduledTime.slice(0, 64) } : {}),
+        timestamp: new Date(stamp.timestamp).toISOString(),
+        timestampSource: stamp.source,
         deadlineMs: deadlines.runDeadline - start,
       }),
     );

@@ -18,6 +18,11 @@ export type FailureKind =
   | 'guard_blocked'
   | 'deadline'
   | 'version_mismatch'
+  /**
+   * The check could not look up a secret it needs (Secrets Manager unavailable, throttled,
+   * access denied) and stopped there: the result is no verdict on the service.
+   */
+  | 'secret_unavailable'
   | 'internal';
 
 export interface Failure {

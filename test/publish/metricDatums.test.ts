@@ -16,6 +16,10 @@ const target = (check: string) => [
   { Name: 'Check', Value: check },
   { Name: 'Region', Value: 'eu-west-1' },
 ];
+const endpoint = (value: string) => [
+  { Name: 'Fleet', Value: 'shop' },
+  { Name: 'Endpoint', Value: value },
+];
 const fleetDims = [
   { Name: 'Fleet', Value: 'shop' },
   { Name: 'Region', Value: 'eu-west-1' },
@@ -43,15 +47,63 @@ describe('buildMetricDatums', () => {
       ],
     },
     {
-      name: 'a failing https check with a certificate',
-      input: { results: [result({ ok: false, degraded: false, durationMs: 5000, certDaysRemaining: 12 })] },
+      name: 'a failing https check with a certificate on the first run of the day: CertificateDaysRemaining per endpoint, no Region',
+      input: {
+        results: [result({ ok: false, degraded: false, durationMs: 5000, certDaysRemaining: 40 })],
+        certificateEndpoints: () => ['api.example.com:443'],
+        certificates: { everyEndpoint: true, warningDays: 21 },
+      },
       expected: [
         d('Success', target('health'), 'Count', [0]),
         d('Duration', target('health'), 'Milliseconds', [5000]),
         d('Degraded', target('health'), 'Count', [0]),
-        d('CertDaysRemaining', target('health'), 'None', [12]),
+        d('CertificateDaysRemaining', endpoint('api.example.com:443'), 'None', [40]),
         d('ChecksRun', fleetDims, 'Count', [1]),
         d('ChecksSkipped', fleetDims, 'Count', [0]),
+      ],
+    },
+    {
+      name: 'later runs of the day publish only endpoints at or below the warning threshold, one datum per endpoint with the fewest days seen',
+      input: {
+        results: [
+          result({ checkId: 'a', certDaysRemaining: 40 }),
+          result({ checkId: 'b', certDaysRemaining: 21 }),
+          result({ checkId: 'c', certDaysRemaining: 6.7 }),
+          // A flow reaching two hosts reports one value: both of its endpoints get it.
+          result({ checkId: 'flow', certDaysRemaining: 30 }),
+        ],
+        certificateEndpoints: (id) => ({ a: ['fresh.example.com:443'], b: ['shared.example.com:443'], c: ['shared.example.com:443', 'login.example.com:8443'], flow: ['fresh.example.com:443', 'shared.example.com:443'] })[id] ?? [],
+        certificates: { everyEndpoint: false, warningDays: 21 },
+      },
+      expected: [
+        ...['a', 'b', 'c', 'flow'].flatMap((id) => [d('Success', target(id), 'Count', [1]), d('Duration', target(id), 'Milliseconds', [120]), d('Degraded', target(id), 'Count', [0])]),
+        d('CertificateDaysRemaining', endpoint('shared.example.com:443'), 'None', [6]),
+        d('CertificateDaysRemaining', endpoint('login.example.com:8443'), 'None', [6]),
+        d('ChecksRun', fleetDims, 'Count', [4]),
+        d('ChecksSkipped', fleetDims, 'Count', [0]),
+      ],
+    },
+    {
+      name: 'a failed secret lookup publishes no Success, Duration or Degraded and counts in SecretLookupFailures; a cut lookup stays a skip',
+      input: {
+        results: [
+          result({ checkId: 'ok' }),
+          result({ checkId: 'no-secret', ok: false, failure: { kind: 'secret_unavailable', message: "secret 'api-token': expected …, received ThrottlingException", retryable: true } }),
+          result({ checkId: 'no-secret-2', ok: false, failure: { kind: 'secret_unavailable', message: "secret 'db': expected …, received AccessDeniedException", retryable: false } }),
+          result({ checkId: 'cut', ok: false, failure: { kind: 'deadline', message: "secret 'x': the run's deadline passed", retryable: false } }),
+          result({ checkId: 'broken', ok: false, failure: { kind: 'internal', message: 'not HTTP/1.1', retryable: false } }),
+        ],
+      },
+      expected: [
+        d('Success', target('ok'), 'Count', [1]),
+        d('Duration', target('ok'), 'Milliseconds', [120]),
+        d('Degraded', target('ok'), 'Count', [0]),
+        d('Success', target('broken'), 'Count', [0]),
+        d('Duration', target('broken'), 'Milliseconds', [120]),
+        d('Degraded', target('broken'), 'Count', [0]),
+        d('ChecksRun', fleetDims, 'Count', [2]),
+        d('ChecksSkipped', fleetDims, 'Count', [1]),
+        d('SecretLookupFailures', fleetDims, 'Count', [2]),
       ],
     },
     {

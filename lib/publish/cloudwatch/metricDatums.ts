@@ -27,7 +27,7 @@ export const METRIC_UNITS = {
   Duration: 'Milliseconds',
   Degraded: 'Count',
   // Days are not a CloudWatch unit; the value is whole days until the certificate expires.
-  CertDaysRemaining: 'None',
+  CertificateDaysRemaining: 'None',
   DnsMs: 'Milliseconds',
   ConnectMs: 'Milliseconds',
   TlsMs: 'Milliseconds',
@@ -35,6 +35,7 @@ export const METRIC_UNITS = {
   TransferMs: 'Milliseconds',
   ChecksRun: 'Count',
   ChecksSkipped: 'Count',
+  SecretLookupFailures: 'Count',
   PublishFailures: 'Count',
   InvocationErrors: 'Count',
 } as const satisfies Record<string, StandardUnit>;
@@ -50,8 +51,19 @@ export interface InvocationMetrics {
   environmentCount: (checkId: string) => number;
   /** Whether a check opted in to per-phase timing metrics. */
   detailedTimings: (checkId: string) => boolean;
-  /** One timestamp for the whole invocation, so its datums land in the same period. */
+  /** One timestamp for the whole invocation (its scheduled time), so its datums land in the same period. */
   timestamp: Date;
+  /** The TLS endpoints (`host:port`) a target's certificate comes from (certificateEndpoints.ts). */
+  certificateEndpoints?: (checkId: string, environment: string) => readonly string[];
+  /** Which endpoints publish CertificateDaysRemaining this run; none when absent. */
+  certificates?: CertificatePublication;
+}
+
+export interface CertificatePublication {
+  /** The first scheduled run of the UTC day: every endpoint seen. */
+  everyEndpoint: boolean;
+  /** Otherwise only endpoints with at most this many days left (the fleet's warning threshold). */
+  warningDays: number;
 }
 
 interface Sample {
@@ -68,18 +80,30 @@ export function isCutByDeadline(result: CheckResult): boolean {
   return result.skipped !== true && result.failure?.kind === 'deadline';
 }
 
-/** Whether a result gives no verdict on its service: skipped (never started) or cut by the deadline. */
+/**
+ * A check stopped by its own secret lookup (failure kind `secret_unavailable`, set by the
+ * probe's secret provider): a Secrets Manager problem, not the service's.
+ */
+export function isSecretLookupFailure(result: CheckResult): boolean {
+  return result.skipped !== true && result.failure?.kind === 'secret_unavailable';
+}
+
+/** Whether a result gives no verdict on its service: skipped (never started), cut by the deadline, or stopped by a secret lookup. */
 export function hasNoVerdict(result: CheckResult): boolean {
-  return result.skipped === true || isCutByDeadline(result);
+  return result.skipped === true || isCutByDeadline(result) || isSecretLookupFailure(result);
 }
 
 /**
- * Per result that ran to a verdict: Success, Duration, Degraded, CertDaysRemaining (when a
- * certificate was seen) and, for `detailedTimings` checks, the five phases; dimensions Fleet,
- * Check, Region. A skipped result, or one cut by the deadline, publishes none of those (it
- * did not run to the end: publishing Success=0 would page someone for our own lack of time);
- * it is counted in ChecksSkipped.
- * Per invocation: ChecksRun and ChecksSkipped with dimensions Fleet, Region, always, even 0.
+ * Per result that ran to a verdict: Success, Duration, Degraded and, for `detailedTimings`
+ * checks, the five phases; dimensions Fleet, Check, Region. A skipped result, or one cut by
+ * the deadline, publishes none of those (it did not run to the end: publishing Success=0 would
+ * page someone for our own lack of time); it is counted in ChecksSkipped. A result stopped by
+ * a secret lookup publishes none either (Secrets Manager failed, not the service); it is
+ * counted in SecretLookupFailures.
+ * Per TLS endpoint seen (Fleet, Endpoint; no Region, so every region feeds one series):
+ * CertificateDaysRemaining, the fewest days any result saw there, on the runs `certificates` says.
+ * Per invocation: ChecksRun and ChecksSkipped with dimensions Fleet, Region, always, even 0;
+ * SecretLookupFailures only when above 0.
  */
 export function buildMetricDatums(input: InvocationMetrics): MetricDatum[] {
   const samples: Sample[] = [];
@@ -89,7 +113,13 @@ export function buildMetricDatums(input: InvocationMetrics): MetricDatum[] {
   ];
   let run = 0;
   let skipped = 0;
+  let secretFailures = 0;
+  const certificateDays = new Map<string, number>();
   for (const result of input.results) {
+    if (isSecretLookupFailure(result)) {
+      secretFailures++;
+      continue;
+    }
     if (hasNoVerdict(result)) {
       skipped++;
       continue;
@@ -106,7 +136,14 @@ export function buildMetricDatums(input: InvocationMetrics): MetricDatum[] {
     add('Success', result.ok ? 1 : 0);
     add('Duration', result.durationMs);
     add('Degraded', result.degraded ? 1 : 0);
-    if (result.certDaysRemaining !== null) add('CertDaysRemaining', result.certDaysRemaining);
+    if (result.certDaysRemaining !== null && Number.isFinite(result.certDaysRemaining)) {
+      // A flow that reaches several endpoints reports one value (the fewest days among them), so
+      // each of its endpoints gets that value: an alarm may then name a neighbour of the expiring
+      // host, but never misses the expiring one.
+      for (const endpoint of input.certificateEndpoints?.(result.checkId, result.environment) ?? []) {
+        certificateDays.set(endpoint, Math.min(certificateDays.get(endpoint) ?? Infinity, Math.floor(result.certDaysRemaining)));
+      }
+    }
     if (input.detailedTimings(result.checkId)) {
       add('DnsMs', result.phases.dnsMs);
       add('ConnectMs', result.phases.connectMs);
@@ -115,8 +152,16 @@ export function buildMetricDatums(input: InvocationMetrics): MetricDatum[] {
       add('TransferMs', result.phases.transferMs);
     }
   }
+  const certificates = input.certificates;
+  if (certificates) {
+    for (const [endpoint, days] of certificateDays) {
+      if (!certificates.everyEndpoint && days > certificates.warningDays) continue;
+      samples.push({ name: 'CertificateDaysRemaining', dimensions: [{ Name: 'Fleet', Value: input.fleet }, { Name: 'Endpoint', Value: endpoint }], value: days });
+    }
+  }
   samples.push({ name: 'ChecksRun', dimensions: fleetRegion, value: run });
   samples.push({ name: 'ChecksSkipped', dimensions: fleetRegion, value: skipped });
+  if (secretFailures > 0) samples.push({ name: 'SecretLookupFailures', dimensions: fleetRegion, value: secretFailures });
   return aggregate(samples, input.timestamp);
 }
 
