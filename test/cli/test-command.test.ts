@@ -1,6 +1,6 @@
 // `probe-fleet test` end to end: the built CLI as a child process against a real server on
 // 127.0.0.1, asserting exit codes, what reached the server, and what the reports contain.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type * as http from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -139,6 +139,44 @@ describe('probe-fleet test: exit codes', () => {
     expect(run.stderr).toContain(join(tmp.dir, 'nowhere.config.ts'));
     expect(run.stderr).toContain('not found');
   });
+
+  // A config is code: whatever it does while loading, it cannot end the CLI, make it exit 0
+  // with nothing run, crash it, or leave its hidden bundle behind.
+  const hostileConfigs: { name: string; source: (fleetJson: string) => string; names: RegExp }[] = [
+    { name: 'a default export that rejects at once', source: () => "export default Promise.reject(new Error('catalogue down'));\n", names: /\(file\): the exported fleet promise rejected.*Error: catalogue down/ },
+    {
+      name: 'process.exit(0) in the config',
+      source: (fleetJson) => `process.exit(0);\nexport default ${fleetJson};\n`,
+      names: /\(file\): the fleet definition ended its own loading.*process\.exit\(0\)/,
+    },
+    {
+      name: 'process.exit(0) after exporting a promise',
+      source: (fleetJson) => `export default new Promise((resolve) => { setTimeout(() => process.exit(0), 10); setTimeout(() => resolve(${fleetJson}), 500); });\n`,
+      names: /\(file\): the fleet definition ended its own loading/,
+    },
+    {
+      name: 'a body nested 100,000 deep',
+      source: (fleetJson) =>
+        `let json: unknown = 1;\nfor (let i = 0; i < 100_000; i++) json = { a: json };\nconst fleet = ${fleetJson};\n(fleet.checks[0] as Record<string, unknown>).body = { json };\nexport default fleet;\n`,
+      names: /checks\[0\]\.body\.json\.a\.a.*expected at most 128 levels of nesting/,
+    },
+  ];
+  for (const c of hostileConfigs) {
+    it(`exits 2 on ${c.name}, naming the file, sending nothing and leaving no bundle`, async () => {
+      const dir = join(tmp.dir, `hostile-${hostileConfigs.indexOf(c)}`);
+      mkdirSync(dir, { recursive: true });
+      const config = join(dir, 'probes.config.ts');
+      writeFileSync(config, c.source(JSON.stringify(fleetFor(server.url, [health()]))));
+      const mark = seen.length;
+      const run = await runCli(['test', '--config', config], { cwd: tmp.dir });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(config);
+      expect(run.stderr).toMatch(c.names);
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+      expect(requestsSince(mark)).toEqual([]);
+      expect(readdirSync(dir)).toEqual(['probes.config.ts']);
+    });
+  }
 
   const badFlags: { name: string; args: string[]; message: RegExp }[] = [
     { name: 'an unknown reporter', args: ['--reporter', 'xml'], message: /invalid --reporter: expected list \| json \| junit, received "xml"/ },

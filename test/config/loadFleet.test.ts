@@ -140,6 +140,82 @@ describe('loadFleet', () => {
     expect(error.diagnostics[0]?.message).toMatch(/^no fleet exported: expected export default defineFleet.*received exports other$/);
   });
 
+  // A config is code; none of these may end the process, fake success or crash what follows.
+  const hostile: { name: string; file: string; source: string; path: string | RegExp; message: RegExp }[] = [
+    {
+      name: 'a default export that is a promise rejecting at once',
+      file: 'rejects.config.ts',
+      source: "export default Promise.reject(new Error('catalogue service down'));\n",
+      path: '(file)',
+      message: /rejected.*received Error: catalogue service down/,
+    },
+    {
+      name: 'a promise that rejects with nothing handling it',
+      file: 'unhandled.config.ts',
+      source: "import { defineFleet } from 'probe-fleet';\nvoid Promise.reject(new Error('stray'));\nexport default new Promise((r) => setTimeout(() => r(defineFleet({ name: 'x', homeRegion: 'eu-west-1', regions: ['eu-west-1'], environments: {}, checks: [] })), 200));\n",
+      path: '(file)',
+      message: /a promise in the fleet definition rejected and nothing handled it.*received Error: stray/,
+    },
+    {
+      name: 'process.exit(0) while loading',
+      file: 'exits.config.ts',
+      source: "process.exit(0);\nexport default {};\n",
+      path: '(file)',
+      message: /the fleet definition ended its own loading.*received process\.exit\(0\) before a fleet was exported/,
+    },
+    {
+      name: 'process.exit(0) while the exported promise is pending',
+      file: 'exits-later.config.ts',
+      source: 'export default new Promise(() => setTimeout(() => process.exit(0), 20));\n',
+      path: '(file)',
+      message: /process\.exit\(0\) before a fleet was exported/,
+    },
+    {
+      name: 'a request body nested 100,000 levels deep',
+      file: 'deep.config.ts',
+      source: [
+        "import { defineFleet } from 'probe-fleet';",
+        'let json: unknown = 1;',
+        'for (let i = 0; i < 100_000; i++) json = { a: json };',
+        'export default defineFleet({',
+        "  name: 'deep', homeRegion: 'eu-west-1', regions: ['eu-west-1'], environments: { prod: { baseUrl: 'https://a.example.com' } },",
+        "  checks: [{ kind: 'http', id: 'deep', name: 'Deep', service: 's', owner: 'o', runbook: 'https://r.example.com', rollbackNote: 'r', expect: 'e', severity: 'critical', url: '/', method: 'POST', sideEffects: { kind: 'none', reason: 'echo' }, body: { json } } as never],",
+        '});',
+      ].join('\n'),
+      path: /^checks\[0\]\.body\.json(\.a)+/,
+      message: /expected at most 128 levels of nesting/,
+    },
+    {
+      name: 'a function where data belongs',
+      file: 'function.config.ts',
+      source: "export default { name: 'f', checks: [{ id: 'x', url: () => '/health' }] };\n",
+      path: 'checks[0].url',
+      message: /expected plain data.*received a function/,
+    },
+  ];
+  for (const row of hostile) {
+    it(`reports ${row.name} as a ConfigError naming ${typeof row.path === 'string' ? row.path : 'the path'}, and removes the bundle`, async () => {
+      const before = (await readdir(dir)).filter((name) => name.endsWith('.mjs'));
+      const error = await loadError(await write(row.file, row.source));
+      expect(error.diagnostics).toHaveLength(1);
+      const [diagnostic] = error.diagnostics;
+      if (typeof row.path === 'string') expect(diagnostic?.path).toBe(row.path);
+      else expect(diagnostic?.path).toMatch(row.path);
+      expect(diagnostic?.message).toMatch(row.message);
+      expect(error.message).not.toMatch(/\n\s+at /);
+      expect((await readdir(dir)).filter((name) => name.endsWith('.mjs'))).toEqual(before);
+    });
+  }
+
+  it('refuses a JSON file nested 100,000 levels deep, naming the path, without overflowing the stack', async () => {
+    const depth = 100_000;
+    const body = `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+    const file = await write('deep.json', `{"name":"deep","homeRegion":"eu-west-1","regions":["eu-west-1"],"environments":{},"checks":[{"id":"x","body":{"json":${body}}}]}`);
+    const error = await loadError(file);
+    expect(error.diagnostics[0]?.path).toMatch(/^checks\[0\]\.body\.json(\.a)+/);
+    expect(error.diagnostics[0]?.message).toMatch(/expected at most 128 levels of nesting/);
+  });
+
   it('reports invalid JSON and unsupported extensions', async () => {
     const json = await loadError(await write('bad.json', '{ "name": '));
     expect(json.diagnostics[0]?.message).toMatch(/^the fleet definition is not valid JSON: expected a JSON object, received /);
