@@ -93,6 +93,27 @@ describe('arithmetic, FILL and the array functions', () => {
   });
 });
 
+describe('time functions', () => {
+  // 2026-11-23 is a Monday; the grid is 6-hourly from Sunday 18:00 UTC.
+  const start = Date.parse('2026-11-22T18:00:00Z');
+  const grid = [0, 1, 2, 3].map((i) => start + i * 6 * 3_600_000);
+  const at = (expression: string): number[] => {
+    const v = evaluateExpression(expression, { grid, lookup: () => ({ kind: 'series', series: new Map([[grid[1]!, 5]]) }) });
+    if (v.kind !== 'series') throw new Error(v.kind);
+    return grid.map((t) => v.series.get(t) ?? NaN);
+  };
+  it.each([
+    ['DAY(m1)', [7, 1, 1, 1]],
+    ['HOUR(m1)', [18, 0, 6, 12]],
+    ['MINUTE(m1)', [0, 0, 0, 0]],
+    ['DATE(m1)', [22, 23, 23, 23]],
+    ['MONTH(m1)', [11, 11, 11, 11]],
+    ['IF(DAY(m1) <= 5 AND HOUR(m1) >= 6, 1, 0)', [0, 0, 1, 1]],
+  ])('%s is non-sparse over the range', (expression, want) => {
+    expect(at(expression)).toEqual(want);
+  });
+});
+
 describe('parse errors say where', () => {
   it.each([
     ['m1 +', /expected a value, received the end/],

@@ -19,7 +19,12 @@
 //   series. AVG treats missing values as 0 (documented); MIN and MAX take the values present
 //   at a timestamp (not documented; treating a missing value as 0 would make MIN of any
 //   sparse array 0); SUM gives the same result either way;
-// - FLOOR, CEIL, ABS apply per datapoint.
+// - FLOOR, CEIL, ABS apply per datapoint;
+// - MINUTE, HOUR, DAY, DATE, MONTH, YEAR, EPOCH "take the period and range of the time series
+//   and return a new non-sparse time series where each value is based on its timestamp" (UTC);
+//   DAY numbers the days of the week 1 (Monday) to 7 (Sunday), as the CloudWatch team's
+//   introduction of these functions shows:
+//   https://aws.amazon.com/blogs/mt/enhance-cloudwatch-metrics-with-metric-math-functions/
 // A time series is a Map from period start (epoch ms) to value; the grid is every period start
 // of the requested range, which only FILL needs.
 
@@ -316,6 +321,37 @@ function call(node: Extract<Node, { type: 'call' }>, ctx: EvaluationContext, exp
       const fillOne = (s: Series): Series => fill(s, filler, ctx.grid, fail);
       if (target.kind === 'array') return { kind: 'array', items: target.items.map(fillOne) };
       return { kind: 'series', series: fillOne(series(target, 'first argument')) };
+    }
+    case 'MINUTE':
+    case 'HOUR':
+    case 'DAY':
+    case 'DATE':
+    case 'MONTH':
+    case 'YEAR':
+    case 'EPOCH': {
+      arity(1, 1);
+      // Only the argument's range matters: every period of it gets a value, data or not.
+      series(ev(node.args[0]!), 'argument');
+      const of = (t: number): number => {
+        const d = new Date(t);
+        switch (node.name) {
+          case 'MINUTE':
+            return d.getUTCMinutes();
+          case 'HOUR':
+            return d.getUTCHours();
+          case 'DAY':
+            return ((d.getUTCDay() + 6) % 7) + 1;
+          case 'DATE':
+            return d.getUTCDate();
+          case 'MONTH':
+            return d.getUTCMonth() + 1;
+          case 'YEAR':
+            return d.getUTCFullYear();
+          default:
+            return Math.floor(t / 1000);
+        }
+      };
+      return { kind: 'series', series: new Map(ctx.grid.map((t) => [t, of(t)])) };
     }
     case 'IF':
       arity(2, 3);

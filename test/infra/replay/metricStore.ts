@@ -65,15 +65,36 @@ export function statistic(values: readonly number[], stat: string): number | nul
   throw new RangeError(`statistic: expected Minimum, Maximum, Sum, SampleCount, Average or pNN, received "${stat}"`);
 }
 
+interface Series {
+  /** Sorted by timestamp once the first query comes. */
+  datums: Datum[];
+  sorted: boolean;
+  /** Arrival times, sorted, for "did anything arrive in (a, b]". */
+  arrivals: number[];
+}
+
+function lowerBound(xs: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (xs[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 export class MetricStore {
-  private readonly byMetric = new Map<string, Datum[]>();
+  private readonly byMetric = new Map<string, Series>();
   count = 0;
 
   put(datum: Datum): void {
     const k = key(datum);
-    const list = this.byMetric.get(k);
-    if (list) list.push(datum);
-    else this.byMetric.set(k, [datum]);
+    const series = this.byMetric.get(k);
+    if (series) {
+      series.datums.push(datum);
+      series.sorted = false;
+    } else this.byMetric.set(k, { datums: [datum], sorted: false, arrivals: [] });
     this.count++;
   }
 
@@ -82,13 +103,42 @@ export class MetricStore {
     return [...this.byMetric.keys()];
   }
 
+  private series(selector: MetricSelector): Series | undefined {
+    const s = this.byMetric.get(key(selector));
+    if (s && !s.sorted) {
+      s.datums.sort((a, b) => a.timestampMs - b.timestampMs);
+      s.arrivals = s.datums.map((d) => d.arrivalMs).sort((a, b) => a - b);
+      s.sorted = true;
+    }
+    return s;
+  }
+
   /** Raw values of one metric in [startMs, endMs) that had arrived by `asOfMs`. */
   values(selector: MetricSelector, startMs: number, endMs: number, asOfMs: number): number[] {
-    return (this.byMetric.get(key(selector)) ?? []).filter((d) => d.timestampMs >= startMs && d.timestampMs < endMs && d.arrivalMs <= asOfMs).map((d) => d.value);
+    const s = this.series(selector);
+    if (!s) return [];
+    const out: number[] = [];
+    let lo = 0;
+    let hi = s.datums.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (s.datums[mid]!.timestampMs < startMs) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < s.datums.length && s.datums[i]!.timestampMs < endMs; i++) if (s.datums[i]!.arrivalMs <= asOfMs) out.push(s.datums[i]!.value);
+    return out;
+  }
+
+  /** Whether any datum of the metric arrived in (afterMs, untilMs]. */
+  arrivedBetween(selector: MetricSelector, afterMs: number, untilMs: number): boolean {
+    const s = this.series(selector);
+    if (!s) return false;
+    const i = lowerBound(s.arrivals, afterMs + 1);
+    return i < s.arrivals.length && s.arrivals[i]! <= untilMs;
   }
 
   /** One datapoint per period start (periods aligned to the epoch), or none where no sample. */
-  series(selector: MetricSelector, stat: string, periodMs: number, periodStarts: readonly number[], asOfMs: number): Map<number, number> {
+  periodSeries(selector: MetricSelector, stat: string, periodMs: number, periodStarts: readonly number[], asOfMs: number): Map<number, number> {
     const out = new Map<number, number>();
     for (const start of periodStarts) {
       const v = statistic(this.values(selector, start, start + periodMs, asOfMs), stat);

@@ -25,7 +25,8 @@ import type { ScheduledRuleDef } from './templateAlarms.js';
 
 const MINUTE = 60_000;
 
-export type TargetOutcome = 'pass' | 'fail' | 'secret-failure';
+/** absent: the deployed shard does not have the target yet (a check added by a later deploy). */
+export type TargetOutcome = 'pass' | 'fail' | 'secret-failure' | 'absent';
 /** ok: the handler ran; silent: nothing fired (rule disabled, shard gone); error: the function failed before publishing; throttled: Lambda refused the invocation. */
 export type InvocationOutcome = 'ok' | 'silent' | 'error' | 'throttled';
 
@@ -36,6 +37,8 @@ export interface Run {
   ruleName: string;
   /** The event's time: the scheduled minute. */
   scheduledMs: number;
+  /** The shard's schedule period. */
+  periodMs: number;
 }
 
 export interface Script {
@@ -151,7 +154,7 @@ export function simulateFleet(fleet: Fleet, rules: readonly ScheduledRuleDef[], 
     if (!rule.enabled) continue;
     for (let t = Math.ceil(fromMs / MINUTE) * MINUTE; t < toMs; t += MINUTE) {
       if (!firesAt(rule.scheduleExpression, t, originMs)) continue;
-      const run: Run = { region: rule.region, shardId, functionName: target.functionName, ruleName: rule.ruleName, scheduledMs: t };
+      const run: Run = { region: rule.region, shardId, functionName: target.functionName, ruleName: rule.ruleName, scheduledMs: t, periodMs: shard.periodSeconds * 1000 };
       const invocation = script.invocation?.(run) ?? 'ok';
       if (invocation === 'silent') continue;
       runs++;
@@ -181,6 +184,7 @@ export function simulateFleet(fleet: Fleet, rules: readonly ScheduledRuleDef[], 
         const check = checks.get(st.checkId);
         if (!check) throw new SimulationError(`shard ${shardId} names check ${st.checkId}, which the fleet does not have`);
         const outcome = script.outcome?.(run, st, check) ?? 'pass';
+        if (outcome === 'absent') continue;
         if (outcome === 'secret-failure') {
           secretFailures++;
           skipped++;

@@ -20,7 +20,7 @@
 import type { AlarmRule, AlarmStateValue, DatapointValue } from '../../../lib/alerting/evaluate.js';
 import { evaluateDatapoints, evaluationRange } from '../../../lib/alerting/evaluate.js';
 import { evaluate, idsIn, parseExpression, type Node, type Value } from './metricMath.js';
-import type { MetricStore } from './metricStore.js';
+import type { MetricSelector, MetricStore } from './metricStore.js';
 import type { CompositeAlarmDef, MetricAlarmDef, ReadTemplates, RuleNode } from './templateAlarms.js';
 
 export type Audience = 'on-call page' | 'chat' | 'fleet operator';
@@ -76,6 +76,7 @@ interface CompiledQuery {
 
 interface MetricAlarmState {
   def: MetricAlarmDef;
+  selectors: MetricSelector[];
   state: AlarmStateValue;
   createdAtMs: number;
   compiled: CompiledQuery[];
@@ -136,7 +137,7 @@ export function alarmDatapoints(def: MetricAlarmDef, store: MetricStore, asOfMs:
     if (!q) throw new ReplayError(`${def.name}: no query ${id}`);
     let v: Value;
     if (q.kind === 'metric') {
-      v = { kind: 'series', series: store.series({ namespace: q.namespace, name: q.metricName, dimensions: q.dimensions, region: def.region }, q.stat, periodMs, grid, asOfMs) };
+      v = { kind: 'series', series: store.periodSeries({ namespace: q.namespace, name: q.metricName, dimensions: q.dimensions, region: def.region }, q.stat, periodMs, grid, asOfMs) };
     } else {
       const node = compiled.find((c) => c.id === id)?.node;
       if (!node) throw new ReplayError(`${def.name}: expression ${id} was not compiled`);
@@ -207,6 +208,7 @@ export class AlarmReplay {
     const createdAt = options.createdAtMs ?? (() => fromMs);
     const metric: MetricAlarmState[] = this.read.alarms.map((def) => ({
       def,
+      selectors: def.queries.flatMap((q) => (q.kind === 'metric' ? [{ namespace: q.namespace, name: q.metricName, dimensions: q.dimensions, region: def.region }] : [])),
       state: 'INSUFFICIENT_DATA',
       createdAtMs: createdAt(def.name),
       compiled: compile(def),
@@ -229,6 +231,10 @@ export class AlarmReplay {
     for (let t = Math.ceil(fromMs / step) * step; t <= toMs; t += step) {
       for (const a of metric) {
         if (t < a.createdAtMs) continue;
+        // The judged datapoints change only when a period ends or a datum arrives: skipping the
+        // other minutes gives the same states, much faster over days of replay.
+        const fresh = t - step < a.createdAtMs || t % a.rule.periodMs === 0 || a.selectors.some((sel) => store.arrivedBetween(sel, t - step, t));
+        if (!fresh) continue;
         const { values } = alarmDatapoints(a.def, store, t, a.compiled, evaluationRange(a.rule));
         const next = evaluateDatapoints(values, a.rule, a.state);
         if (next !== a.state) {
