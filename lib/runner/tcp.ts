@@ -114,7 +114,26 @@ export async function runTcpCheck(ctx: AttemptContext, check: TcpCheck): Promise
   } catch (error) {
     const partial = (error as { partial?: unknown } | null)?.partial;
     const wanted = check.reply?.contains !== undefined ? `containing ${JSON.stringify(check.reply.contains)}` : `matching /${check.reply?.matches ?? ''}/`;
-    outcome.failure = classifyFailure(error, {
+    const byTimeout = ctx.clock.cause === 'timeout' && phase === 'response' && check.reply !== undefined;
+    if (byTimeout && typeof partial === 'string' && partial !== '') {
+      // The service answered, with something else: waiting longer was given its chance (the
+      // whole timeout) and did not help, so this is a wrong reply, not a slow one.
+      const redacted = ctx.options.redactor.redact(partial.slice(0, 960));
+      const actual = JSON.stringify(redacted.length > 120 ? `${redacted.slice(0, 120)}…` : redacted);
+      const expected = check.reply?.contains !== undefined ? `contains ${JSON.stringify(check.reply.contains)}` : `matches /${check.reply?.matches ?? ''}/`;
+      outcome.assertions = [{ description: 'reply', ok: false, expected, actual }];
+      outcome.failure = {
+        kind: 'assertion',
+        message: `${target}: reply: expected a reply ${wanted}, got ${actual} (no matching reply within the ${ctx.clock.timeoutMs} ms timeout); ${retryNote('assertion')}`,
+        retryable: false,
+      };
+    } else if (byTimeout) {
+      outcome.failure = {
+        kind: 'timeout',
+        message: `${target}: no reply within the ${ctx.clock.timeoutMs} ms timeout after connecting, expected a reply ${wanted}, received nothing; ${retryNote('timeout')}`,
+        retryable: true,
+      };
+    } else outcome.failure = classifyFailure(error, {
       target,
       phase,
       cut: ctx.clock.cause,

@@ -115,6 +115,20 @@ describe('tcp', () => {
     expect(performance.now() - started).toBeLessThanOrEqual(600 + 250);
   });
 
+  it('a banner that arrives but does not match is an assertion, not a timeout, in TCP wording', async () => {
+    const { result } = await run(tcp({ reply: { contains: 'SSH-2.0' } }));
+    expect(result.failure).toMatchObject({ kind: 'assertion', retryable: false });
+    expect(result.failure?.message).toContain('reply: expected a reply containing "SSH-2.0", got "220 probe-fleet test banner\\r\\n"');
+    expect(result.failure?.message).not.toMatch(/response headers|HTTP/);
+    expect(result.assertions).toEqual([{ description: 'reply', ok: false, expected: 'contains "SSH-2.0"', actual: '"220 probe-fleet test banner\\r\\n"' }]);
+  });
+
+  it('a server that says nothing at all is a timeout, in TCP wording', async () => {
+    const { result } = await run(tcp({ port: silentPort, reply: { matches: '^220 ' } }));
+    expect(result.failure).toMatchObject({ kind: 'timeout', retryable: true });
+    expect(result.failure?.message).toMatch(/no reply within the 600 ms timeout after connecting, expected a reply matching \/\^220 \/, received nothing/);
+  });
+
   it('a closed port is connect_refused', async () => {
     const { result } = await run(tcp({ port: 1 }));
     expect(result.failure).toMatchObject({ kind: 'connect_refused', retryable: true });
