@@ -71,14 +71,23 @@ describe('probe-fleet page --test', () => {
     expect(run.out).toMatch(new RegExp(`^pager  accepted  MessageId msg-\\d+  ${PAGER}\nchat   accepted  MessageId msg-\\d+  ${CHAT}\n2 of 2 topic\\(s\\) accepted the test notification\\. .*--resolve\\.\n$`));
   });
 
-  it('sends only the chosen route, and --resolve sends the recovery', async () => {
-    const run = await page(['--test', '--route', 'pager', '--resolve', '--json'], { AWS_ACCOUNT_ID: ACCOUNT, AWS_ENDPOINT_URL_SNS: aws.endpoint });
+  it('sends only the chosen route', async () => {
+    const run = await page(['--test', '--route', 'chat', '--json'], { AWS_ACCOUNT_ID: ACCOUNT, AWS_ENDPOINT_URL_SNS: aws.endpoint });
     expect(run.code).toBe(0);
-    expect(publishes().map((p) => p.TopicArn)).toEqual([PAGER]);
+    expect(publishes().map((p) => p.TopicArn)).toEqual([CHAT]);
     const report = JSON.parse(run.out) as { resolve: boolean; outcomes: { route: string; ok: boolean; messageId: string }[] };
-    expect(report).toMatchObject({ resolve: true, outcomes: [{ route: 'pager', ok: true, messageId: expect.stringMatching(/^msg-/) as unknown }] });
-    const body = JSON.parse(publishes()[0]!.Message!) as Record<string, string>;
-    expect(JSON.parse(body.default!)).toMatchObject({ NewStateValue: 'OK', OldStateValue: 'ALARM' });
+    expect(report).toMatchObject({ resolve: false, outcomes: [{ route: 'chat', ok: true, messageId: expect.stringMatching(/^msg-/) as unknown }] });
+  });
+
+  it('sends the recovery of a pager test to chat as well, as a paging alarm does', async () => {
+    const run = await page(['--test', '--route', 'pager', '--resolve'], { AWS_ACCOUNT_ID: ACCOUNT, AWS_ENDPOINT_URL_SNS: aws.endpoint });
+    expect(run.code).toBe(0);
+    expect(publishes().map((p) => p.TopicArn)).toEqual([PAGER, CHAT]);
+    for (const sent of publishes()) {
+      const body = JSON.parse(sent.Message!) as Record<string, string>;
+      expect(JSON.parse(body.default!)).toMatchObject({ NewStateValue: 'OK', OldStateValue: 'ALARM' });
+    }
+    expect(run.out).toContain('2 of 2 topic(s) accepted the test recovery.');
   });
 
   it('publishes to the topics of another stack prefix', async () => {
@@ -134,20 +143,27 @@ describe('probe-fleet page --test', () => {
 
     it('pages PagerDuty with a TEST incident, and the resolve closes it', async () => {
       const config = buildNotifyConfig(fleet, { dashboardUrl: '', pagerTopicArn: PAGER, chatTopicArn: CHAT });
+      // Every message of a run, handed to the notify function as SNS hands a Lambda subscriber
+      // its protocol's message (the filter policy drops OKs on the pager topic, as deployed).
       const deliverAs = async (args: string[]) => {
+        aws.requests.length = 0;
         await page(['--test', '--route', 'pager', '--account', ACCOUNT, '--endpoint', aws.endpoint, ...args]);
-        const sent = publishes().at(-1)!;
-        // SNS gives the lambda protocol's message to a Lambda subscriber.
-        const message = (JSON.parse(sent.Message!) as Record<string, string>).lambda!;
-        const event = { Records: [{ EventSource: 'aws:sns', EventVersion: '1.0', EventSubscriptionArn: `${PAGER}:sub`, Sns: { Type: 'Notification', MessageId: `m-${args.length}`, TopicArn: sent.TopicArn, Subject: sent.Subject, Message: message, Timestamp: '2026-12-02T17:00:00.000Z', SignatureVersion: '1', Signature: 'x', SigningCertUrl: 'https://x', UnsubscribeUrl: 'https://x', MessageAttributes: {} } }] } as SNSEvent;
-        return handleSnsEvent(event, { config, secrets: { resolve: () => Promise.resolve('R0UT1NGK3Y0000000000') }, redactor: new Redactor(), pagerDutyUrl: `${pagerDuty.url}/v2/enqueue`, log: () => undefined });
+        const outcomes = [];
+        for (const [i, sent] of publishes().entries()) {
+          const message = (JSON.parse(sent.Message!) as Record<string, string>).lambda!;
+          if (sent.TopicArn === PAGER && (JSON.parse(message) as { NewStateValue: string }).NewStateValue === 'OK') continue;
+          const event = { Records: [{ EventSource: 'aws:sns', EventVersion: '1.0', EventSubscriptionArn: `${sent.TopicArn}:sub`, Sns: { Type: 'Notification', MessageId: `m-${args.length}-${i}`, TopicArn: sent.TopicArn, Subject: sent.Subject, Message: message, Timestamp: '2026-12-02T17:00:00.000Z', SignatureVersion: '1', Signature: 'x', SigningCertUrl: 'https://x', UnsubscribeUrl: 'https://x', MessageAttributes: {} } }] } as SNSEvent;
+          outcomes.push(...(await handleSnsEvent(event, { config, secrets: { resolve: () => Promise.resolve('R0UT1NGK3Y0000000000') }, redactor: new Redactor(), pagerDutyUrl: `${pagerDuty.url}/v2/enqueue`, log: () => undefined })));
+        }
+        return outcomes;
       };
       const [fired] = await deliverAs([]);
       expect(fired?.test?.route).toBe('pager');
-      expect(events[0]).toMatchObject({ event_action: 'trigger', dedup_key: 'probe-fleet/shop/TEST/page', payload: { severity: 'critical', summary: '[TEST] on-call path test for shop (pager route): no service is down' } });
-      // The pager topic's own OK goes only to an integration URL (none here); PagerDuty takes recoveries from chat.
-      await deliverAs(['--resolve']);
       expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({ event_action: 'trigger', dedup_key: 'probe-fleet/shop/TEST/page', payload: { severity: 'critical', summary: '[TEST] on-call path test for shop (pager route): no service is down' } });
+      // The recovery's chat copy resolves the incident with the pager route's routing key.
+      await deliverAs(['--resolve']);
+      expect(events.slice(1)).toEqual([{ routing_key: 'R0UT1NGK3Y0000000000', event_action: 'resolve', dedup_key: 'probe-fleet/shop/TEST/page' }]);
     });
   });
 });

@@ -39,7 +39,8 @@ kms:GenerateDataKey* and kms:Decrypt on their key (alias/<stack prefix>-topics).
 Options:
   --test                 Required: send the test notification
   --route ROUTE          Only this route: pager or chat (default: both)
-  --resolve              Send the recovery (OK) of the test, which closes its PagerDuty incident
+  --resolve              Send the recovery (OK) of the test, which closes its PagerDuty incident;
+                         with --route pager it goes to chat too, as a paging alarm's recovery does
   -c, --config FILE      Fleet definition (default: probes.config.ts in the current directory)
   --account ID           AWS account of the deployed fleet (default: AWS_ACCOUNT_ID, else the
                          account of the credentials when the SDK knows it)
@@ -120,7 +121,9 @@ export const pageCommand: Command = {
       if (accountId === undefined) {
         return usageFailure(io, 'page', usageError('--account', 'the 12-digit AWS account the fleet is deployed in (or AWS_ACCOUNT_ID); the credentials do not say', 'nothing'));
       }
-      const routes = route === undefined ? [...ROUTES] : [route];
+      // A recovery travels as a paging alarm's does: to the pager topic (integration URLs close
+      // their incident there) and to chat (where the notify function resolves PagerDuty events).
+      const routes = route === undefined || (route === 'pager' && flags.resolve === true) ? [...ROUTES] : [route];
       const targets = routes.map((r) => ({ route: r, topicArn: topicArn(region, accountId, prefix, r) }));
       const outcomes = await sendTestPage({ client, fleet: fleet.name, region, targets, resolve: flags.resolve === true, signal: io.signal });
       io.stdout.write(flags.json ? `${JSON.stringify({ fleet: fleet.name, region, resolve: flags.resolve === true, outcomes }, null, 2)}\n` : formatOutcomes(outcomes, flags.resolve === true));

@@ -1,6 +1,8 @@
 // Every cross-service arrow of the deployed fleet, read from the synthesized templates of
 // three fleets and evaluated by an independent IAM policy evaluator: what must be allowed is,
 // and the strangers next to it are refused. Nothing here calls AWS.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Fleet } from '../../../lib/model/fleet.js';
 import { synth } from '../synth.js';
@@ -74,5 +76,14 @@ describe.each(cases)('IAM arrows: $name', ({ fleet, kinds }) => {
     const verdicts = await evaluate(reverted);
     expect(verdicts.filter((v) => v.result === 'Allowed')).toEqual([]);
     expect(verdicts.filter(asExpected).length).toBe(0);
+  });
+});
+
+describe('the evaluator stays in the tests', () => {
+  it('is imported by no file of lib/, bin/ or lambdas/ (AGPL-3.0: a test-only devDependency, never bundled)', () => {
+    const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+    const sources = ['lib', 'bin', 'lambdas'].flatMap(files);
+    expect(sources.length).toBeGreaterThan(50);
+    expect(sources.filter((f) => readFileSync(f, 'utf8').includes('@cloud-copilot/'))).toEqual([]);
   });
 });
