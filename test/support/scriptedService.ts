@@ -9,6 +9,9 @@
 //     `http_requests_total{code}` counter and an `http_request_duration_seconds` histogram;
 //   - `process_resident_memory_bytes` and `db_pool_connections` gauges;
 //   - restarts: every counter starts again from 0, as a restarted process's would.
+// Plan time 0 is the service's first request (a probe or a scrape), unless `deployedAt` is given:
+// the watch starts probing and scraping the moment its clock starts, so the two clocks agree to
+// within a request's latency however long the watch (or its process) took to start.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { StartedHttpServer } from './servers.js';
 import { startHttpServer } from './servers.js';
@@ -54,8 +57,8 @@ export function wobble(tMs: number, base: number): number {
 
 export interface ScriptedService {
   url: string;
-  /** Epoch ms of plan time 0: pass it to the watch as --since, so both clocks agree. */
-  deployedAt: number;
+  /** Epoch ms of plan time 0 (null until the first request, unless given). */
+  readonly deployedAt: number | null;
   /** Probe requests (not /metrics) by path, in arrival order, with the plan time they arrived. */
   requests: { path: string; tMs: number; status: number; synthetic: boolean }[];
   scrapes: number;
@@ -74,8 +77,11 @@ interface Counters {
 
 export async function startScriptedService(options: { timeScale: number; script: ServiceScript; deployedAt?: number }): Promise<ScriptedService> {
   const { timeScale, script } = options;
-  const deployedAt = options.deployedAt ?? Date.now();
-  const planNow = (): number => (Date.now() - deployedAt) * timeScale;
+  let deployedAt: number | null = options.deployedAt ?? null;
+  const planNow = (): number => {
+    deployedAt ??= Date.now();
+    return (Date.now() - deployedAt) * timeScale;
+  };
   const served = new Map<string, number>();
   const requests: ScriptedService['requests'] = [];
   const state = { scrapes: 0 };
@@ -157,7 +163,9 @@ export async function startScriptedService(options: { timeScale: number; script:
   const server: StartedHttpServer = await startHttpServer(handler);
   return {
     url: server.url,
-    deployedAt,
+    get deployedAt() {
+      return deployedAt;
+    },
     requests,
     get scrapes() {
       return state.scrapes;
