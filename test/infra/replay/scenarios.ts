@@ -8,6 +8,7 @@ import { BUSINESS_HOURS, REGIONS, replayFleet, SHOP_ENDPOINT } from './fleets.js
 import { DAY, describe as describeTold, HOUR, MINUTE, MONDAY, readFleet, replayScenario, type ReplayRun } from './harness.js';
 import type { Run, Script } from './probeSimulator.js';
 import type { Audience, Notification } from './replay.js';
+import type { ReadTemplates } from './templateAlarms.js';
 
 export type Expectation =
   | { kind: 'no page' }
@@ -77,8 +78,9 @@ export function violations(s: Scenario, run: ReplayRun): string[] {
   return out;
 }
 
-export function runScenario(s: Scenario): { run: ReplayRun; problems: string[]; told: string } {
-  const run = replayScenario({ fleet: s.fleet, deployMs: s.deployMs, untilMs: s.untilMs, ...(s.script ? { script: s.script } : {}), ...(s.createdAtMs ? { createdAtMs: s.createdAtMs } : {}) });
+/** Runs a scenario on the fleet's templates, or on `read` (templates altered by a negative control). */
+export function runScenario(s: Scenario, read?: ReadTemplates): { run: ReplayRun; problems: string[]; told: string } {
+  const run = replayScenario({ fleet: s.fleet, deployMs: s.deployMs, untilMs: s.untilMs, ...(s.script ? { script: s.script } : {}), ...(s.createdAtMs ? { createdAtMs: s.createdAtMs } : {}), ...(read ? { read } : {}) });
   return { run, problems: violations(s, run), told: describeTold(run.told(s.startMs), s.startMs) };
 }
 
@@ -107,6 +109,16 @@ export function serviceScenarios(): Scenario[] {
       startMs: T0,
       untilMs: T0 + HOUR,
       script: { outcome: inRegions(['eu-west-1'], ['checkout-health', 'cart-page'], T0) },
+      expect: [{ kind: 'no page' }],
+    },
+    {
+      // The issue's "one dead shard plus one real failure pages": silence is not a failure.
+      name: 'one region silent and another failing: nobody is paged',
+      fleet,
+      deployMs: WARM,
+      startMs: T0,
+      untilMs: T0 + HOUR,
+      script: { invocation: silent((run) => run.region === 'ap-southeast-1', T0), outcome: inRegions(['eu-west-1'], ['checkout-health', 'cart-page'], T0) },
       expect: [{ kind: 'no page' }],
     },
     {
