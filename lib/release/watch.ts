@@ -70,6 +70,8 @@ const POLL_MS = 25;
  */
 const MIN_REQUERY_MS = 1000;
 
+const MAX_TREND_POINTS = 400;
+
 export const WATCH_EXIT = { healthy: 0, unhealthy: 1, no_data: 3, interrupted: 1 } as const;
 
 export interface Stamped<T> {
@@ -442,6 +444,12 @@ export function judgeTrend(all: readonly Point[], judge: Extract<WatchJudgement,
   const half = window.start + (window.end - window.start) / 2;
   let later = points.filter((pt) => pt.t >= half);
   if (later.length < 3) later = points.slice(-3);
+  // The repeated median is O(n² log n): a long window (a day at 15 s is 5,760 samples) is thinned
+  // evenly to at most MAX_TREND_POINTS, which leaves the slope of a trend unchanged.
+  if (later.length > MAX_TREND_POINTS) {
+    const stride = later.length / MAX_TREND_POINTS;
+    later = Array.from({ length: MAX_TREND_POINTS }, (_, i) => later[Math.floor(i * stride)]!);
+  }
   const trend = repeatedMedianSlope(later);
   if (trend === null) return { verdict: 'no_data', text: `series ${judge.series}: expected at least 3 samples between ${span(window)}, received ${points.length}`, value: null, samples: points.length };
   const checks: string[] = [];

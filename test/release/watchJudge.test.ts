@@ -190,6 +190,14 @@ describe('judgeTrend: repeated median of the later half', () => {
     expect(part.text).toMatch(/^\[TREND memory\] \(0\.0\d\d%\/min of median 2\.\d{3}e\+8\) <= 1\.000%\/min, repeated-median slope of 11 samples T\+150s\.\.T\+5m$/);
   });
 
+  it('a day of samples is thinned to 400, and the slope stays the same', () => {
+    const points = Array.from({ length: 5761 }, (_, i) => ({ t: i * 15_000, value: 1000 + 2 * (i * 15_000) / M + (i % 2 === 0 ? 1 : -1) }));
+    const part = judgeTrend(points, { kind: 'trend', series: 'x', maxSlopePerMinute: 1 }, window(0, 24 * 60 * M));
+    expect(part.samples).toBe(400);
+    expect(part.value!).toBeCloseTo(2, 2);
+    expect(part.verdict).toBe('unhealthy');
+  });
+
   it('fewer than 3 samples: "no data"', () => {
     expect(judgeTrend([{ t: 0, value: 1 }, { t: 15_000, value: 2 }], memory, window(0, M))).toMatchObject({ verdict: 'no_data' });
   });
