@@ -2,7 +2,7 @@
 // run as CloudWatch Synthetics canaries. Pure: a fleet and assumptions in, a value out.
 import type { Fleet } from '../model/fleet.js';
 import type { EnvironmentTraffic, FleetUsage, ShardUsage, TargetUsage, UsageAssumptions } from './fleetUsage.js';
-import { DEFAULT_ASSUMPTIONS, FLEET_HEALTH_METRICS_PER_REGION, measureFleetUsage } from './fleetUsage.js';
+import { CERTIFICATE_ALARMS_PER_ENDPOINT, DEFAULT_ASSUMPTIONS, FLEET_HEALTH_METRICS_PER_REGION, measureFleetUsage } from './fleetUsage.js';
 import type { Price } from './prices.js';
 import {
   CUSTOM_METRICS,
@@ -185,7 +185,7 @@ function lineSpecs(usage: FleetUsage, freeTier: boolean): LineSpec[] {
   const memoryLabel =
     memories.length <= 1 ? `${memories[0] ?? a.memoryMb ?? 0} MB` : `${memories[0] ?? 0}–${memories[memories.length - 1] ?? 0} MB by shard`;
   const putCalls = sum(usage.shards, (s) => s.invocationsPerMonth * s.putMetricDataPerInvocation);
-  const metrics = sum(targets, (t) => t.metricsPerRegion * t.regions.length) + FLEET_HEALTH_METRICS_PER_REGION * regions;
+  const metrics = sum(targets, (t) => t.metricsPerRegion * t.regions.length) + FLEET_HEALTH_METRICS_PER_REGION * regions + usage.certificateEndpoints;
   const logGb = sum(targets, (t) => t.logBytesPerMonth) / BYTES_PER_GB;
   // Steady state with a retention of R days: R days' worth of lines are stored at any time.
   const storageFactor = a.logRetentionDays / DAYS_PER_MONTH;
@@ -268,9 +268,9 @@ function lineSpecs(usage: FleetUsage, freeTier: boolean): LineSpec[] {
       line: flat(
         'alarms-certificate',
         'CloudWatch alarms',
-        'Certificate alarms (chat + pager, per region metric)',
+        'Certificate alarms (warning + critical per TLS endpoint)',
         PRICES.alarmMetric,
-        sum(targets, (t) => t.alarmMetrics.certificate),
+        usage.certificateEndpoints * CERTIFICATE_ALARMS_PER_ENDPOINT,
       ),
       attribute: (t) => t.alarmMetrics.certificate,
     },

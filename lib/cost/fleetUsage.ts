@@ -6,6 +6,7 @@ import { periodSecondsOf } from '../config/schedulePeriod.js';
 // The CDK app's pure planning (no aws-cdk-lib in it): the same targets, alarm groups and
 // dashboard pages as what `cdk deploy` creates.
 import { HOME_HEALTH_ALARM_METRICS_PER_REGION, REGION_HEALTH_ALARM_METRICS, shardHealthAlarmMetrics } from '../infra/fleetHealthPlan.js';
+import { certificateEndpointsOf, planCertificateEndpoints } from '../alerting/certificateEndpoints.js';
 import { MAX_ALARMS_PER_COMPOSITE, TARGETS_PER_DASHBOARD_PAGE, chunk, packTargets, planTargets, regionGroups, serviceGroups } from '../infra/plan.js';
 import type { TargetPlan } from '../infra/plan.js';
 import { planShards } from '../lambda/shards.js';
@@ -71,6 +72,8 @@ export const BASE_METRICS_PER_TARGET = 3;
 export const PHASE_METRICS = 5;
 /** Per region: ChecksRun, ChecksSkipped, PublishFailures. */
 export const FLEET_HEALTH_METRICS_PER_REGION = 3;
+/** Per TLS endpoint: a warning and a critical alarm, each on its one CertificateDaysRemaining metric. */
+export const CERTIFICATE_ALARMS_PER_ENDPOINT = 2;
 /** Per invocation datums besides check results: ChecksRun, ChecksSkipped. */
 export const INVOCATION_DATUMS = 2;
 export const MAX_DATUMS_PER_PUT = 1000;
@@ -89,11 +92,14 @@ export interface TargetUsage {
   runsPerRegion: number;
   /** Requests one run makes (flow steps; 1 otherwise; retries are not counted). */
   requestsPerRun: number;
-  /** Custom metrics per region: 3, + CertDaysRemaining when a certificate is seen, + 5 phases. */
+  /** Custom metrics per region: 3, + 5 phases (certificates are per endpoint: FleetUsage.certificateEndpoints). */
   metricsPerRegion: number;
   seesCertificate: boolean;
   detailedTimings: boolean;
-  /** Metrics referenced by this target's metric alarms (each costs one alarm metric). */
+  /**
+   * Metrics referenced by this target's metric alarms (each costs one alarm metric). Certificate
+   * alarms belong to endpoints: each target carries its share of its endpoints' pairs.
+   */
   alarmMetrics: { availability: number; latency: number; certificate: number };
   /** Composite alarms of its own: one when its regions exceed one metric-math alarm (10). */
   compositeAlarms: number;
@@ -147,6 +153,12 @@ export interface FleetUsage {
   services: { service: string; environment: string | undefined; compositeAlarms: number }[];
   /** Metrics each dashboard graphs: the overview first, then one page per ≤40 targets of each alarm stack. */
   dashboardMetrics: number[];
+  /**
+   * TLS endpoints with a certificate alarm pair: each is one `CertificateDaysRemaining` metric
+   * (no Region dimension; published about once a day, every run near expiry; counted here as a
+   * whole metric, an upper bound) and two alarm metrics.
+   */
+  certificateEndpoints: number;
   /** Alarms on SQS dead-letter queues: the topics' subscription queue, and the notify function's. */
   deadLetterAlarms: number;
   /** The customer managed keys: the one that encrypts the pager and chat topics, and one per operator topic (a region with probes, and home). */
@@ -166,7 +178,7 @@ function requestsPerRun(check: Check): number {
   return check.kind === 'flow' ? Math.max(1, check.steps.length) : 1;
 }
 
-/** Whether runs against this environment see a certificate, so publish `CertDaysRemaining`. */
+/** Whether runs against this environment see a certificate. */
 function seesCertificate(fleet: Fleet, check: Check, environment: string): boolean {
   if (check.kind === 'tls') return true;
   if (check.kind === 'dns' || check.kind === 'tcp') return false;
@@ -191,14 +203,17 @@ function alarmsOf(plan: TargetPlan): Pick<TargetUsage, 'alarmMetrics' | 'composi
   const quorum = plan.policy.availability.quorum;
   // Up to 10 regions: one metric-math alarm over one Success metric per region. Beyond: per
   // group, one alarm per "at least k of this group fail" (k ≤ quorum), ORed by a composite.
+  // With a quorum above the minimum, one more child per group ("no region passed").
+  const nonePassing = groups.length > 1 && quorum > plan.policy.availability.minFailingRegions ? plan.regions.length : 0;
   const availability =
-    groups.length === 1 ? plan.regions.length : groups.reduce((n, g) => n + Math.min(g.length, quorum) * g.length, 0);
+    groups.length === 1 ? plan.regions.length : groups.reduce((n, g) => n + Math.min(g.length, quorum) * g.length, 0) + nonePassing;
   return {
     alarmMetrics: {
       availability,
-      // One MAX/MIN over the per-region series per group: every region referenced once per alarm.
+      // One MAX over the per-region series per group: every region referenced once per alarm.
       latency: plan.policy.latency ? plan.regions.length : 0,
-      certificate: plan.policy.certificate ? 2 * plan.regions.length : 0,
+      // Filled in from the endpoint plans (lib/alerting/certificateEndpoints.ts).
+      certificate: 0,
     },
     compositeAlarms: groups.length === 1 ? 0 : 1,
   };
@@ -238,7 +253,7 @@ export function measureFleetUsage(
       periodSeconds,
       runsPerRegion,
       requestsPerRun: perRun,
-      metricsPerRegion: BASE_METRICS_PER_TARGET + (cert ? 1 : 0) + (detailed ? PHASE_METRICS : 0),
+      metricsPerRegion: BASE_METRICS_PER_TARGET + (detailed ? PHASE_METRICS : 0),
       seesCertificate: cert,
       detailedTimings: detailed,
       ...alarmsOf(plan),
@@ -325,9 +340,19 @@ export function measureFleetUsage(
   );
 
   const all = [...targets.values()];
-  // A target's row graphs Success and Duration p50 and p95 per region, and CertDaysRemaining
-  // when it sees certificates; the overview graphs the fleet-health metrics of each region.
-  const rowMetrics = (plan: TargetPlan): number => plan.regions.length * (3 + (plan.policy.certificate ? 1 : 0));
+  // A target's row graphs Success and Duration p50 and p95 per region, and CertificateDaysRemaining
+  // of each TLS endpoint it sees; the overview graphs the fleet-health metrics of each region.
+  const rowMetrics = (plan: TargetPlan): number => plan.regions.length * 3 + (plan.policy.certificate ? certificateEndpointsOf(fleet, plan.check, plan.environment).length : 0);
+
+  // One certificate alarm pair per TLS endpoint, however many targets see it (as lib/infra
+  // builds them); each dependent target carries an equal share of the pair.
+  const certificatePlans = planCertificateEndpoints(fleet, plans);
+  for (const plan of certificatePlans) {
+    for (const d of plan.dependents) {
+      const usage = targets.get(key(d.check.id, d.environment));
+      if (usage) usage.alarmMetrics.certificate += CERTIFICATE_ALARMS_PER_ENDPOINT / plan.dependents.length;
+    }
+  }
   const pages = packTargets(plans, ALARM_STACK_LIMITS).flatMap((pack) => chunk(pack, TARGETS_PER_DASHBOARD_PAGE));
   const shardRegionCount = new Set(shards.map((s) => s.region)).size;
   const dashboardMetrics = [FLEET_HEALTH_METRICS_PER_REGION * shardRegionCount, ...pages.map((page) => page.reduce((n, p) => n + rowMetrics(p), 0))];
@@ -351,6 +376,7 @@ export function measureFleetUsage(
     })),
     services,
     dashboardMetrics,
+    certificateEndpoints: certificatePlans.length,
     deadLetterAlarms: notify ? 2 : 1,
     kmsKeys: 1 + new Set([...shardRegions, fleet.homeRegion]).size,
     fleetHealthAlarmMetrics:

@@ -48,10 +48,11 @@ describe('probe-fleet cost (built CLI)', () => {
     expect(estimate.counts).toMatchObject({ checks: 100, targets: 100, regions: 3, compositeAlarms: 10 });
     // 100 checks × 3 regions × 43,800 runs
     expect(estimate.counts.checkRunsPerMonth).toBe(13_140_000);
-    // (Success, Duration, Degraded, CertDaysRemaining) × 300 + 9 fleet-health metrics
-    expect(estimate.lines.find((l) => l.id === 'custom-metrics')).toMatchObject({ quantity: 1209, monthlyUsd: 362.7 });
-    // availability 300 + latency 300 + certificate 600 + heartbeat 3 + the topics' dead-letter alarm 1
-    expect(estimate.counts.alarmMetrics).toBe(1204);
+    // (Success, Duration, Degraded) × 300 + 9 fleet-health metrics + 1 CertificateDaysRemaining (one endpoint)
+    expect(estimate.lines.find((l) => l.id === 'custom-metrics')).toMatchObject({ quantity: 910, monthlyUsd: 273 });
+    // availability 300 + latency 300 + certificate 2 (one endpoint) + heartbeat 3 + the topics'
+    // dead-letter alarm 1 + fleet health 63 (12 shards × 4 + 3 regions × 5)
+    expect(estimate.counts.alarmMetrics).toBe(669);
     // 100 targets × 3 regions at 25 a shard: 4 shards a region, 256 + 16 × 25 MB → 704 MB each
     expect(estimate.shards.map((s) => s.memoryMb)).toEqual(Array.from({ length: 12 }, () => 704));
     expect(estimate.synthetics.canaries).toBe(300);
@@ -68,7 +69,7 @@ describe('probe-fleet cost (built CLI)', () => {
     const out = run.stdout;
     expect(out).toMatch(/^Total\s+\$\d[\d,]*\.\d\d$/m);
     expect(out).toMatch(/^Per check \(total ÷ 100 targets\)\s+\$\d+\.\d\d$/m);
-    expect(out).toMatch(/^Custom metrics\s+1,209 metrics\s+\$0\.30 per metric-month \(tiered average\)\s+\$362\.70$/m);
+    expect(out).toMatch(/^Custom metrics\s+910 metrics\s+\$0\.30 per metric-month \(tiered average\)\s+\$273\.00$/m);
     expect(out).toMatch(/300 canaries, 13,140,000 runs × \$0\.0012\s+\$15,768\.00/);
     expect(out).toContain('A typical check:');
     expect(out).toMatch(/prod\s+13,140,000 requests\/month/);

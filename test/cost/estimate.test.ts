@@ -46,7 +46,8 @@ const scenarios: Scenario[] = [
       'alarms-dead-letter': 1,
       'alarms-composite': 1,
       dashboards: 2,
-      'kms-key': 1,
+      // the pager/chat key and the region's operator topic key
+      'kms-key': 2,
       // 8,760 × (1,500 + 400 + 800) B
       'log-ingestion': 0.023652,
     },
@@ -60,12 +61,13 @@ const scenarios: Scenario[] = [
       'alarms-dead-letter': 0.1,
       'alarms-composite': 0.5,
       dashboards: 6,
-      'kms-key': 1,
+      'kms-key': 2,
       'log-ingestion': 0.011826,
       // 0.023652 GB × 30 days ÷ 30.4167 days × $0.03
       'log-storage': 0.00069983,
     },
-    total: 9.727428,
+    // + 9 fleet-health alarm metrics ($0.90) + the operator topic key ($1)
+    total: 11.627428,
     synthetics: { canaries: 1, runs: 8760, usd: 10.512 },
   },
   {
@@ -78,12 +80,13 @@ const scenarios: Scenario[] = [
       'lambda-requests': 131_400,
       'lambda-compute': 28_743.75,
       'eventbridge-rules': 3,
-      // (3 + CertDaysRemaining) × 3 regions + 3 × 3 fleet-health
-      'custom-metrics': 21,
+      // 3 × 3 regions + 3 × 3 fleet-health + 1 CertificateDaysRemaining (one endpoint, no Region)
+      'custom-metrics': 19,
       'put-metric-data': 131_400,
       'alarms-availability': 3,
       'alarms-latency': 3,
-      'alarms-certificate': 6,
+      // one warning and one critical alarm for the one TLS endpoint
+      'alarms-certificate': 2,
       'alarms-heartbeat': 3,
       'alarms-composite': 1,
       'log-ingestion': 0.35478,
@@ -91,16 +94,17 @@ const scenarios: Scenario[] = [
     monthly: {
       'lambda-requests': 0.02628,
       'lambda-compute': 0.3832519,
-      'custom-metrics': 6.3,
+      'custom-metrics': 5.7,
       'put-metric-data': 1.314,
       'alarms-availability': 0.3,
       'alarms-latency': 0.3,
-      'alarms-certificate': 0.6,
+      'alarms-certificate': 0.2,
       'alarms-heartbeat': 0.3,
       'alarms-composite': 0.5,
       'log-ingestion': 0.17739,
     },
-    total: 17.3114195,
+    // + 27 fleet-health alarm metrics ($2.70) + 3 operator topic keys ($3)
+    total: 22.0114195,
     // 43,800 runs a region × 3 regions × $0.0012
     synthetics: { canaries: 3, runs: 131_400, usd: 157.68 },
   },
@@ -109,7 +113,8 @@ const scenarios: Scenario[] = [
     fleet: fleetOf([httpCheck('health', { schedule: '5m', detailedTimings: true })]),
     quantities: { 'custom-metrics': 11, 'put-metric-data': 8760 },
     monthly: { 'custom-metrics': 3.3 },
-    total: 11.227428,
+    // + 9 fleet-health alarm metrics ($0.90) + the operator topic key ($1)
+    total: 13.127428,
     synthetics: { canaries: 1, runs: 8760, usd: 10.512 },
   },
   {
