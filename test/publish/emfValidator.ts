@@ -75,3 +75,49 @@ export function emfSamples(line: string): string[] {
   }
   return out;
 }
+
+/**
+ * The metric contract the alarms are built on: each metric's dimension set (in order) and unit.
+ * `InvocationErrors` may also carry only Region (the fleet file could not be read).
+ */
+export const METRIC_CONTRACT: Readonly<Record<string, { dimensions: string[][]; unit: string }>> = {
+  Success: { dimensions: [['Fleet', 'Check', 'Region']], unit: 'Count' },
+  Duration: { dimensions: [['Fleet', 'Check', 'Region']], unit: 'Milliseconds' },
+  Degraded: { dimensions: [['Fleet', 'Check', 'Region']], unit: 'Count' },
+  DnsMs: { dimensions: [['Fleet', 'Check', 'Region']], unit: 'Milliseconds' },
+  ConnectMs: { dimensions: [['Fleet', 'Check', 'Region']], unit: 'Milliseconds' },
+  TlsMs: { dimensions: [['Fleet', 'Check', 'Region']], unit: 'Milliseconds' },
+  TtfbMs: { dimensions: [['Fleet', 'Check', 'Region']], unit: 'Milliseconds' },
+  TransferMs: { dimensions: [['Fleet', 'Check', 'Region']], unit: 'Milliseconds' },
+  CertificateDaysRemaining: { dimensions: [['Fleet', 'Endpoint']], unit: 'None' },
+  ChecksRun: { dimensions: [['Fleet', 'Region']], unit: 'Count' },
+  ChecksSkipped: { dimensions: [['Fleet', 'Region']], unit: 'Count' },
+  SecretLookupFailures: { dimensions: [['Fleet', 'Region']], unit: 'Count' },
+  PublishFailures: { dimensions: [['Fleet', 'Region']], unit: 'Count' },
+  InvocationErrors: { dimensions: [['Fleet', 'Region'], ['Region']], unit: 'Count' },
+};
+
+/** Where an EMF document leaves the contract: unknown metrics, other dimension sets or units, a malformed Endpoint. */
+export function contractProblems(line: string): string[] {
+  const doc = JSON.parse(line) as Record<string, unknown> & { _aws: { CloudWatchMetrics: { Dimensions: string[][]; Metrics: { Name: string; Unit?: string }[] }[] } };
+  const problems: string[] = [];
+  for (const directive of doc._aws.CloudWatchMetrics) {
+    const dims = JSON.stringify(directive.Dimensions[0] ?? []);
+    for (const metric of directive.Metrics) {
+      const contract = METRIC_CONTRACT[metric.Name];
+      if (!contract) {
+        problems.push(`${metric.Name}: not a metric of the contract`);
+        continue;
+      }
+      if (!contract.dimensions.some((set) => JSON.stringify(set) === dims)) problems.push(`${metric.Name}: dimensions ${dims}, expected ${contract.dimensions.map((s) => JSON.stringify(s)).join(' or ')}`);
+      if (metric.Unit !== contract.unit) problems.push(`${metric.Name}: unit ${String(metric.Unit)}, expected ${contract.unit}`);
+      if (metric.Name === 'CertificateDaysRemaining') {
+        const endpoint = doc.Endpoint;
+        if (typeof endpoint !== 'string' || !/^([a-z0-9.-]+|\[[0-9a-f:.]+\]):\d{1,5}$/.test(endpoint)) problems.push(`CertificateDaysRemaining: Endpoint ${JSON.stringify(endpoint)}, expected lower-case host:port`);
+        const values = Array.isArray(doc[metric.Name]) ? (doc[metric.Name] as unknown[]) : [doc[metric.Name]];
+        if (!values.every((v) => Number.isInteger(v))) problems.push('CertificateDaysRemaining: expected whole days');
+      }
+    }
+  }
+  return problems;
+}

@@ -306,10 +306,14 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
       });
   });
   // Connections arrive at a plain TCP server first, so that one can be held without HTTP ever reading it.
+  // The HTTP server never listens itself, so it does not track these sockets: close() destroys them.
   let connectionCount = 0;
   const stalled: Socket[] = [];
+  const open = new Set<Socket>();
   const front = createNetServer((socket) => {
     const index = connectionCount++;
+    open.add(socket);
+    socket.on('close', () => open.delete(socket));
     if (options.stallConnections?.(index) === true) {
       socket.pause();
       socket.on('error', () => undefined);
@@ -337,7 +341,7 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
     },
     close() {
       server.closeAllConnections();
-      for (const socket of stalled) socket.destroy();
+      for (const socket of open) socket.destroy();
       return new Promise<void>((resolve, reject) => front.close((error) => (error ? reject(error) : resolve())));
     },
   };
