@@ -6,6 +6,7 @@ import { Client } from 'undici';
 import type { Assertion, HttpMethod, HttpRequestSpec } from '../model/fleet.js';
 import type { AssertionResult, Failure, Phases } from '../model/result.js';
 import { DEFAULT_ASSERTIONS, describeFailed, evaluateAssertions } from './assertions.js';
+import { ACCEPT_ENCODING, decodeBody } from './decodeBody.js';
 import type { ResponseView } from './assertions.js';
 import { isSecretHeader } from '../config/secretRules.js';
 import { classifyFailure } from './classifyFailure.js';
@@ -129,6 +130,9 @@ async function prepare(ctx: AttemptContext, spec: HttpRequestSpec, extracted: Re
       headers['content-type'] ??= 'application/x-www-form-urlencoded';
     }
   }
+  // Ask for compression as browsers do (a CDN compresses only for clients that ask); a
+  // check, its environment or the fleet's defaults can set Accept-Encoding (`identity` for none).
+  headers['accept-encoding'] ??= ACCEPT_ENCODING;
   Object.assign(headers, syntheticHeaders(options.runId));
   return { method, url, headers, body };
 }
@@ -259,6 +263,12 @@ async function exchange(ctx: AttemptContext, request: Prepared, url: URL, ca: st
       retryable: false,
     };
   }
+  let received: Buffer = Buffer.concat(chunks);
+  if (!failure && request.method !== 'HEAD') {
+    const decoded = decodeBody(received, headers['content-encoding'], cap, `${request.method} ${url.href}`);
+    if (decoded.ok) received = decoded.body;
+    else failure = { kind: decoded.kind, message: decoded.message, retryable: false };
+  }
   const durationMs = round(end - start);
   ctx.log({
     startedAt,
@@ -274,7 +284,7 @@ async function exchange(ctx: AttemptContext, request: Prepared, url: URL, ca: st
     durationMs,
     status,
     headers,
-    body: Buffer.concat(chunks),
+    body: received,
     bytes,
     truncated,
     certDaysRemaining: timing.certDaysRemaining,
