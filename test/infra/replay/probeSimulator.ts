@@ -27,8 +27,12 @@ const MINUTE = 60_000;
 
 /** absent: the deployed shard does not have the target yet (a check added by a later deploy). */
 export type TargetOutcome = 'pass' | 'fail' | 'secret-failure' | 'absent';
-/** ok: the handler ran; silent: nothing fired (rule disabled, shard gone); error: the function failed before publishing; throttled: Lambda refused the invocation. */
-export type InvocationOutcome = 'ok' | 'silent' | 'error' | 'throttled';
+/**
+ * ok: the handler ran; silent: nothing fired (rule disabled, shard gone); error: the function
+ * failed before publishing; throttled: Lambda refused the invocation; undeliverable:
+ * EventBridge fired but could not invoke the function (a permission or a deleted function).
+ */
+export type InvocationOutcome = 'ok' | 'silent' | 'error' | 'throttled' | 'undeliverable';
 
 export interface Run {
   region: string;
@@ -164,6 +168,10 @@ export function simulateFleet(fleet: Fleet, rules: readonly ScheduledRuleDef[], 
         store.put({ namespace: ns, name, dimensions, region: where, timestampMs, arrivalMs: done, value });
       const events = { RuleName: rule.ruleName };
       put(rule.region, 'AWS/Events', 'TriggeredRules', events, 1);
+      if (invocation === 'undeliverable') {
+        put(rule.region, 'AWS/Events', 'FailedInvocations', events, 1);
+        continue;
+      }
       if (invocation === 'throttled') {
         // An asynchronous invocation Lambda throttles is accepted by EventBridge and retried by Lambda; here it never runs.
         put(rule.region, 'AWS/Events', 'Invocations', events, 1);

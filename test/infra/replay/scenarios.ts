@@ -284,6 +284,15 @@ export function probeHealthScenarios(): Scenario[] {
       expect: [{ kind: 'told within', audience: 'fleet operator', ms: FIFTEEN, alarm: /eu-west-1-5m-0/ }, { kind: 'no page' }],
     },
     {
+      name: 'EventBridge cannot invoke a 10-minute shard (FailedInvocations): the fleet operator within 15 min, no page',
+      fleet,
+      deployMs: WARM,
+      startMs: T0,
+      untilMs: T0 + HOUR,
+      script: { invocation: (run) => (run.shardId === 'us-east-1-10m-0' && run.scheduledMs >= T0 ? 'undeliverable' : 'ok') },
+      expect: [{ kind: 'told within', audience: 'fleet operator', ms: FIFTEEN, alarm: /us-east-1-10m-0/ }, { kind: 'no page' }],
+    },
+    {
       name: 'Lambda throttles in a 1-minute shard: the fleet operator within 15 min, no page',
       fleet,
       deployMs: WARM,
