@@ -32,7 +32,7 @@ export function validateAlarmPolicy(c: Collector, path: string, value: unknown, 
   // One region failing is the region's or the probe's trouble, not the service's: a target in
   // 2+ regions pages only when at least 2 of its reporting regions fail (docs/deploy.md).
   if (quorum === 1 && regionCount !== undefined && regionCount >= 2) {
-    c.report(at(path, 'quorum'), `at least ${MIN_FAILING_REGIONS} when the check runs in 2 or more regions (here ${regionCount})`, '1', 'one failing region never pages; run the check in one region for quorum 1');
+    c.report(at(path, 'quorum'), `at least ${MIN_FAILING_REGIONS} when the check runs in 2 or more regions (here ${regionCount}; quorum 1 needs a single region)`, '1', 'one failing region never pages');
   }
   const evaluationPeriods = c.number(at(path, 'evaluationPeriods'), policy.evaluationPeriods, false, { integer: true, min: 1, max: 100 });
   const datapointsToAlarm = c.number(at(path, 'datapointsToAlarm'), policy.datapointsToAlarm, false, { integer: true, min: 1, max: 100 });

@@ -92,7 +92,7 @@ export function validFleet(): Fleet {
         sideEffects: { kind: 'none', reason: 'a failed login writes nothing' },
         assertions: [{ type: 'status', equals: 401 }],
         retries: 2,
-        alarm: { quorum: 1, datapointsToAlarm: 3 },
+        alarm: { quorum: 2, datapointsToAlarm: 3 },
       },
       {
         kind: 'flow',

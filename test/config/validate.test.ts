@@ -181,6 +181,9 @@ const cases: Case[] = [
   { name: 'datapointsToAlarm above evaluationPeriods', mutate: (f) => { f.alerting.policy.datapointsToAlarm = 4; }, path: 'alerting.policy.datapointsToAlarm', message: /expected at most evaluationPeriods \(3\), received 4/ },
   { name: 'fleet quorum above regions', mutate: (f) => { f.alerting.policy.quorum = 3; }, path: 'alerting.policy.quorum', message: /the quorum can never be reached: expected at most the number of regions the check runs in \(2\), received 3/ },
   { name: 'check quorum above its regions', mutate: (f) => { f.checks[2].alarm = { quorum: 2 }; }, path: 'checks[2].alarm.quorum', message: /\(1\), received 2/ },
+  // One failing region never pages: quorum 1 only for a check that runs in one region.
+  { name: 'quorum 1 in two regions', mutate: (f) => { f.checks[1].alarm = { quorum: 1 }; }, path: 'checks[1].alarm.quorum', message: /one failing region never pages: expected at least 2 when the check runs in 2 or more regions \(here 2; quorum 1 needs a single region\), received 1/ },
+  { name: 'pages that is not a boolean', mutate: (f) => { f.environments.prod.pages = 'yes'; }, path: 'environments.prod.pages', message: /received "yes"|received yes|received 'yes'/ },
   { name: 'check datapoints above inherited periods', mutate: (f) => { f.checks[1].alarm.datapointsToAlarm = 4; }, path: 'checks[1].alarm.datapointsToAlarm', message: /at most evaluationPeriods \(3\)/ },
   { name: 'pager days above chat days', mutate: (f) => { f.alerting.policy.certificateDays = { chat: 7, pager: 21 }; }, path: 'alerting.policy.certificateDays.pager', message: /at most chat \(7\)/ },
   { name: 'unknown latency statistic', mutate: (f) => { f.alerting.policy.latencyStatistic = 'p999'; }, path: 'alerting.policy.latencyStatistic', message: /received "p999"/ },
