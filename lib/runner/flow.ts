@@ -111,7 +111,7 @@ export async function runFlow(ctx: AttemptContext, steps: readonly FlowStep[]): 
       return outcome;
     }
     const target = `step '${step.name}' ${step.method ?? 'GET'} ${run.response.url.href}`;
-    const verdict = judge(step.assertions, run.response, target, (text) => ctx.options.redactor.redact(text));
+    const verdict = judge(step.assertions, run.response, target, (text) => ctx.options.redactor.redact(text), step.method ?? 'GET');
     outcome.assertions.push(...verdict.results.map((r): AssertionResult => ({ ...r, description: `${step.name} › ${r.description}` })));
     if (verdict.failure) {
       outcome.failure = { ...verdict.failure, step: step.name };

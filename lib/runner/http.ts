@@ -401,14 +401,30 @@ export async function performRequest(ctx: AttemptContext, spec: HttpRequestSpec,
 }
 
 /** Assertions for a response, with `invalid_json` or `assertion` as the failure when any fails. */
-export function judge(assertions: readonly Assertion[] | undefined, response: ResponseView, target: string, redact: (text: string) => string): { results: AssertionResult[]; failure: Failure | null } {
+/** Answers that say "not now" rather than "no": a gateway or the service is briefly unavailable. */
+const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([502, 503, 504]);
+/** RFC 9110 §9.2.2: sending these again has the same effect as sending them once. */
+const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+
+export function judge(
+  assertions: readonly Assertion[] | undefined,
+  response: ResponseView,
+  target: string,
+  redact: (text: string) => string,
+  method = 'GET',
+): { results: AssertionResult[]; failure: Failure | null } {
   const list = assertions && assertions.length > 0 ? assertions : DEFAULT_ASSERTIONS;
   const { results, invalidJson } = evaluateAssertions(list, response, redact);
+  // A 502/503/504 to an idempotent request is the service saying "not now": asking again is
+  // safe and may well succeed, whatever assertion it failed.
+  const transient = TRANSIENT_STATUSES.has(response.status) && IDEMPOTENT_METHODS.has(method.toUpperCase());
+  const note = (kind: 'invalid_json' | 'assertion'): string =>
+    transient ? `a retry is safe and may succeed (HTTP ${response.status} is temporary and ${method.toUpperCase()} is idempotent)` : retryNote(kind);
   if (invalidJson) {
-    return { results, failure: { kind: 'invalid_json', message: `${target}: ${invalidJson}, expected JSON for the json assertions; ${retryNote('invalid_json')}`, retryable: false } };
+    return { results, failure: { kind: 'invalid_json', message: `${target}: ${invalidJson}, expected JSON for the json assertions; ${note('invalid_json')}`, retryable: transient } };
   }
   const failed = describeFailed(results);
-  if (failed) return { results, failure: { kind: 'assertion', message: `${target}: ${failed}; ${retryNote('assertion')}`, retryable: false } };
+  if (failed) return { results, failure: { kind: 'assertion', message: `${target}: ${failed}; ${note('assertion')}`, retryable: transient } };
   return { results, failure: null };
 }
 
@@ -416,6 +432,6 @@ export async function runHttpCheck(ctx: AttemptContext, spec: HttpRequestSpec): 
   const run = await performRequest(ctx, spec, new Map());
   const { response, ...outcome } = run;
   if (!response || outcome.failure) return outcome;
-  const verdict = judge(spec.assertions, response, `${spec.method ?? 'GET'} ${response.url.href}`, (text) => ctx.options.redactor.redact(text));
+  const verdict = judge(spec.assertions, response, `${spec.method ?? 'GET'} ${response.url.href}`, (text) => ctx.options.redactor.redact(text), spec.method ?? 'GET');
   return { ...outcome, assertions: verdict.results, failure: verdict.failure };
 }
