@@ -276,7 +276,8 @@ export function measureErrorRate(
   const checkIds = [...new Set([...canary.keys(), ...baseline.keys()])];
   if (checkIds.length === 0) return { measurement: { metric, phase: 'Error', value: null, detail: 'no check could start on either side (rate limit or deadline)' }, totals };
   const checks = checkIds.map((id) => judgeCheckErrors(id, canary.get(id), baseline.get(id), next, judgement, minSamples));
-  const worst = checks.reduce((a, b) => (SEVERITY[b.phase] > SEVERITY[a.phase] ? b : a));
+  // Among checks in the same phase, the one closest to failing (smallest Fisher p) is shown.
+  const worst = checks.reduce((a, b) => (SEVERITY[b.phase] > SEVERITY[a.phase] || (b.phase === a.phase && (b.pWorse ?? 1) < (a.pWorse ?? 1)) ? b : a));
   const deciding = checks.filter((c) => c.phase === worst.phase);
   const downs = new Set(deciding.map((c) => c.verdict));
   const cause = downs.size === 1 && (downs.has('canary-down') || downs.has('baseline-down') || downs.has('both-down')) ? ([...downs][0] as Measurement['cause']) : undefined;

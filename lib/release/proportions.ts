@@ -123,10 +123,10 @@ export function testErrorRates(canary: Counts, baseline: Counts, rule: ErrorRate
   const canaryRate = canary.errors / canary.runs;
   const baselineRate = baseline.errors / baseline.runs;
   // A hair of slack so that 3/100 - 1/100 >= 0.02 holds in floating point.
-  const bigEnough = canaryRate - baselineRate >= rule.minEffect - 1e-12;
+  const meaningfullyHigher = canaryRate > baselineRate && canaryRate - baselineRate >= rule.minEffect - 1e-12;
   let outcome: ErrorRateOutcome = 'ok';
-  if (pWorse < rule.alpha && bigEnough && canaryRate > baselineRate) outcome = 'canary-worse';
-  else if (pCanaryBreach < rule.alpha && pBaselineBreach < rule.alpha && !bigEnough) outcome = 'both-degraded';
+  if (pWorse < rule.alpha && meaningfullyHigher) outcome = 'canary-worse';
+  else if (pCanaryBreach < rule.alpha && pBaselineBreach < rule.alpha && !meaningfullyHigher) outcome = 'both-degraded';
   return { outcome, pWorse, pCanaryBreach, pBaselineBreach };
 }
 
@@ -260,7 +260,7 @@ function crop(grid: Float64Array[], loC: number, loB: number, widthC: number, wi
  * testErrorRates at totals of n runs per side, as thresholds on the counts: the outcome of any
  * pair of totals costs a lookup once the thresholds for its baseline total are known.
  */
-function criticalValues(n: number, rule: ErrorRateRule): { phase(c: number, b: number): 'Successful' | 'Failed' | 'Inconclusive' } {
+export function criticalValues(n: number, rule: ErrorRateRule): { phase(c: number, b: number): 'Successful' | 'Failed' | 'Inconclusive' } {
   const breachFrom = smallestBreach(n, rule);
   const worseFrom = new Map<number, number>();
   const worseThreshold = (b: number): number => {
@@ -276,7 +276,7 @@ function criticalValues(n: number, rule: ErrorRateRule): { phase(c: number, b: n
   return {
     phase(c, b) {
       if (c >= worseThreshold(b)) return 'Failed';
-      if (c >= breachFrom && b >= breachFrom && !(c - b >= n * rule.minEffect - n * 1e-12)) return 'Inconclusive';
+      if (c >= breachFrom && b >= breachFrom && !(c > b && c - b >= n * rule.minEffect - n * 1e-12)) return 'Inconclusive';
       return 'Successful';
     },
   };
@@ -362,4 +362,54 @@ export function powerSummary(plan: ProcedurePlan, checks: number, baselineRates:
         return { rate, perCheck, anyOf: 1 - (1 - perCheck) ** checks, checks };
       }),
   };
+}
+
+export interface PowerTableSpec {
+  rows: { runsPerInterval: number; count: number }[];
+  baselineRates: number[];
+  /** Equal error rates on both sides at which the table also gives the false-abort rate of a check. */
+  falseAbortRates: number[];
+  failureLimit: number;
+  inconclusiveLimit: number;
+  rule: ErrorRateRule;
+}
+
+/** The schedules docs/release.md tabulates, with the default threshold and limits. */
+export const DOCUMENTED_POWER_TABLE: PowerTableSpec = {
+  rows: [
+    { runsPerInterval: 20, count: 5 },
+    { runsPerInterval: 50, count: 5 },
+    { runsPerInterval: 112, count: 5 },
+    { runsPerInterval: 200, count: 5 },
+    { runsPerInterval: 20, count: 10 },
+    { runsPerInterval: 50, count: 10 },
+    { runsPerInterval: 100, count: 10 },
+  ],
+  baselineRates: [0, 0.002, 0.005, 0.01, 0.02, 0.05],
+  falseAbortRates: [0.005, 0.02],
+  failureLimit: 2,
+  inconclusiveLimit: 0,
+  rule: { tolerance: 0.01, minEffect: 0.01, alpha: 0.05 },
+};
+
+function tablePercent(rate: number | null): string {
+  if (rate === null) return '—';
+  if (rate === 0) return '0%';
+  return `${Number((rate * 100).toPrecision(2))}%`;
+}
+
+/**
+ * A Markdown table: per schedule (rows) and baseline error rate (columns), the smallest canary
+ * error rate caught with DETECTION_POWER; then the chance that one check aborts by noise when
+ * both sides fail at the same rate.
+ */
+export function powerTableMarkdown(spec: PowerTableSpec): string {
+  const header = `| runs per interval × intervals | ${[...spec.baselineRates.map((r) => `baseline ${tablePercent(r)}`), ...spec.falseAbortRates.map((r) => `false abort, both ${tablePercent(r)}`)].join(' | ')} |`;
+  const rule = `|---|${[...spec.baselineRates, ...spec.falseAbortRates].map(() => '---').join('|')}|`;
+  const rows = spec.rows.map(({ runsPerInterval, count }) => {
+    const plan: ProcedurePlan = { runsPerInterval, count, failureLimit: spec.failureLimit, inconclusiveLimit: spec.inconclusiveLimit, rule: spec.rule };
+    const cells = [...spec.baselineRates.map((b) => tablePercent(detectableRate(plan, b))), ...spec.falseAbortRates.map((r) => tablePercent(falseAbortRate(plan, r)))];
+    return `| ${runsPerInterval} × ${count} | ${cells.join(' | ')} |`;
+  });
+  return [header, rule, ...rows].join('\n');
 }

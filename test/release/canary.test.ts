@@ -121,6 +121,20 @@ describe('canary', () => {
     expect(run.out).toContain('Decision: abort (exit 1) after 7 intervals');
   });
 
+  it('with --runs-per-interval auto picks 112 runs (the threshold 2% caught with 80% power) and aborts a 5% canary at the third interval', async () => {
+    canary.deploy({ errorRate: 0.05 });
+    const run = await analyse(['--runs-per-interval', 'auto', '--count', '5', '--no-latency']);
+    expect(run.err).toBe('');
+    expect(run.out).toContain('1 check x 112 runs per interval (auto); every 200ms, count 5, success >= 0.99');
+    expect(run.out).toMatch(/^ {2}detection power \(80% chance to abort\): canary error rate >= 2\.0% beside 0%, >= 3\.2% beside 0\.50%, >= 6\.1% beside 2\.0%$/m);
+    expect(run.code).toBe(1);
+    expect(run.report.intervals).toHaveLength(3);
+    // 6 of the first 112 requests fail (every 20th, the first included): Fisher p = 0.0146 already.
+    expect(run.report.intervals[0]?.measurements[0]?.detail).toContain('[ERROR RATE products] canary 6/112 (5.4%) (assertion) vs baseline 0/112 (0.0%): Fisher p=0.0146 < alpha 0.05');
+    expect(canary.requests).toHaveLength(336);
+    expect(run.report).toMatchObject({ runsPerInterval: 112, runsPerIntervalChosen: true });
+  });
+
   it('5% errors on both sides: both above what >= 0.99 allows and not told apart, inconclusive, exit 3', async () => {
     canary.deploy({ errorRate: 0.05 });
     baseline.deploy({ errorRate: 0.05 });

@@ -333,7 +333,7 @@ export function thresholdWarning(flags: Pick<CanaryFlags, 'errorRate' | 'limits'
   );
 }
 
-const PHASE_WIDTH = 12;
+const PHASE_WIDTH = 13;
 
 function intervalLines(interval: IntervalReport, limits: AnalysisLimits, colors: Palette): string {
   const width = Math.max(...interval.measurements.map((m) => m.metric.length));
