@@ -149,7 +149,7 @@ interface CanaryFlags {
 
 export const canaryCommand: Command = {
   name: 'canary',
-  summary: 'Canary analysis against a baseline (Argo semantics); exit 0 promote, 1 abort, 3 inconclusive',
+  summary: 'Canary analysis against a baseline (Argo semantics); exit 0 promote, 1 abort, 3 inconclusive, 4 baseline down',
   help: HELP,
   run: runCanaryCommand,
 };
