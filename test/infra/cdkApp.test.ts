@@ -73,7 +73,8 @@ describe('bin/app.ts', () => {
     const code = await runCdkApp({ app, cwd: dir, stderr: (t) => expect.fail(t) });
     expect(code).toBe(0);
     const fleet = app.node.findChild('ProbeFleet');
-    expect(fleet.node.children.map((c) => c.node.id)).toEqual(['Probes-eu-west-1', 'Home', 'Alarms-1', 'Services']);
+    // Fleet health per region, probes, home, check alarms, one certificate alarm pair per TLS endpoint, services.
+    expect(fleet.node.children.map((c) => c.node.id)).toEqual(['Health-eu-west-1', 'Probes-eu-west-1', 'Home', 'Alarms-1', 'Certificates', 'Services']);
   });
 
   it('the built entry point exits non-zero with the path in its message', () => {

@@ -31,7 +31,7 @@ describe('planning', () => {
 
   it('counts and packs alarms so no pack passes its limits', () => {
     const targets = planTargets(generatedFleet(100, ['a', 'b', 'c']));
-    expect(alarmCountOf(targets[0]!)).toBe(1 + 1 + 2); // https with maxMs: availability, latency, 2 certificate
+    expect(alarmCountOf(targets[0]!)).toBe(1 + 1); // https with maxMs: availability, latency (certificate alarms are per endpoint, not per target)
     expect(alarmCountOf(targets[9]!)).toBe(1); // tcp: availability only
     const packs = packTargets(targets, { maxAlarms: 50, maxMetricRefs: 120 });
     // Placed by hash, so every target once, in some pack; fleet order holds within a pack.
