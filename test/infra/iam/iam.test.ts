@@ -79,6 +79,47 @@ describe.each(cases)('IAM arrows: $name', ({ fleet, kinds }) => {
   });
 });
 
+describe('IAM arrows: negative controls (each broken grant is caught)', () => {
+  const fleet = threeRegionFleet();
+  const s = synth(fleet);
+  const template = (stack: Parameters<typeof s.template>[0]) => s.template(stack);
+  const expectations = expectationsOf(fleet, s.fleet);
+  const editStatements = (type: string, edit: (statements: Record<string, unknown>[]) => Record<string, unknown>[]) => (_stack: string, t: CfnTemplate): CfnTemplate => {
+    for (const r of Object.values(t.Resources)) {
+      if (r.Type !== type) continue;
+      const docs = type === 'AWS::IAM::Role' ? ((r.Properties!.Policies ?? []) as { PolicyDocument: { Statement: Record<string, unknown>[] } }[]).map((p) => p.PolicyDocument) : [(r.Properties!.KeyPolicy ?? r.Properties!.PolicyDocument) as { Statement: Record<string, unknown>[] }];
+      for (const doc of docs) doc.Statement = edit(doc.Statement);
+    }
+    return t;
+  };
+  const results = async (edit: (stack: string, t: CfnTemplate) => CfnTemplate, kind: ArrowKind) => {
+    const arrows = deriveArrows(appOf(s.fleet, template, edit), expectations).filter((a) => a.kind === kind);
+    expect(arrows.length).toBeGreaterThan(0);
+    return evaluate(arrows);
+  };
+
+  it('a key policy without the CloudWatch grant refuses every alarm → key arrow', async () => {
+    const verdicts = await results(editStatements('AWS::KMS::Key', (st) => st.filter((x) => x.Sid !== 'AllowCloudWatchAlarmsToPublish')), 'alarm→topic key');
+    expect(verdicts.filter((v) => v.result === 'Allowed')).toEqual([]);
+  });
+
+  it("a probe role reading every secret is caught by the other shards' secrets", async () => {
+    const widen = editStatements('AWS::IAM::Role', (st) => st.map((x) => (x.Sid === 'ReadReferencedSecrets' ? { ...x, Resource: '*' } : x)));
+    const verdicts = await results(widen, 'probe→secret');
+    const wrong = verdicts.filter((v) => !asExpected(v));
+    expect(wrong.length).toBeGreaterThan(0);
+    expect(wrong.every((v) => v.arrow.expected === 'Denied')).toBe(true);
+  });
+
+  it('a probe role publishing to any namespace is caught', async () => {
+    const widen = editStatements('AWS::IAM::Role', (st) => st.map((x) => (x.Sid === 'PublishFleetMetrics' ? { Sid: x.Sid, Effect: 'Allow', Action: x.Action, Resource: '*' } : x)));
+    const verdicts = await results(widen, 'probe→metrics');
+    const denied = verdicts.filter((v) => v.arrow.expected === 'Denied');
+    expect(denied.length).toBeGreaterThan(0);
+    expect(verdicts.filter((v) => !asExpected(v))).toEqual(denied);
+  });
+});
+
 describe('the evaluator stays in the tests', () => {
   it('is imported by no file of lib/, bin/ or lambdas/ (AGPL-3.0: a test-only devDependency, never bundled)', () => {
     const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
