@@ -69,11 +69,31 @@ export function judgePeer(socket: tls.TLSSocket, hostname: string, now = Date.no
       ...verdict,
       problem: new ProbeFailure(
         'tls_hostname',
-        `TLS ${hostname}: ${name} does not cover the host, expected a name matching '${hostname}', received ${peer.subjectaltname ?? 'no subjectAltName'}; a retry will not help until this is fixed`,
+        `TLS ${hostname}: ${name} does not cover the host, expected a name matching '${hostname}', received ${peer.subjectaltname ?? 'no subjectAltName'}${wildcardHint(hostname, peer.subjectaltname)}; a retry will not help until this is fixed`,
       ),
     };
   }
   return { ...verdict, problem: null };
+}
+
+/**
+ * Why a wildcard name that looks right does not match: `*.example.com` covers exactly one
+ * label below example.com (RFC 6125 §6.4.3) — neither example.com itself nor a.b.example.com.
+ * The classic certificate surprise after a deploy; say it outright.
+ */
+export function wildcardHint(hostname: string, subjectAltName: string | undefined): string {
+  const host = hostname.toLowerCase().replace(/\.$/, '');
+  for (const entry of (subjectAltName ?? '').split(',')) {
+    const name = entry.trim().replace(/^DNS:/i, '').toLowerCase();
+    if (!name.startsWith('*.')) continue;
+    const base = name.slice(2);
+    if (host === base) return ` (hint: ${name} covers one label below ${base}, such as www.${base}, not ${base} itself: add ${base} to the certificate's names)`;
+    if (host.endsWith(`.${base}`)) {
+      const extra = host.slice(0, -base.length - 1);
+      if (extra.includes('.')) return ` (hint: ${name} covers exactly one label below ${base}; ${host} is ${extra.split('.').length} labels below it: it needs *.${host.split('.').slice(1).join('.')} or its own name)`;
+    }
+  }
+  return '';
 }
 
 /** The SNI name to send: none for IP literals (TLS forbids it). */

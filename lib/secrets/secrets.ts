@@ -64,6 +64,15 @@ const MASK = '[REDACTED]';
 
 const UNRESERVED = /^[A-Za-z0-9._~-]+$/;
 const LONG_TOKEN = 64;
+/** Longer secrets get literal forms instead of the tolerant pattern (see compile). */
+const LONG_SECRET = 256;
+
+function longSecretForms(secret: string): string[] {
+  const json = (text: string): string => JSON.stringify(text).slice(1, -1);
+  const xml = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  const forms = new Set([secret, json(secret), json(json(secret)), json(json(json(secret))), encodeURIComponent(secret), new URLSearchParams({ v: secret }).toString().slice(2), xml(secret)]);
+  return [...forms].sort((a, b) => b.length - a.length);
+}
 
 /** Base64 fragments shorter than this are not matched out of alignment: too likely to be ordinary text. */
 const MIN_BASE64_FRAGMENT = 8;
@@ -211,6 +220,14 @@ export class Redactor {
       // long value of only those is matched as written, which keeps the pattern small.
       if (secret.length >= LONG_TOKEN && UNRESERVED.test(secret)) {
         alternatives.push(escapeRegex(secret));
+        continue;
+      }
+      // A very long value (a PEM certificate or key held as a secret) would make a pattern of
+      // hundreds of kilobytes that every report string pays for; it is matched in the forms
+      // services actually produce: as written, JSON-escaped up to three levels, URL- and
+      // form-encoded, XML-escaped.
+      if (secret.length > LONG_SECRET) {
+        alternatives.push(...longSecretForms(secret).map(escapeRegex));
         continue;
       }
       const tolerant = tolerantPattern(secret, group);

@@ -236,6 +236,7 @@ const scenarios: Scenario[] = [
     check: () => httpCheck(`https://a.b.example.test:${portOf(tlsUrls.wildcard)}/`),
     environment: privateCa,
     hostAddresses: { 'a.b.example.test': '127.0.0.1' },
+    verify: (result) => expect(result.failure?.message).toContain('(hint: *.example.test covers exactly one label below example.test; a.b.example.test is 2 labels below it: it needs *.b.example.test or its own name)'),
   },
   {
     name: 'wildcard certificate does not match the bare domain',
@@ -243,6 +244,7 @@ const scenarios: Scenario[] = [
     check: () => httpCheck(`https://example.test:${portOf(tlsUrls.wildcard)}/`),
     environment: privateCa,
     hostAddresses: { 'example.test': '127.0.0.1' },
+    verify: (result) => expect(result.failure?.message).toContain("(hint: *.example.test covers one label below example.test, such as www.example.test, not example.test itself: add example.test to the certificate's names)"),
   },
 ];
 
