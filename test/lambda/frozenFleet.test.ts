@@ -62,6 +62,35 @@ describe('frozen fleet', () => {
     });
   }
 
+  it('carries what the probe needs to publish certificates: endpoints per target, the warning threshold, cron first runs', () => {
+    const tls = testFleet('https://Shop.example.com', [
+      httpCheck('home', '/'),
+      httpCheck('partner', 'https://partner.example.com:8443/x', { alarm: { certificateDays: { chat: 30, pager: 10 } } }),
+      httpCheck('plain', 'http://plain.example.com/'),
+      httpCheck('hours', '/h', { schedule: 'cron(0/5 9-17 ? * MON-FRI *)' }),
+      httpCheck('elsewhere', 'https://far.example.com/', { regions: ['us-east-1'] }),
+    ], { regions: ['eu-west-1', 'us-east-1'], alerting: { policy: { certificateDays: { chat: 14, pager: 3 } } } });
+    const plan = planShards(tls);
+    const frozen = freezeFleet(tls, 'eu-west-1', plan);
+    expect(frozen.certificateEndpoints).toEqual({
+      home: { prod: ['shop.example.com:443'] },
+      partner: { prod: ['partner.example.com:8443'] },
+      hours: { prod: ['shop.example.com:443'] },
+    });
+    // The largest threshold of the region's checks: the partner check's own 30 days, over the fleet's 14.
+    expect(frozen.certificateWarningDays).toBe(30);
+    const cronShard = plan.find((s) => s.region === 'eu-west-1' && s.schedule.startsWith('cron('))!;
+    expect(frozen.firstRunMinuteOfDay).toEqual({ [cronShard.id]: 9 * 60 });
+    // Only eu-west-1's checks count: without the partner check, the fleet's own threshold.
+    expect(freezeFleet({ ...tls, checks: tls.checks.filter((c) => c.id !== 'partner') }, 'eu-west-1', plan).certificateWarningDays).toBe(14);
+  });
+
+  it('a fleet file from an older build (no certificate fields) still loads', () => {
+    const { certificateEndpoints: _e, certificateWarningDays: _d, firstRunMinuteOfDay: _f, ...old } = freezeFleet(fleet, 'eu-west-1', shards);
+    expect(parseFrozenFleet(JSON.stringify(old))).toEqual(old);
+    expect(() => parseFrozenFleet(JSON.stringify({ ...old, certificateWarningDays: 'soon' }))).toThrow(/'certificateWarningDays' to be a number, received "soon"/);
+  });
+
   it('names the missing file', async () => {
     await expect(loadFrozenFleet(join(tmpdir(), 'no-such-dir-for-probe'))).rejects.toThrow(/fleet.json: expected it next to the handler.*ENOENT/);
   });
