@@ -284,8 +284,21 @@ async function readJson(file: string): Promise<unknown> {
     return JSON.parse(text) as unknown;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw fileProblem(file, 'the fleet definition is not valid JSON', 'a JSON object', reason);
+    throw fileProblem(file, 'the fleet definition is not valid JSON', 'a JSON object', `${basename(file)}:${jsonErrorLocation(text, reason)}: ${reason}`);
   }
+}
+
+/**
+ * `line:column` (1-based) of a JSON.parse error: V8 names an offset (`at position 42`) or
+ * none for a text that ends too soon, which is the end of the text. An editor jumps to it.
+ */
+export function jsonErrorLocation(text: string, reason: string): string {
+  const match = /at position (\d+)/.exec(reason);
+  const offset = Math.min(match ? Number(match[1]) : text.length, text.length);
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  const column = offset - before.lastIndexOf('\n');
+  return `${line}:${column}`;
 }
 
 /** Loads and validates a fleet definition; throws ConfigError with every problem at once. */

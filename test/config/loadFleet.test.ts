@@ -216,6 +216,18 @@ describe('loadFleet', () => {
     expect(error.diagnostics[0]?.message).toMatch(/expected at most 128 levels of nesting/);
   });
 
+  const jsonErrors: { name: string; text: string; at: string }[] = [
+    { name: 'a missing comma', text: '{\n  "name": "shop"\n  "homeRegion": "eu-west-1"\n}', at: 'broken-1.json:3:3' },
+    { name: 'a trailing comma', text: '{\n  "name": "shop",\n}', at: 'broken-2.json:3:1' },
+    { name: 'a text that ends too soon', text: '{\n  "name": ', at: 'broken-3.json:2:11' },
+  ];
+  for (const [i, row] of jsonErrors.entries()) {
+    it(`gives the line and column of ${row.name} in a JSON file`, async () => {
+      const error = await loadError(await write(`broken-${i + 1}.json`, row.text));
+      expect(error.diagnostics[0]?.received).toMatch(new RegExp(`^${row.at.replace(/\./g, '\\.')}: `));
+    });
+  }
+
   it('reports invalid JSON and unsupported extensions', async () => {
     const json = await loadError(await write('bad.json', '{ "name": '));
     expect(json.diagnostics[0]?.message).toMatch(/^the fleet definition is not valid JSON: expected a JSON object, received /);
