@@ -50,9 +50,13 @@ describe('negative controls: a regression in the templates fails the scenario th
     { mutation: 'availability treats missing data as breaching', change: legacyAvailability, title: 'the first deploy', want: /expected no page, received \d+/ },
     { mutation: 'availability fills a silent region as failing', change: legacyAvailability, title: 'all probes silent', want: /expected no page/ },
     { mutation: 'fleet health goes to chat', change: healthToChat, title: 'a 1-minute shard silent', want: /expected fleet operator to be told by eu-west-1-1m-0 within 15 min, received nothing there; told instead: chat/ },
-  ])('$mutation → "$title" fails', ({ change, title, want }) => {
-    const s = scenario(title);
-    expect(runScenario(s).problems, 'the real templates keep the scenario').toEqual([]);
+    // Before the contract the datum carried the handler's clock: a run that slipped past the
+    // minute left its own minute empty, which the old math counted as failing everywhere.
+    { mutation: 'availability fills silence as failing, datums carry the handler clock', change: legacyAvailability, title: 'a run whose start slips', handlerClock: true, want: /expected no page, received \d+: probe-fleet\/shop\/service\/checkout/ },
+  ])('$mutation → "$title" fails', ({ change, title, want, handlerClock }) => {
+    const base = scenario(title);
+    const s = handlerClock ? { ...base, script: { ...base.script, clock: 'handler' as const } } : base;
+    expect(runScenario(base).problems, 'the real templates keep the scenario').toEqual([]);
     const { problems } = runScenario(s, readTemplates(mutate(real, change)));
     expect(problems.join('\n')).toMatch(want);
   });

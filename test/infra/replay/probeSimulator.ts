@@ -52,6 +52,11 @@ export interface Script {
   startDelayMs?(run: Run): number;
   /** Days until the certificate of `endpoint` expires at `atMs`. */
   certificateDays?(endpoint: string, atMs: number): number;
+  /**
+   * Which clock stamps the run's datums: `scheduled` (the contract: the event's time) or
+   * `handler` (the handler's own start, as before the contract; negative controls only).
+   */
+  clock?: 'scheduled' | 'handler';
 }
 
 export class SimulationError extends Error {
@@ -164,7 +169,8 @@ export function simulateFleet(fleet: Fleet, rules: readonly ScheduledRuleDef[], 
       runs++;
       const start = t + (script.startDelayMs?.(run) ?? 20_000);
       const done = start + 3_000;
-      const put = (where: string, ns: string, name: string, dimensions: Record<string, string>, value: number, timestampMs = t): void =>
+      const stamp = script.clock === 'handler' ? start : t;
+      const put = (where: string, ns: string, name: string, dimensions: Record<string, string>, value: number, timestampMs = stamp): void =>
         store.put({ namespace: ns, name, dimensions, region: where, timestampMs, arrivalMs: done, value });
       const events = { RuleName: rule.ruleName };
       put(rule.region, 'AWS/Events', 'TriggeredRules', events, 1);

@@ -33,6 +33,13 @@ export interface Scenario {
 /** A notice is a message that something is wrong: ALARM, or INSUFFICIENT_DATA where an alarm has actions for it. */
 const isNotice = (n: Notification): boolean => n.state !== 'OK';
 
+/** `a ×3, b` */
+function names(list: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const n of list) counts.set(n, (counts.get(n) ?? 0) + 1);
+  return [...counts].map(([n, c]) => (c > 1 ? `${n} ×${c}` : n)).join(', ') || 'none';
+}
+
 function minutes(ms: number): string {
   return ms % HOUR === 0 ? `${ms / HOUR} h` : `${ms / MINUTE} min`;
 }
@@ -46,7 +53,7 @@ export function violations(s: Scenario, run: ReplayRun): string[] {
     switch (e.kind) {
       case 'no page': {
         const pages = run.pages(s.startMs);
-        if (pages.length > 0) out.push(`expected no page, received ${pages.length}: ${pages.map((p) => p.alarm).join(', ')}`);
+        if (pages.length > 0) out.push(`expected no page, received ${pages.length}: ${names(pages.map((p) => p.alarm))}`);
         break;
       }
       case 'page within': {
@@ -57,7 +64,7 @@ export function violations(s: Scenario, run: ReplayRun): string[] {
       }
       case 'pages': {
         const pages = run.pages(s.startMs).filter((n) => matches(n, e.alarm));
-        if (pages.length !== e.count) out.push(`expected ${e.count} page(s)${e.alarm ? ` from ${e.alarm.source}` : ''}, received ${pages.length}: ${pages.map((p) => p.alarm).join(', ') || 'none'}`);
+        if (pages.length !== e.count) out.push(`expected ${e.count} page(s)${e.alarm ? ` from ${e.alarm.source}` : ''}, received ${pages.length}: ${names(pages.map((p) => p.alarm))}`);
         break;
       }
       case 'told within': {
@@ -70,7 +77,7 @@ export function violations(s: Scenario, run: ReplayRun): string[] {
       }
       case 'not told': {
         const told = since.filter((n) => n.audience === e.audience && isNotice(n));
-        if (told.length > 0) out.push(`expected ${e.audience} not to be told, received ${told.length}: ${[...new Set(told.map((n) => `${n.alarm} ${n.state}`))].join(', ')}`);
+        if (told.length > 0) out.push(`expected ${e.audience} not to be told, received ${told.length}: ${names(told.map((n) => `${n.alarm} ${n.state}`))}`);
         break;
       }
     }
@@ -145,9 +152,10 @@ export function serviceScenarios(): Scenario[] {
       deployMs: WARM,
       startMs: T0,
       untilMs: T0 + HOUR,
-      // Every run of every 1-minute shard starts 62 s late, some 75 s: the handler's clock is
-      // in the next minute, the datum's timestamp is not.
-      script: { startDelayMs: (run) => (run.periodMs === MINUTE && run.scheduledMs >= T0 ? (run.scheduledMs % (3 * MINUTE) === 0 ? 75_000 : 62_000) : 20_000) },
+      // Every other run of every 1-minute shard starts 62 s late, past the next minute boundary,
+      // the others 20 s late: by the handler's clock some minutes would hold two runs and
+      // the one before none; by the scheduled time each minute holds its own.
+      script: { startDelayMs: (run) => (run.periodMs === MINUTE && run.scheduledMs >= T0 && (run.scheduledMs / MINUTE) % 2 === 0 ? 62_000 : 20_000) },
       expect: [{ kind: 'no page' }, { kind: 'not told', audience: 'chat' }, { kind: 'not told', audience: 'fleet operator' }],
     },
     {
@@ -197,6 +205,19 @@ export function serviceScenarios(): Scenario[] {
         { kind: 'told within', audience: 'chat', ms: DAY + MINUTE, alarm: /cert.*shop\.example\.com/ },
         { kind: 'pages', count: 1 },
         { kind: 'page within', ms: 2 * DAY + MINUTE, alarm: /cert.*shop\.example\.com/ },
+      ],
+    },
+    {
+      name: 'two certificates 6 days from expiry: one page per host',
+      fleet,
+      deployMs: MONDAY - 2 * HOUR,
+      startMs: MONDAY,
+      untilMs: MONDAY + DAY + 2 * HOUR,
+      script: { certificateDays: (endpoint, at) => (at >= MONDAY && (endpoint === SHOP_ENDPOINT || endpoint === 'backoffice.example.com:443') ? 6 : 90) },
+      expect: [
+        { kind: 'pages', count: 1, alarm: /cert-pager\/shop\.example\.com/ },
+        { kind: 'pages', count: 1, alarm: /cert-pager\/backoffice\.example\.com/ },
+        { kind: 'pages', count: 2 },
       ],
     },
   ];
