@@ -5,8 +5,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { canaryCommand } from '../../lib/cli/commands/canary.js';
+import { main } from '../../lib/cli/main.js';
 import type { CanaryReport, LatencyJudgement } from '../../lib/release/canary.js';
-import { measureLatency } from '../../lib/release/canary.js';
+import { measureLatency, runCanary } from '../../lib/release/canary.js';
 import type { CheckResult } from '../../lib/model/result.js';
 import type { DecodedAwsRequest, FakeAnswer, FakeAws } from '../support/fakeAws.js';
 import { serverError, startFakeAws } from '../support/fakeAws.js';
@@ -247,6 +248,10 @@ describe('canary', () => {
     { name: 'a bad interval', args: ['--interval', 'often'], message: /invalid --interval/ },
     { name: 'a negative failure limit', args: ['--failure-limit=-1'], message: /invalid --failure-limit/ },
     { name: 'a latency ratio below 1', args: ['--latency-ratio', '0.5'], message: /invalid --latency-ratio/ },
+    { name: 'a success condition that is not a lower bound', args: ['--success', '<=0.01'], message: /invalid --success: expected a lower bound on the success rate, '>=' or '>' and a number from 0 to 1/ },
+    { name: 'a success bar above 1', args: ['--success', '>=99'], message: /invalid --success: expected a lower bound/ },
+    { name: 'a minimum effect of 1 or more', args: ['--min-effect', '1'], message: /invalid --min-effect: expected an error-rate difference from 0 to below 1/ },
+    { name: 'runs per interval that are neither a number nor auto', args: ['--runs-per-interval', 'many'], message: /invalid --runs-per-interval/ },
     { name: 'a baseline URL with a password', args: ['--baseline', 'http://probe:s3cretpw@127.0.0.1:1'], message: /^(?![\s\S]*s3cretpw)[\s\S]*invalid --baseline: expected an http:\/\/ or https:\/\/ URL without a user name or password/ },
   ];
   for (const row of usage) {
@@ -257,6 +262,15 @@ describe('canary', () => {
       expect(canary.requests).toHaveLength(0);
     });
   }
+
+  it('--help states the verdict rules, the power line and every exit code', async () => {
+    const io = captureIO(tmp.dir);
+    expect(await main(['canary', '--help'], io)).toBe(0);
+    const help = io.out();
+    for (const text of ['one-sided Fisher exact test', '--min-effect D', '--runs-per-interval N|auto', 'both degraded', '80% probability', '4  baseline down', '3  inconclusive', '1  abort', '0  promote']) {
+      expect(help).toContain(text);
+    }
+  });
 
   it('exits 2 without --canary', async () => {
     const io = captureIO(tmp.dir);
@@ -324,5 +338,84 @@ describe('measureLatency', () => {
   it('is an error for a check the baseline never passed: nothing to compare with', () => {
     const measured = measureLatency(results('products', steady(100)), results('products', steady(100), { ok: false, status: 500 }), judgement, 10);
     expect(measured).toMatchObject({ phase: 'Error', detail: '[LATENCY p95 products] the baseline passed no exchange: no reference to compare with' });
+  });
+});
+
+// The analysis loop alone, on a virtual clock: the real schedule, no waiting.
+describe('runCanary on a virtual clock', () => {
+  const round = (checkId: string, runs: number, failing: number): CheckResult[] =>
+    Array.from({ length: runs }, (_, i) => ({
+      checkId,
+      environment: 'production',
+      location: 'local',
+      runId: 'r',
+      startedAt: '2026-11-22T00:00:00.000Z',
+      ok: i >= failing,
+      degraded: false,
+      durationMs: 12,
+      phases: { dnsMs: 0, connectMs: 0, tlsMs: 0, ttfbMs: 12, transferMs: 0 },
+      status: i >= failing ? 200 : 503,
+      bytes: 2,
+      certDaysRemaining: null,
+      assertions: [],
+      failure: i >= failing ? null : { kind: 'assertion', message: 'status: expected 200, got 503', retryable: true },
+      attempts: 1,
+      flaky: false,
+    }));
+
+  async function analyse(runRound: (target: 'canary' | 'baseline') => CheckResult[]): Promise<{ report: CanaryReport; sleeps: number[] }> {
+    let t = Date.parse('2026-11-22T10:00:00.000Z');
+    const sleeps: number[] = [];
+    const report = await runCanary({
+      limits: { count: 5, failureLimit: 2, inconclusiveLimit: 0, consecutiveErrorLimit: 4 },
+      intervalMs: 120_000,
+      initialDelayMs: 30_000,
+      errorRate: { tolerance: 0.01, minEffect: 0.01, alpha: 0.05, successText: '>= 0.99' },
+      minSamples: 10,
+      latency: { ratio: 1.2, minDeltaMs: 10, mannWhitney: true, alpha: 0.05, percentile: 95 },
+      cloudwatch: null,
+      runRound: (target) => Promise.resolve(runRound(target)),
+      now: () => t,
+      sleep: (ms) => {
+        sleeps.push(ms);
+        t += ms;
+        return Promise.resolve(true);
+      },
+    });
+    return { report, sleeps };
+  }
+
+  it('a down baseline is its own verdict: baseline-down, exit 4, after consecutive-error limit + 1 two-minute intervals', async () => {
+    const { report, sleeps } = await analyse((target) => round('products', 20, target === 'baseline' ? 20 : 0));
+    expect(report).toMatchObject({ decision: 'baseline-down', exitCode: 4, phase: 'Error' });
+    expect(report.reason).toBe('the baseline passed nothing in 5 consecutive intervals > consecutive error limit 4: no reference to judge the canary against');
+    expect(report.intervals.map((i) => i.startedAt.slice(11, 19))).toEqual(['10:00:30', '10:02:30', '10:04:30', '10:06:30', '10:08:30']);
+    expect(sleeps).toEqual([30_000, 120_000, 120_000, 120_000, 120_000]);
+    expect(report.intervals[0]?.measurements[0]).toMatchObject({ phase: 'Error', cause: 'baseline-down' });
+  });
+
+  it('a down canary aborts through its error rate (not "inconclusive" through latency) at the third interval', async () => {
+    const { report } = await analyse((target) => round('products', 20, target === 'canary' ? 20 : 0));
+    expect(report).toMatchObject({ decision: 'abort', exitCode: 1, reason: 'success-rate: 3 failed measurements > failure limit 2' });
+    expect(report.intervals).toHaveLength(3);
+    expect(report.intervals[0]?.measurements.map((m) => [m.metric, m.phase])).toEqual([
+      ['success-rate', 'Failed'],
+      ['latency', 'Error'],
+    ]);
+    expect(report.intervals[0]?.measurements[0]).toMatchObject({ cause: 'canary-down', detail: '[ERROR RATE products] canary down: 0 of 20 passed (assertion); baseline 20 of 20 passed' });
+  });
+
+  it('keeps the running totals per check: an interval with the baseline down is left out of them', async () => {
+    let interval = 0;
+    const { report } = await analyse((target) => {
+      if (target === 'canary') interval++;
+      return round('products', 20, target === 'baseline' && interval === 2 ? 20 : 0);
+    });
+    expect(report.decision).toBe('promote');
+    const totals = report.intervals.map((i) => i.measurements[0]?.checks?.[0]?.total.baseline.runs);
+    // Interval 2 had the baseline down: its 20 runs never joined the totals.
+    expect(totals).toEqual([20, 20, 40, 60, 80, 100]);
+    expect(report.intervals).toHaveLength(6);
+    expect(report.metrics['success-rate']?.tally).toMatchObject({ successful: 5, error: 1 });
   });
 });

@@ -284,3 +284,26 @@ describe('canary bad-deploy matrix through the built CLI', () => {
     });
   }
 });
+
+describe('the field report: 0.5% errors on both sides at 20 runs per interval', () => {
+  it('eight analyses with eight seeds promote, none aborts (the threshold rule aborted 3 of 8)', async () => {
+    const decisions: string[] = [];
+    const errorsPerSeed: number[] = [];
+    for (let seed = 0; seed < 8; seed++) {
+      canary.script({ seed: 900 + seed, paths: everywhere(0.005) });
+      baseline.script({ seed: 950 + seed, paths: everywhere(0.005) });
+      const io = captureIO(tmp.dir);
+      const code = await canaryCommand.run(
+        ['--config', config, '--canary', canary.url, '--baseline', baseline.url, '--runs-per-interval', '20', '--interval', '100ms', '--count', '5', '--failure-limit', '2', '--no-latency', '--request-log', join(tmp.dir, 'requests.jsonl')],
+        io,
+      );
+      decisions.push(`${code}`);
+      errorsPerSeed.push([...canary.served.values(), ...baseline.served.values()].reduce((sum, s) => sum + s.errors, 0));
+      // The schedule cannot see a 2% canary, and says so.
+      expect(io.err()).toContain('warning: 20 runs per interval x 5 intervals cannot support >= 0.99');
+    }
+    expect(decisions).toEqual(['0', '0', '0', '0', '0', '0', '0', '0']);
+    // The services really erred (about 8 errors in each analysis's 1600 requests): these are not promotions of an error-free service.
+    expect(errorsPerSeed.reduce((a, b) => a + b, 0)).toBeGreaterThan(20);
+  });
+});
