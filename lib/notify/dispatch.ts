@@ -27,8 +27,9 @@ export interface DispatchDeps {
  * An SNS notification in the JSON shape SNS posts to HTTP/S subscribers, which the PagerDuty
  * and Opsgenie "Amazon CloudWatch" integrations read:
  * https://docs.aws.amazon.com/sns/latest/dg/http-notification-json.html
- * The Lambda event carries the same signed fields (Message, MessageId, Subject, Timestamp,
- * TopicArn, Type), so the signature still verifies. `UnsubscribeURL` is left out on purpose:
+ * The Lambda event carries the fields SNS signs (Message, MessageId, Subject, Timestamp,
+ * TopicArn, Type) and the signature, passed through unchanged (not verified against a receiver
+ * that checks signatures). `UnsubscribeURL` is left out on purpose:
  * it would let the receiver unsubscribe the notify function from the topic.
  */
 export interface SnsNotification {
