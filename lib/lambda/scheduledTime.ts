@@ -32,7 +32,8 @@ const EVENT_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
  * `max(period, 5 min)` before and 60 s after the handler's clock; otherwise the handler's
  * clock floored to the minute (the period a scheduled run of that minute belongs to), with a
  * warning saying why. A run that starts later than that was delivered late (Lambda's async
- * queue keeps an event for hours after throttling): its results describe the service now,
+ * queue keeps an event up to 6 hours,
+ * https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html): its results describe the service now,
  * so they belong to the current minute, not to a period whose alarms have long judged it.
  */
 export function invocationTimestamp(scheduledTime: string | undefined, nowMs: number, periodSeconds: number): InvocationTimestamp {
