@@ -133,7 +133,7 @@ async function prepare(ctx: AttemptContext, spec: HttpRequestSpec, extracted: Re
   // Ask for compression as browsers do (a CDN compresses only for clients that ask); a
   // check, its environment or the fleet's defaults can set Accept-Encoding (`identity` for none).
   headers['accept-encoding'] ??= ACCEPT_ENCODING;
-  Object.assign(headers, syntheticHeaders(options.runId));
+  Object.assign(headers, syntheticHeaders(options.runId, fleet.defaults?.userAgent));
   return { method, url, headers, body };
 }
 

@@ -37,14 +37,20 @@ export function packageVersion(): string {
   return cached;
 }
 
-export function userAgent(): string {
-  return `probe-fleet/${packageVersion()} (+synthetic)`;
+/**
+ * The synthetic User-Agent: the fleet's `defaults.userAgent` when set (a WAF allow-list may
+ * need a specific one), with ` probe-fleet/<version>` appended when it does not name
+ * probe-fleet, so synthetic traffic stays recognisable; else `probe-fleet/<version> (+synthetic)`.
+ */
+export function userAgent(configured?: string): string {
+  if (configured === undefined || configured === '') return `probe-fleet/${packageVersion()} (+synthetic)`;
+  return /probe-fleet/i.test(configured) ? configured : `${configured} probe-fleet/${packageVersion()}`;
 }
 
 /** Headers on every synthetic request; applied last so a check cannot override them. */
-export function syntheticHeaders(runId: string): Record<string, string> {
+export function syntheticHeaders(runId: string, configuredUserAgent?: string): Record<string, string> {
   return {
-    'user-agent': userAgent(),
+    'user-agent': userAgent(configuredUserAgent),
     'x-synthetic-request': 'true',
     'x-synthetic-run-id': runId,
   };
