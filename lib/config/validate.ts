@@ -20,7 +20,9 @@ export type { Diagnostic } from './errors.js';
 export type ValidationResult = { ok: true; fleet: Fleet } | { ok: false; diagnostics: Diagnostic[] };
 
 const FLEET_KEYS = ['name', 'homeRegion', 'regions', 'namespace', 'defaults', 'environments', 'forbiddenPaths', 'versions', 'alerting', 'checks', 'release'] as const;
-const DEFAULTS_KEYS = ['timeoutMs', 'retries', 'schedule', 'rateLimit', 'headers', 'degradedMs', 'maxMs', 'maxBodyBytes', 'concurrency'] as const;
+const DEFAULTS_KEYS = ['timeoutMs', 'retries', 'schedule', 'rateLimit', 'headers', 'degradedMs', 'maxMs', 'maxBodyBytes', 'concurrency', 'userAgent'] as const;
+// A header value: visible ASCII and spaces, no control characters (RFC 9110 §5.5).
+const USER_AGENT = /^[\x21-\x7e][\x20-\x7e]{0,255}$/;
 const ENVIRONMENT_KEYS = ['baseUrl', 'sandbox', 'variables', 'rateLimit', 'headers', 'caCertificates', 'pages'] as const;
 const ENVIRONMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 // CloudWatch namespaces: printable ASCII without spaces; `AWS/` is reserved for AWS services.
@@ -50,6 +52,8 @@ function validateDefaults(c: Collector, path: string, value: unknown): FleetFact
   if (maxMs !== undefined && maxMs > timeout) c.report(at(path, 'maxMs'), `at most timeoutMs (${timeout})`, String(maxMs), 'a latency threshold above the timeout can never be crossed');
   c.number(at(path, 'maxBodyBytes'), defaults.maxBodyBytes, false, { integer: true, min: 1, max: 100 * 1024 * 1024 });
   c.number(at(path, 'concurrency'), defaults.concurrency, false, { integer: true, min: 1, max: 256 });
+  const userAgent = c.string(at(path, 'userAgent'), defaults.userAgent, false, 'a User-Agent of printable ASCII, at most 256 characters');
+  if (userAgent !== undefined && !USER_AGENT.test(userAgent)) c.report(at(path, 'userAgent'), 'a User-Agent of printable ASCII, at most 256 characters', JSON.stringify(userAgent));
   return { timeoutMs, degradedMs, maxMs };
 }
 

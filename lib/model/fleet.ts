@@ -39,6 +39,12 @@ export interface FleetDefaults {
   maxBodyBytes?: number;
   /** Checks run at once in one run (default 8). */
   concurrency?: number;
+  /**
+   * The User-Agent of every synthetic request, for a WAF allow-list (default
+   * `probe-fleet/<version> (+synthetic)`); ` probe-fleet/<version>` is appended when the
+   * value does not name probe-fleet, so the service can still tell synthetic traffic apart.
+   */
+  userAgent?: string;
 }
 
 /**
