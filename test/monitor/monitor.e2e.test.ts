@@ -47,7 +47,8 @@ describe('monitor: demo service down and up', () => {
       homeRegion: 'eu-west-1',
       regions: ['eu-west-1'],
       defaults: { timeoutMs: 800, retries: { count: 0 }, rateLimit: { requestsPerSecond: 50, burst: 10 } },
-      environments: { local: { baseUrl: demo.baseUrl } },
+      // Only production/prod page by default: this environment opts in, as a team watching its service locally would.
+      environments: { local: { baseUrl: demo.baseUrl, pages: true } },
       alerting: {
         pager: { pagerDutyRoutingKey: secret('pd-key') },
         chat: { webhooks: [{ kind: 'slack', url: secret('slack-url') }] },
