@@ -191,7 +191,7 @@ export function createProbeHandler(deps: ProbeHandlerDeps = {}): (event: unknown
     // Every datum carries the run's scheduled time, so a run that starts late in its minute, or
     // just after it, still lands in the period it was scheduled for (scheduledTime.ts).
     const stamp = invocationTimestamp(parsed.invocation.scheduledTime, start, shard.periodSeconds);
-    if (stamp.warning) log(JSON.stringify({ level: 'warn', event: 'scheduled_time_fallback', shard: shard.id, message: stamp.warning }));
+    if (stamp.warning) log(JSON.stringify({ level: 'warn', event: 'scheduled_time_fallback', shard: shard.id, message: redactor.redact(stamp.warning) }));
     const checksById = new Map(fleet.fleet.checks.map((check) => [check.id, check]));
     const planned: PlannedCheck[] = [];
     const missing: ShardTarget[] = [];
