@@ -48,15 +48,16 @@ export interface ReplayScenario {
   script?: Script;
   /** Alarms created later than the deploy (a check added by a later deploy). */
   createdAtMs?: (alarm: string) => number;
-  /** Probes of a fleet whose rules come later (a newly added check): its own deploy time. */
+  /** Templates to replay instead of the fleet's own (negative controls). */
   read?: ReadTemplates;
+  extraRange?: number;
 }
 
 export function replayScenario(s: ReplayScenario): ReplayRun {
   const read = s.read ?? readFleet(s.fleet);
   const store = new MetricStore();
   simulateFleet(s.fleet, read.rules, store, s.deployMs, s.untilMs, s.script ?? {}, s.deployMs);
-  const result = new AlarmReplay(read).run(store, s.deployMs, s.untilMs, s.createdAtMs ? { createdAtMs: s.createdAtMs } : {});
+  const result = new AlarmReplay(read).run(store, s.deployMs, s.untilMs, { ...(s.createdAtMs ? { createdAtMs: s.createdAtMs } : {}), ...(s.extraRange !== undefined ? { extraRange: s.extraRange } : {}) });
   return wrap(read, result);
 }
 

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import type { AlarmStateValue } from '../../../lib/alerting/evaluate.js';
 import { evaluateDatapoints } from '../../../lib/alerting/evaluate.js';
 import { smallFleet } from '../synth.js';
-import { MINUTE, MONDAY, readFleet, wrap } from './harness.js';
+import { replayFleet } from './fleets.js';
+import { HOUR, MINUTE, MONDAY, readFleet, replayScenario, wrap } from './harness.js';
 import { MetricStore } from './metricStore.js';
 import { firesAt } from './probeSimulator.js';
 import { AlarmReplay, alarmDatapoints, audienceByTopicName, ReplayError } from './replay.js';
@@ -274,5 +275,22 @@ describe('schedules', () => {
     ['cron(0 9 * * ? *)', '2026-11-28T09:00:00Z', true],
   ])('%s fires at %s: %s', (expression, at, want) => {
     expect(firesAt(expression, Date.parse(at), MONDAY)).toBe(want);
+  });
+});
+
+describe('sensitivity: the silence alarms rest on the evaluation range', () => {
+  // The per-shard silence alarms (one period, missing data `missing`) bridge the gap between
+  // two runs by the datapoints CloudWatch reads beyond EvaluationPeriods. The replay reads 2
+  // more, as the documentation's examples do; the documentation only says the number depends
+  // on the period. Read 1 more, and healthy shards raise silence notices: this test pins what
+  // the design assumes, so a change on either side is seen.
+  it('a healthy day raises no fleet-health notice with 2 extra periods, and some with 1', () => {
+    const fleet = replayFleet();
+    const notices = (extraRange: number): number =>
+      replayScenario({ fleet, deployMs: MONDAY + 6 * HOUR, untilMs: MONDAY + 12 * HOUR, extraRange })
+        .told(MONDAY + 7 * HOUR)
+        .filter((n) => n.audience === 'fleet operator' && n.state !== 'OK').length;
+    expect(notices(2)).toBe(0);
+    expect(notices(1)).toBeGreaterThan(0);
   });
 });

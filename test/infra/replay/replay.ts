@@ -93,6 +93,11 @@ export interface ReplayOptions {
   /** When each alarm exists (deployed); default: `fromMs` for every alarm. */
   createdAtMs?: (alarm: string) => number;
   stepMs?: number;
+  /**
+   * Periods CloudWatch reads beyond EvaluationPeriods (default 2, as in the documentation's
+   * examples; the documentation says the number depends on the period). For sensitivity runs.
+   */
+  extraRange?: number;
 }
 
 export interface ReplayResult {
@@ -235,8 +240,12 @@ export class AlarmReplay {
         // other minutes gives the same states, much faster over days of replay.
         const fresh = t - step < a.createdAtMs || t % a.rule.periodMs === 0 || a.selectors.some((sel) => store.arrivedBetween(sel, t - step, t));
         if (!fresh) continue;
-        const { values } = alarmDatapoints(a.def, store, t, a.compiled, evaluationRange(a.rule));
-        const next = evaluateDatapoints(values, a.rule, a.state);
+        const range = a.def.evaluationPeriods + (options.extraRange ?? 2);
+        const { values } = alarmDatapoints(a.def, store, t, a.compiled, range);
+        // evaluateDatapoints reads the last evaluationPeriods + 2 values; a shorter range is
+        // padded with missing periods in front, which it then treats as missing data.
+        const padded = range < evaluationRange(a.rule) ? [...Array<DatapointValue>(evaluationRange(a.rule) - range).fill('missing'), ...values] : values.slice(-evaluationRange(a.rule));
+        const next = evaluateDatapoints(padded, a.rule, a.state);
         if (next !== a.state) {
           change(a.def, a.state, next, t, values);
           a.state = next;

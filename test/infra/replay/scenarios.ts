@@ -296,6 +296,15 @@ export function probeHealthScenarios(): Scenario[] {
       expect: [{ kind: 'told within', audience: 'fleet operator', ms: FIFTEEN, alarm: /us-east-1-5m-0/ }, { kind: 'no page' }],
     },
     {
+      name: 'a business-hours shard silent inside its hours: the fleet operator within 15 min, no page',
+      fleet,
+      deployMs: MONDAY + 6 * HOUR,
+      startMs: MONDAY + 10 * HOUR,
+      untilMs: MONDAY + 11 * HOUR,
+      script: { invocation: silent((run) => run.region === 'us-east-1' && run.shardId.includes('-cron'), MONDAY + 10 * HOUR) },
+      expect: [{ kind: 'told within', audience: 'fleet operator', ms: FIFTEEN, alarm: /us-east-1-cron/ }, { kind: 'no page' }],
+    },
+    {
       name: 'Lambda errors in a 5-minute shard: the fleet operator within 15 min, no page',
       fleet,
       deployMs: WARM,
