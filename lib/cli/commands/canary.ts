@@ -189,18 +189,20 @@ async function runCanaryCommand(args: string[], io: CliIO): Promise<number> {
     const urls: Record<Target, string> = { canary: flags.canary, baseline: flags.baseline };
     const items = Array.from({ length: runsPerInterval }, () => selected).flat();
     const plan = procedurePlan(flags, runsPerInterval);
-    const power = powerSummary(plan, selected.length);
+    // The exact power model costs seconds beyond this many results per check; past it the line says so instead.
+    const computable = runsPerInterval * plan.count <= MAX_POWER_RESULTS;
+    const power = computable ? powerSummary(plan, selected.length) : null;
     io.stdout.write(
       setup.redactor.redact(
         `Canary analysis of fleet ${setup.fleet.name} [${environment}] (run ${setup.runId})\n` +
           `  canary ${flags.canary}  vs  baseline ${flags.baseline}\n` +
           `  ${selected.length} check${selected.length === 1 ? '' : 's'} x ${runsPerInterval} runs per interval${chosen.auto ? ' (auto)' : ''}; every ${formatMs(flags.intervalMs)}, count ${flags.limits.count ?? '∞'}, success ${flags.success.text}, ` +
           `failure limit ${flags.limits.failureLimit}, inconclusive limit ${flags.limits.inconclusiveLimit}, consecutive error limit ${flags.limits.consecutiveErrorLimit}\n` +
-          powerLines(power, flags) +
+          (power ? powerLines(power, flags) : `  detection power: not computed above ${MAX_POWER_RESULTS} results per check (runs per interval x count)\n`) +
           '\n',
       ),
     );
-    const warning = thresholdWarning(flags, plan, chosen);
+    const warning = computable ? thresholdWarning(flags, plan, chosen) : null;
     if (warning !== null) io.stderr.write(`probe-fleet canary: warning: ${warning}\n`);
 
     const report = await runCanary({
@@ -263,6 +265,9 @@ export function unreachableMinSamples(flags: { runsPerInterval: number; minSampl
   );
 }
 
+/** Results per check (runs per interval x count) up to which the detection power is computed before the analysis starts (about 5 s at the limit). */
+export const MAX_POWER_RESULTS = 30_000;
+
 /** Runs per interval when --runs-per-interval is auto and no target can be computed (a tolerance and minimum effect of 0). */
 const FALLBACK_RUNS = 20;
 /** The most runs per interval auto picks: beyond it, more intervals are the cheaper way to power. */
@@ -293,8 +298,10 @@ export function chooseRuns(flags: Pick<CanaryFlags, 'runsPerInterval' | 'limits'
   const target = thresholdTarget(flags.errorRate);
   if (target === null) return { runs: Math.max(flags.minSamples, FALLBACK_RUNS), auto: true, capped: false };
   const { runsPerInterval: _ignored, ...plan } = procedurePlan(flags, 1);
-  const runs = runsToDetect(plan, target, 0, MAX_AUTO_RUNS, flags.minSamples);
-  return runs === null ? { runs: MAX_AUTO_RUNS, auto: true, capped: true } : { runs, auto: true, capped: false };
+  // Long schedules need fewer runs per interval; the search stays where the power model is quick.
+  const max = Math.max(flags.minSamples, Math.min(MAX_AUTO_RUNS, Math.floor(MAX_POWER_RESULTS / plan.count)));
+  const runs = runsToDetect(plan, target, 0, max, flags.minSamples);
+  return runs === null ? { runs: max, auto: true, capped: true } : { runs, auto: true, capped: false };
 }
 
 function percent(rate: number): string {
@@ -324,12 +331,13 @@ export function thresholdWarning(flags: Pick<CanaryFlags, 'errorRate' | 'limits'
   const odds = procedureOdds(plan, target, 0).abort;
   if (odds >= DETECTION_POWER) return null;
   const { runsPerInterval: _ignored, ...rest } = plan;
-  const needed = chosen.capped ? null : runsToDetect(rest, target, 0, MAX_AUTO_RUNS, flags.minSamples);
+  const limit = Math.max(flags.minSamples, Math.min(MAX_AUTO_RUNS, Math.floor(MAX_POWER_RESULTS / plan.count)));
+  const needed = chosen.capped ? null : runsToDetect(rest, target, 0, limit, flags.minSamples);
   return (
     `${plan.runsPerInterval} runs per interval x ${plan.count} intervals cannot support ${flags.success.text}: a canary failing ${percent(target)} of a check's runs ` +
     `(the ${percent(flags.errorRate.tolerance)} the condition allows + the ${(flags.errorRate.minEffect * 100).toFixed(1)}-point minimum effect) beside a clean baseline is caught ` +
     `${percent(odds)} of the time, expected ${Math.round(DETECTION_POWER * 100)}%; ` +
-    (needed !== null ? `--runs-per-interval ${needed} would (or raise --count)` : `not even ${MAX_AUTO_RUNS} runs per interval would: raise --count or --failure-limit 0`)
+    (needed !== null ? `--runs-per-interval ${needed} would (or raise --count)` : `not even ${limit} runs per interval would: raise --count, or lower --failure-limit`)
   );
 }
 
