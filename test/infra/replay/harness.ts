@@ -15,10 +15,13 @@ export const MONDAY = Date.parse('2026-11-23T00:00:00Z');
 
 const cache = new Map<Fleet, ReadTemplates>();
 
-/** The fleet's synthesized stacks as CloudFormation would receive them. */
+/**
+ * The fleet's synthesized stacks as CloudFormation would receive them: every stack of the
+ * app's cloud assembly, not only those the construct lists, so no alarm escapes the replay.
+ */
 export function stackTemplates(fleet: Fleet): StackTemplate[] {
-  const s = synth(fleet);
-  return s.fleet.stacks.map((stack) => ({ stackName: stack.stackName, region: stack.region, template: s.template(stack).toJSON() }));
+  const assembly = synth(fleet).app.synth();
+  return assembly.stacks.map((a) => ({ stackName: a.stackName, region: a.environment.region, template: a.template as StackTemplate['template'] }));
 }
 
 export function readFleet(fleet: Fleet): ReadTemplates {

@@ -52,10 +52,12 @@ describe('negative controls: a regression in the templates fails the scenario th
     { mutation: 'fleet health goes to chat', change: healthToChat, title: 'a 1-minute shard silent', want: /expected fleet operator to be told by eu-west-1-1m-0 within 15 min, received nothing there; told instead: chat/ },
     // Before the contract the datum carried the handler's clock: a run that slipped past the
     // minute left its own minute empty, which the old math counted as failing everywhere.
-    { mutation: 'availability fills silence as failing, datums carry the handler clock', change: legacyAvailability, title: 'a run whose start slips', handlerClock: true, want: /expected no page, received \d+: probe-fleet\/shop\/service\/checkout/ },
-  ])('$mutation → "$title" fails', ({ change, title, want, handlerClock }) => {
+    { mutation: 'availability fills silence as failing, datums carry the handler clock', change: legacyAvailability, title: 'a run whose start slips', script: { clock: 'handler' as const }, want: /expected no page, received \d+: probe-fleet\/shop\/service\/checkout/ },
+    // Before the contract a failed secret lookup was a failed check (Success=0) in every region.
+    { mutation: 'a secret outage published as failed checks', change: () => undefined, title: 'a failing secret lookup', script: { secretFailure: 'failed-check' as const }, want: /expected no page, received 1: probe-fleet\/shop\/service\/catalog/ },
+  ])('$mutation → "$title" fails', ({ change, title, want, script }) => {
     const base = scenario(title);
-    const s = handlerClock ? { ...base, script: { ...base.script, clock: 'handler' as const } } : base;
+    const s = script ? { ...base, script: { ...base.script, ...script } } : base;
     expect(runScenario(base).problems, 'the real templates keep the scenario').toEqual([]);
     const { problems } = runScenario(s, readTemplates(mutate(real, change)));
     expect(problems.join('\n')).toMatch(want);

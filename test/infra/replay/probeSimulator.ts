@@ -57,6 +57,11 @@ export interface Script {
    * `handler` (the handler's own start, as before the contract; negative controls only).
    */
   clock?: 'scheduled' | 'handler';
+  /**
+   * What a failed secret lookup publishes: nothing about the service (the contract), or
+   * Success=0 as a failed check (before the contract; negative controls only).
+   */
+  secretFailure?: 'no-verdict' | 'failed-check';
 }
 
 export class SimulationError extends Error {
@@ -199,7 +204,7 @@ export function simulateFleet(fleet: Fleet, rules: readonly ScheduledRuleDef[], 
         if (!check) throw new SimulationError(`shard ${shardId} names check ${st.checkId}, which the fleet does not have`);
         const outcome = script.outcome?.(run, st, check) ?? 'pass';
         if (outcome === 'absent') continue;
-        if (outcome === 'secret-failure') {
+        if (outcome === 'secret-failure' && script.secretFailure !== 'failed-check') {
           secretFailures++;
           skipped++;
           continue;
@@ -208,6 +213,7 @@ export function simulateFleet(fleet: Fleet, rules: readonly ScheduledRuleDef[], 
         const environments = resolveSettings(fleet, check).environments.length;
         const dims = { Fleet: fleet.name, Check: checkTarget(check.id, st.environment, environments), Region: rule.region };
         put(fleet.homeRegion, namespace, 'Success', dims, outcome === 'pass' ? 1 : 0);
+        if (outcome === 'secret-failure') secretFailures++;
         put(fleet.homeRegion, namespace, 'Duration', dims, outcome === 'pass' ? 120 : 5_000);
         put(fleet.homeRegion, namespace, 'Degraded', dims, 0);
         for (const endpoint of endpointsOf(fleet, check, st.environment)) {
