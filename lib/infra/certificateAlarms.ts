@@ -24,7 +24,15 @@ export function certificateAlarms(ctx: AlarmContext, plan: CertificateEndpointPl
   const { policy } = plan;
   const names = certificateAlarmNames(ctx.fleet, plan.endpoint);
   const owners = [...new Set(plan.dependents.map((d) => d.check.owner))].join(', ');
-  const details = plan.dependents.map((d) => `- ${d.check.name} (${d.environment}, ${d.check.service}, owner ${d.check.owner}): ${d.check.runbook}`);
+  // Every dependent check by id first, compactly (a host shared by dozens of checks still fits
+  // CloudWatch's 1024 characters), then one line per check with its owner and runbook, which
+  // alarmDescription clips first when there is no room.
+  const byEnvironment = new Map<string, string[]>();
+  for (const d of plan.dependents) byEnvironment.set(d.environment, [...(byEnvironment.get(d.environment) ?? []), d.check.id]);
+  const details = [
+    `Checks: ${[...byEnvironment].map(([environment, ids]) => `${environment}: ${ids.join(', ')}`).join('; ')}`,
+    ...plan.dependents.map((d) => `- ${d.check.name} (${d.environment}, ${d.check.service}, owner ${d.check.owner}): ${d.check.runbook}`),
+  ];
   const pairs = [
     { level: 'warning', name: names.warning, days: plan.chatDays, route: 'chat' as const },
     { level: 'critical', name: names.critical, days: plan.pagerDays, route: plan.pages ? ('pager' as const) : ('chat' as const) },
@@ -34,7 +42,7 @@ export function certificateAlarms(ctx: AlarmContext, plan: CertificateEndpointPl
     const alarm = new Alarm(ctx.scope, idOf(level === 'warning' ? 'CertWarning' : 'CertCritical', plan.endpoint.replace(/:/g, '_')), {
       alarmName: name,
       alarmDescription: alarmDescription({
-        summary: `TLS certificate of ${plan.endpoint} expires in fewer than ${days} days (${level}; ${where}). Smallest days remaining any region saw in a day. Renew or redeploy it. Owners: ${owners}. ${plan.dependents.length} check(s) depend on it:`,
+        summary: `TLS certificate of ${plan.endpoint} expires in fewer than ${days} days (${level}; ${where}). Smallest days remaining any region saw in a day. Renew or redeploy it. ${plan.dependents.length} check(s) depend on it. Owners: ${owners}.`,
         dashboardUrl,
         details,
       }),

@@ -150,6 +150,24 @@ describe('latency and certificate alarms', () => {
     // Every check that depends on the certificate is named, with its owner and runbook.
     for (const id of ['checkout-health', 'cart-page', 'catalog-search']) expect(props.AlarmDescription).toContain(`- Check ${id} (production, `);
     expect(props.AlarmDescription).toContain('3 check(s) depend on it');
+    expect(props.AlarmDescription).toContain('Checks: production: checkout-health, cart-page, catalog-search');
+  });
+
+  it.each([
+    // The issue's realistic fleet: 16 checks on one host, every one named.
+    { count: 16, allNamed: true },
+    // Far more than fit 1024 characters: the count is stated and the list ends in …
+    { count: 60, allNamed: false },
+  ])('a host shared by $count checks: the description names them within 1024 characters', ({ count, allNamed }) => {
+    const checks = Array.from({ length: count }, (_x, i) => httpCheck(`shared-host-check-${i}`, { runbook: `https://wiki.example.com/runbooks/a-long-runbook-path-for-check-${i}` }));
+    const many = synth(smallFleet({ regions: ['eu-west-1'], checks }));
+    const props = alarmProps(many.template(many.fleet.certificateStacks[0]!), alarmName({ fleet: 'shop', kind: 'cert-pager', subject: 'shop.example.com:443' }));
+    const description = String(props.AlarmDescription);
+    expect(description.length).toBeLessThanOrEqual(MAX_DESCRIPTION_CHARS);
+    expect(description).toContain(`${count} check(s) depend on it`);
+    const named = checks.filter((c) => description.includes(`${c.id},`) || description.includes(`${c.id}\n`) || description.includes(`${c.id} (`));
+    if (allNamed) expect(named).toHaveLength(count);
+    else expect(description).toMatch(/Checks: production: shared-host-check-0, .*…/);
   });
 
   it('one pair for the whole fleet: three checks on one host give two certificate alarms, none in the check stacks', () => {
