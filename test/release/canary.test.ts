@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { canaryCommand } from '../../lib/cli/commands/canary.js';
+import { canaryCommand, roundOutlastsInterval } from '../../lib/cli/commands/canary.js';
 import { main } from '../../lib/cli/main.js';
 import type { CanaryReport, LatencyJudgement } from '../../lib/release/canary.js';
 import { measureLatency, runCanary } from '../../lib/release/canary.js';
@@ -417,5 +417,17 @@ describe('runCanary on a virtual clock', () => {
     expect(totals).toEqual([20, 20, 40, 60, 80, 100]);
     expect(report.intervals).toHaveLength(6);
     expect(report.metrics['success-rate']?.tally).toMatchObject({ successful: 5, error: 1 });
+  });
+});
+
+describe('roundOutlastsInterval', () => {
+  it('is quiet when the rate limit lets a round finish within the interval: 4 checks x 112 runs at 5/s take 89 s of 120', () => {
+    expect(roundOutlastsInterval(448, { requestsPerSecond: 5, burst: 5 }, 120_000)).toBeNull();
+  });
+
+  it('warns when a round outlasts the interval: 10 checks x 112 runs at 5/s take 223 s', () => {
+    expect(roundOutlastsInterval(1120, { requestsPerSecond: 5, burst: 5 }, 120_000)).toBe(
+      "a round of 1120 requests per target takes at least 223 s at the environment's rate limit of 5 requests/s, longer than --interval 2m: each interval will take that long instead; raise the rate limit, lengthen --interval, or select fewer checks",
+    );
   });
 });

@@ -18,6 +18,7 @@ import { isCriticalPath } from '../../release/verify.js';
 import { palette, shouldColor } from '../../reporters/colors.js';
 import type { Palette } from '../../reporters/colors.js';
 import { redactDeep } from '../../reporters/format.js';
+import { rateLimitFor } from '../../config/resolve.js';
 import { runPlan, selectChecks } from '../../runner/runPlan.js';
 import { createRateLimiterRegistry } from '../../runner/tokenBucket.js';
 import { parseDuration, parseFlags, urlFlag, usageError } from '../args.js';
@@ -204,6 +205,9 @@ async function runCanaryCommand(args: string[], io: CliIO): Promise<number> {
     );
     const warning = computable ? thresholdWarning(flags, plan, chosen) : null;
     if (warning !== null) io.stderr.write(`probe-fleet canary: warning: ${warning}\n`);
+    const requestsPerRound = runsPerInterval * selected.reduce((sum, p) => sum + (p.check.kind === 'flow' ? p.check.steps.length : 1), 0);
+    const pace = roundOutlastsInterval(requestsPerRound, rateLimitFor(setup.fleet, environment), flags.intervalMs);
+    if (pace !== null) io.stderr.write(`probe-fleet canary: warning: ${pace}\n`);
 
     const report = await runCanary({
       limits: flags.limits,
@@ -321,6 +325,19 @@ function powerLines(power: PowerSummary, flags: Pick<CanaryFlags, 'errorRate'>):
     `both sides above ${percent(tolerance)} is inconclusive\n` +
     `  detection power (${Math.round(DETECTION_POWER * 100)}% chance to abort): canary error rate ${caught}\n` +
     `  false aborts (canary as good as the baseline): ${noise}\n`
+  );
+}
+
+/**
+ * A round that the rate limit stretches past the interval delays every later interval (they
+ * never overlap); say so before it starts rather than let a 10-minute analysis take 30.
+ */
+export function roundOutlastsInterval(requests: number, limit: { requestsPerSecond: number; burst: number }, intervalMs: number): string | null {
+  const seconds = Math.max(0, requests - limit.burst) / limit.requestsPerSecond;
+  if (seconds * 1000 <= intervalMs) return null;
+  return (
+    `a round of ${requests} requests per target takes at least ${seconds.toFixed(0)} s at the environment's rate limit of ${limit.requestsPerSecond} requests/s, ` +
+    `longer than --interval ${formatMs(intervalMs)}: each interval will take that long instead; raise the rate limit, lengthen --interval, or select fewer checks`
   );
 }
 
