@@ -77,7 +77,7 @@ export function wrap(read: ReadTemplates, result: ReplayResult): ReplayRun {
 }
 
 /** `audience ← alarm (state) at +mm:ss` lines, for failure messages. */
-export function describe(notifications: readonly Notification[], originMs: number): string {
+export function describeTold(notifications: readonly Notification[], originMs: number): string {
   if (notifications.length === 0) return '(nobody told)';
   return notifications
     .map((n) => {

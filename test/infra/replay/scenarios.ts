@@ -5,7 +5,7 @@ import type { Fleet } from '../../../lib/model/fleet.js';
 import { httpCheck } from '../synth.js';
 import { elevenRegionFleet, threeRegionFleet } from '../iam/fleets.js';
 import { BUSINESS_HOURS, REGIONS, replayFleet, SHOP_ENDPOINT } from './fleets.js';
-import { DAY, describe as describeTold, HOUR, MINUTE, MONDAY, readFleet, replayScenario, type ReplayRun } from './harness.js';
+import { DAY, describeTold, HOUR, MINUTE, MONDAY, readFleet, replayScenario, type ReplayRun } from './harness.js';
 import type { Run, Script } from './probeSimulator.js';
 import type { Audience, Notification } from './replay.js';
 import type { ReadTemplates } from './templateAlarms.js';
