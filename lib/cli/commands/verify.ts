@@ -35,7 +35,7 @@ const FLAGS = {
 } as const;
 
 /** The help text's statement of wrapUpMs. */
-const WRAP_UP_NOTE = '2s (a tenth of a deadline under 20s)';
+const WRAP_UP_NOTE = '2s (a tenth of one under 20s)';
 
 const HELP = `Usage: probe-fleet verify --env NAME|all [options]
 
@@ -52,10 +52,10 @@ Options:
   -t, --tags TAGS         run the checks with these tags instead of the critical path
       --expect-version V  read each service's version where fleet.versions says (e.g. /health at
                           $.version) and fail with kind version_mismatch when it is not V
-      --deadline TIME     budget for the whole gate, counted from the start of the process (default: 2m,
-                          at most 24h); checks are cut ${WRAP_UP_NOTE} before it so the verdict
-                          and the audit line are written in time; what never started is reported as
-                          skipped, what was cut mid-flight as failed (kind deadline)
+      --deadline TIME     budget for the whole gate, counted from process start (default: 2m,
+                          at most 24h); checks stop ${WRAP_UP_NOTE} before it, so
+                          the verdict and the audit line are written in time; a check that never
+                          started is skipped, one cut mid-flight failed (kind deadline)
   -r, --reporter NAME     ${REPORTER_NAMES.join(' | ')} (default: list)
   -o, --output FILE       write the json or junit report to FILE; progress stays on stdout
       --record FILE       append one audit line per run to FILE, creating its directories (who,
