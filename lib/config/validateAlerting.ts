@@ -2,6 +2,7 @@
 // and the limits CloudWatch puts on the alarms a valid fleet turns into.
 import { composeAlarmName, MAX_ALARM_NAME_LENGTH, checkTarget } from '../alerting/naming.js';
 import { alarmPolicyFor, DEFAULT_DATAPOINTS_TO_ALARM, DEFAULT_EVALUATION_PERIODS, maxAlarmWindowSeconds, MIN_FAILING_REGIONS } from '../alerting/policy.js';
+import { certificateEndpointsOf } from '../alerting/certificateEndpoints.js';
 import type { Fleet } from '../model/fleet.js';
 import { at, Collector, describeReceived } from './collector.js';
 import type { Diagnostic } from './errors.js';
@@ -225,13 +226,28 @@ export function deployLimitDiagnostics(fleet: Fleet): Diagnostic[] {
     const settings = resolveSettings(fleet, check);
     const regions = settings.regions.length;
     const quorum = alarmPolicyFor(fleet, check).availability.quorum;
-    // The longest subject of the check's alarms: a per-group child of a split availability alarm.
-    const suffix = regions > REGIONS_PER_MATH_ALARM ? `~g${Math.ceil(regions / REGIONS_PER_MATH_ALARM)}k${quorum}` : '';
+    // The longest subject of the check's alarms: a per-group child of a split availability alarm
+    // ("at least k failing", and "no region passed" when the quorum is above the minimum).
+    const groups = Math.ceil(regions / REGIONS_PER_MATH_ALARM);
+    const children = [`~g${groups}k${quorum}`, ...(quorum > alarmPolicyFor(fleet, check).availability.minFailingRegions ? [`~g${groups}none`] : [])];
+    const suffix = regions > REGIONS_PER_MATH_ALARM ? children.reduce((a, b) => (b.length > a.length ? b : a)) : '';
     for (const environment of settings.environments) {
       const problem = tooLong(`${checkTarget(check.id, environment, settings.environments.length)}${suffix}`);
       if (problem) {
         reportOnce(at(at('checks', i), 'id'), `an id short enough for CloudWatch alarm names of at most ${MAX_ALARM_NAME_LENGTH} characters (with the fleet name and environment)`, problem, 'alarm name too long');
         break;
+      }
+    }
+  });
+
+  // Certificates: one alarm pair per TLS endpoint, named by `host:port`.
+  fleet.checks.forEach((check, i) => {
+    for (const environment of resolveSettings(fleet, check).environments) {
+      for (const endpoint of certificateEndpointsOf(fleet, check, environment)) {
+        const name = composeAlarmName({ fleet: fleet.name, kind: 'cert-pager', subject: endpoint });
+        if (name.length > MAX_ALARM_NAME_LENGTH) {
+          reportOnce(at('checks', i), `TLS endpoints whose certificate alarm names fit CloudWatch's ${MAX_ALARM_NAME_LENGTH} characters (with the fleet name)`, `${name.length} characters: ${name.slice(0, 80)}…`, 'alarm name too long');
+        }
       }
     }
   });

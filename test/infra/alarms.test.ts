@@ -180,6 +180,13 @@ describe('latency and certificate alarms', () => {
     expect(plain.fleet.certificateStacks).toHaveLength(0);
   });
 
+  it('refuses a TLS endpoint whose certificate alarm name would pass 255 characters', () => {
+    const host = `${['a', 'b', 'c', 'd'].map((l) => l.repeat(60)).join('.')}.com`;
+    expect(() => synth(smallFleet({ checks: [httpCheck('h', { url: `https://${host}/health` })] }))).toThrow(
+      expect.objectContaining({ diagnostics: [expect.objectContaining({ path: 'checks[0]', message: expect.stringMatching(/^alarm name too long: expected TLS endpoints whose certificate alarm names fit/) })] }),
+    );
+  });
+
   it('configurable certificate thresholds: the most cautious of the dependent checks wins', () => {
     const custom = synth(
       smallFleet({
