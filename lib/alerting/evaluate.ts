@@ -16,7 +16,7 @@ import { alarmName, checkTarget } from './naming.js';
 import type { LatencyPolicy, TreatMissingData } from './policy.js';
 import { alarmPolicyFor, environmentPages, routeFor } from './policy.js';
 import { resolveSettings } from '../config/resolve.js';
-import { certificateEndpointsOf, planCertificateEndpoints, type CertificateDependent } from './certificateEndpoints.js';
+import { certificateEndpointsOf, planCertificateEndpoints, type CertificateDependent, type CertificateEndpointPlan } from './certificateEndpoints.js';
 
 export type AlarmStateValue = 'ALARM' | 'OK' | 'INSUFFICIENT_DATA';
 export type DatapointValue = 'breaching' | 'ok' | 'missing';
@@ -355,7 +355,7 @@ export function trackersFor(fleet: Fleet, check: Check, environment: string, env
     const endpoints = new Set(certificateEndpointsOf(fleet, check, environment));
     // Thresholds and routes come from every target of the fleet that sees the endpoint, as in
     // the CDK app, whatever part of the fleet this monitor runs.
-    for (const plan of planCertificateEndpoints(fleet, fleetTargets(fleet)).filter((p) => endpoints.has(p.endpoint))) {
+    for (const plan of certificatePlansOf(fleet).filter((p) => endpoints.has(p.endpoint))) {
       const rule: AlarmRule = {
         periodMs: ms(plan.policy.periodSeconds),
         evaluationPeriods: plan.policy.evaluationPeriods,
@@ -396,6 +396,17 @@ export function trackersFor(fleet: Fleet, check: Check, environment: string, env
     }
   }
   return trackers;
+}
+
+/** Planned once per fleet object: a monitor asks for every target, and planning walks the whole fleet. */
+const certificatePlans = new WeakMap<Fleet, CertificateEndpointPlan[]>();
+function certificatePlansOf(fleet: Fleet): CertificateEndpointPlan[] {
+  let plans = certificatePlans.get(fleet);
+  if (!plans) {
+    plans = planCertificateEndpoints(fleet, fleetTargets(fleet));
+    certificatePlans.set(fleet, plans);
+  }
+  return plans;
 }
 
 /** Every check × environment of the fleet, with its `Check` dimension. */
