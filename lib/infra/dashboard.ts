@@ -39,6 +39,8 @@ export interface OverviewInput extends DashboardCommon {
   heartbeatAlarmNames: string[];
   /** Dashboard names of the per-check pages, in order, for the links on the first page. */
   checksPages: string[];
+  /** Names of the certificate alarms (a warning and a critical one per TLS endpoint), shown on the first page. */
+  certificateAlarmNames?: string[];
 }
 
 export interface ChecksPageInput extends DashboardCommon {
@@ -77,9 +79,11 @@ export function overviewDashboard(scope: Construct, input: OverviewInput): Dashb
       }),
     );
   const top = chunk(alarmRefs(scope, [...input.services.map((s) => s.alarmName), ...input.heartbeatAlarmNames]), ALARMS_PER_STATUS_WIDGET);
+  const certificates = chunk(alarmRefs(scope, input.certificateAlarmNames ?? []), ALARMS_PER_STATUS_WIDGET);
   const statusGroups = input.services.map((service) => chunk(service.availabilityAlarmNames, ALARMS_PER_STATUS_WIDGET));
-  // First page: the header text, the three fleet-health graphs and the status widgets of all services.
-  const pages = paginateSections(statusGroups.map((g) => g.length), 1 + 3 + top.length, 1);
+  // First page: the header text, the three fleet-health graphs, the status widgets of all
+  // services and heartbeats, and of the certificate alarms.
+  const pages = paginateSections(statusGroups.map((g) => g.length), 1 + 3 + top.length + certificates.length, 1);
   const names = pages.map((_, i) => dashboardName(input.prefix, overviewPageSuffix(i)));
   const checksLinks = input.checksPages.map((name, i) => `[checks ${i + 1}](${url(name)})`).join(' · ');
   const overviewLinks = names.slice(1).map((name, i) => `[services ${i + 2}](${url(name)})`).join(' · ');
@@ -96,6 +100,7 @@ export function overviewDashboard(scope: Construct, input: OverviewInput): Dashb
         ],
       );
       top.forEach((alarms, i) => rows.push([new AlarmStatusWidget({ title: i === 0 ? 'Services and heartbeats' : `Services and heartbeats (${i + 1})`, alarms, width: 24, height: 4 })]));
+      certificates.forEach((alarms, i) => rows.push([new AlarmStatusWidget({ title: i === 0 ? 'Certificates (per TLS endpoint)' : `Certificates (${i + 1})`, alarms, width: 24, height: 4 })]));
     } else {
       rows.push([new TextWidget({ markdown: `# ${fleet.name}: services, page ${page + 1} of ${pages.length}\n[overview](${url(names[0]!)})`, width: 24, height: 2 })]);
     }

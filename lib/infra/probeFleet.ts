@@ -29,7 +29,7 @@ import type { Fleet } from '../model/fleet.js';
 import { needsNotifyFunction } from '../notify/notifyConfig.js';
 import type { AlarmContext, AlarmRoutes } from './alarmContext.js';
 import { availabilityAlarm } from './availabilityAlarm.js';
-import { certificateAlarms } from './certificateAlarms.js';
+import { certificateAlarmNames, certificateAlarms } from './certificateAlarms.js';
 import { planCertificateEndpoints } from '../alerting/certificateEndpoints.js';
 import { availabilityNames, checksDashboard, overviewDashboard } from './dashboard.js';
 import { deadLetterAlarm } from './deadLetterAlarm.js';
@@ -418,6 +418,7 @@ export class ProbeFleet extends Construct {
       checksPages,
       services: overview,
       heartbeatAlarmNames: heartbeatRegions.map((region) => alarmName({ fleet: fleet.name, kind: 'heartbeat', subject: region })),
+      certificateAlarmNames: certificatePlacement.buckets.flatMap((b) => b.items).flatMap((p) => Object.values(certificateAlarmNames(fleet.name, p.endpoint))),
     });
 
     this.stacks.push(...Object.values(this.healthStacks), ...this.probeStacks, this.homeStack, ...this.alarmStacks, ...this.certificateStacks, ...this.servicesStacks);

@@ -39,6 +39,11 @@ describe('dashboards', () => {
     expect(status.properties.alarms?.join(' ')).toContain('alarm:probe-fleet/shop/heartbeat/us-east-1');
     expect(byTitle(widgets, 'checkout: availability').properties.alarms?.join(' ')).toContain('alarm:probe-fleet/shop/availability/checkout-health');
     expect(byTitle(widgets, 'catalog: availability').properties.alarms).toHaveLength(2);
+    // The one TLS endpoint's warning and critical certificate alarms.
+    expect(byTitle(widgets, 'Certificates (per TLS endpoint)').properties.alarms?.map((a) => a.replace(/^.*:alarm:/, ''))).toEqual([
+      'probe-fleet/shop/cert-chat/shop.example.com_443',
+      'probe-fleet/shop/cert-pager/shop.example.com_443',
+    ]);
   });
 
   it('check pages: availability per region, duration p50/p95 per region, certificate days', () => {
