@@ -18,6 +18,9 @@ import { runTlsCheck } from './tls.js';
 import { createRateLimiterRegistry } from './tokenBucket.js';
 import { Values } from './values.js';
 
+/** What to change when our own rate limiter starved a check: running it again as is does not help. */
+const STARVED_NOTE = "a retry will not help unless the run's deadline is longer or the origin's rateLimit higher";
+
 /** Failures that another attempt cannot change, even under `onlyOn: 'any'`. */
 const NEVER_RETRIED = new Set(['guard_blocked', 'deadline']);
 
@@ -87,11 +90,11 @@ function baseResult(planned: PlannedCheck, options: RunOptions, startedAt: strin
 }
 
 /** The result of a check that never started because the run's deadline passed or it was stopped. */
-export function skippedResult(planned: PlannedCheck, options: RunOptions, reason: string): CheckResult {
+export function skippedResult(planned: PlannedCheck, options: RunOptions, reason: string, note: string = retryNote('deadline')): CheckResult {
   return options.redactor.redactValue({
     ...baseResult(planned, options, new Date().toISOString()),
     skipped: true,
-    failure: { kind: 'deadline', message: `${planned.check.id} @ ${planned.environment}: not started, ${reason}; ${retryNote('deadline')}`, retryable: false },
+    failure: { kind: 'deadline', message: `${planned.check.id} @ ${planned.environment}: not started, ${reason}; ${note}`, retryable: false },
   });
 }
 
@@ -193,7 +196,7 @@ async function runChecked(planned: PlannedCheck, options: RunOptions, startedAt:
             error: `rate_limited: ${message}`,
           });
           if (!clock.started) starvedBeforeStart = message;
-          throw new ProbeFailure('deadline', `${message}; ${retryNote('deadline')}`);
+          throw new ProbeFailure('deadline', `${message}; ${STARVED_NOTE}`);
         }
         clock.begin();
       },
@@ -208,7 +211,7 @@ async function runChecked(planned: PlannedCheck, options: RunOptions, startedAt:
     // asked. On the first attempt the check is skipped (rate-limited); on a retry, the
     // previous attempt's outcome stands.
     if (starvedBeforeStart !== null) {
-      if (attempt === 1) return skippedResult(planned, options, starvedBeforeStart);
+      if (attempt === 1) return skippedResult(planned, options, starvedBeforeStart, STARVED_NOTE);
       attempts = attempt - 1;
       break;
     }

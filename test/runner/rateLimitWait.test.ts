@@ -59,6 +59,7 @@ describe('waiting for a rate-limit token', () => {
         expect(result.failure?.kind).toBe('deadline');
         expect(result.failure?.message).toContain(`rate-limited: the rate limiter of ${origin} (1 requests/s, burst 1) had no token for GET ${origin}/`);
         expect(result.failure?.message).toContain('the service was not asked');
+        expect(result.failure?.message).toMatch(/a retry will not help unless the run's deadline is longer or the origin's rateLimit higher$/);
       }
       const refusals = options.requestLog.entries.filter((e) => e.error?.startsWith('rate_limited:'));
       expect(refusals.map((e) => e.checkId).sort()).toEqual(starved.map((r) => r.checkId).sort());
