@@ -19,7 +19,7 @@ import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { bundleProbe } from '../lib/lambda/bundle.js';
+import { bundleProbe, PROBE_BUNDLE_BUDGET_BYTES } from '../lib/lambda/bundle.js';
 import { freezeFleet } from '../lib/lambda/frozenFleet.js';
 import { planShards } from '../lib/lambda/shards.js';
 import type { Check, Fleet } from '../lib/model/fleet.js';
@@ -204,7 +204,7 @@ async function main(): Promise<void> {
           firstInvokeRunsMs: firstInvokes.map((ms) => round(ms)),
           datumsPublished: cloudWatch.datums() - datumsBeforeShard,
           node: process.version,
-          budgets: { bundleBytes: 200 * 1024, initMs: 150, heapLimitMb: 128 },
+          budgets: { bundleBytes: PROBE_BUNDLE_BUDGET_BYTES, initMs: 150, heapLimitMb: 128 },
         },
       })}\n`,
     );

@@ -10,6 +10,13 @@ import type { FrozenFleet } from './frozenFleet.js';
 import { FROZEN_FLEET_FILE, serializeFrozenFleet } from './frozenFleet.js';
 import { packageVersion } from '../runner/userAgent.js';
 
+/**
+ * The probe bundle's size budget (JavaScript + WebAssembly): a cold start reads and compiles
+ * all of it before the first check, so growth is a decision, not a drift. 240 KB leaves room
+ * for the scheduled-time, per-endpoint certificate and rate-limit code added since 200 KB.
+ */
+export const PROBE_BUNDLE_BUDGET_BYTES = 240 * 1024;
+
 /** What the runner takes from undici. A name missing here fails the build, not the probe. */
 export const UNDICI_EXPORTS = ['Client', 'Dispatcher', 'buildConnector', 'errors'] as const;
 

@@ -7,7 +7,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeCodeProps } from '../../lib/infra/lambdaCode.js';
 import { ProbeFleet } from '../../lib/infra/index.js';
-import { LLHTTP_WASM_FILE } from '../../lib/lambda/bundle.js';
+import { LLHTTP_WASM_FILE, PROBE_BUNDLE_BUDGET_BYTES } from '../../lib/lambda/bundle.js';
 import { parseFrozenFleet } from '../../lib/lambda/frozenFleet.js';
 import type { Fleet } from '../../lib/model/fleet.js';
 import { parseNotifyConfig } from '../../lib/notify/notifyConfig.js';
@@ -19,7 +19,7 @@ import { smallFleet } from './synth.js';
 
 /** Inside the package, so the bundle's runtime-provided `@aws-sdk/*` resolves from node_modules as in Lambda. */
 const root = resolve('test-artifacts', `infra-bundling-${String(process.pid)}`);
-const BUDGET_BYTES = 200 * 1024;
+const BUDGET_BYTES = PROBE_BUNDLE_BUDGET_BYTES;
 let target: StartedHttpServer;
 const targetPaths: string[] = [];
 let aws: FakeAws;

@@ -2,6 +2,7 @@ import { describe, it, expect, afterAll } from 'vitest';
 import { readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { buildProbeBundleFromConfig, parseBuildLambdaArgs } from '../../lib/lambda/buildCommand.js';
+import { PROBE_BUNDLE_BUDGET_BYTES } from '../../lib/lambda/bundle.js';
 
 const root = resolve('test-artifacts', 'build-lambda-test');
 afterAll(() => rm(root, { recursive: true, force: true }));
@@ -28,7 +29,7 @@ describe('buildProbeBundleFromConfig', () => {
     expect(out.file).toBe(join(root, 'a', 'probe', 'index.mjs'));
     expect(out.region).toBe('eu-west-1');
     expect(out.shards).toBeGreaterThan(0);
-    expect(out.bytes).toBeLessThanOrEqual(200 * 1024);
+    expect(out.bytes).toBeLessThanOrEqual(PROBE_BUNDLE_BUDGET_BYTES);
     const frozen = JSON.parse(await readFile(out.fleetFile, 'utf8'));
     expect(frozen).toMatchObject({ format: 1, name: 'demo', region: 'eu-west-1' });
 

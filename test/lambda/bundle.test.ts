@@ -3,7 +3,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { bundleProbe, LLHTTP_WASM_FILE } from '../../lib/lambda/bundle.js';
+import { bundleProbe, LLHTTP_WASM_FILE, PROBE_BUNDLE_BUDGET_BYTES } from '../../lib/lambda/bundle.js';
 import { freezeFleet } from '../../lib/lambda/frozenFleet.js';
 import { planShards } from '../../lib/lambda/shards.js';
 import { startFakeAws } from '../support/fakeAws.js';
@@ -40,7 +40,7 @@ describe('the Lambda bundle', () => {
     const shards = planShards(fleet);
     const out = await bundleProbe({ entry: resolve('lambdas', 'probe.ts'), outDir, fleet: freezeFleet(fleet, 'eu-west-1', shards) });
     expect(out.file).toBe(join(outDir, 'index.mjs'));
-    expect(out.bytes).toBeLessThanOrEqual(200 * 1024);
+    expect(out.bytes).toBeLessThanOrEqual(PROBE_BUNDLE_BUDGET_BYTES);
     expect(out.bytes).toBe(out.jsBytes + out.wasmBytes);
 
     const code = await readFile(out.file, 'utf8');
