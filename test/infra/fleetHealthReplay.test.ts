@@ -3,7 +3,7 @@
 // rules, alarm actions on state changes only): who is told, and when, when probes die.
 import { describe, expect, it } from 'vitest';
 import type { Fleet } from '../../lib/model/fleet.js';
-import { DAY, describe as told, HOUR, MINUTE, MONDAY, replayScenario, type ReplayRun } from './replay/harness.js';
+import { DAY, describeTold as told, HOUR, MINUTE, MONDAY, replayScenario, type ReplayRun } from './replay/harness.js';
 import type { Run } from './replay/probeSimulator.js';
 import { httpCheck, smallFleet } from './synth.js';
 
