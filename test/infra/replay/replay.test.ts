@@ -93,6 +93,22 @@ describe('reading the synthesized templates', () => {
     expect(a).toMatchObject({ name: `alarm-eu-west-1-${ACCOUNT}`, alarmActions: [topicArn('frag-pager')], okActions: [topicArn('frag-chat')], treatMissingData: 'missing', datapointsToAlarm: 1 });
   });
 
+  it('reads a rule target input transformer (the event time passed to the function)', () => {
+    const t = fragment({
+      Fn: { Type: 'AWS::Lambda::Function', Properties: { FunctionName: 'probe-x' } },
+      Rule: {
+        Type: 'AWS::Events::Rule',
+        Properties: {
+          ScheduleExpression: 'rate(1 minute)',
+          Targets: [{ Arn: { 'Fn::GetAtt': ['Fn', 'Arn'] }, Id: 'T', InputTransformer: { InputPathsMap: { time: '$.time' }, InputTemplate: '{"shard":"eu-west-1-1m-0","time":<time>}' } }],
+        },
+      },
+    });
+    expect(readTemplates([t]).rules).toEqual([
+      { stackName: 'fragment', region: REGION, ruleName: 'fragment-Rule', scheduleExpression: 'rate(1 minute)', enabled: true, targets: [{ functionName: 'probe-x', input: { shard: 'eu-west-1-1m-0', time: '$.time' } }] },
+    ]);
+  });
+
   it('refuses what it does not model', () => {
     const t = fragment({ A: { Type: 'AWS::CloudWatch::Alarm', Properties: { AlarmName: 'a', Namespace: 'T', MetricName: 'M', Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', AlarmActions: [{ 'Fn::ImportValue': 'x' }] } } });
     expect(() => readTemplates([t])).toThrow(TemplateReadError);

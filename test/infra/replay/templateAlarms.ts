@@ -358,6 +358,25 @@ export function parseAlarmRule(text: string): RuleNode {
   return node;
 }
 
+/**
+ * A rule target's constant input, or its input transformer's template with each `<name>`
+ * replaced by the JSON path it reads (`{"shard": "x", "time": "$.time"}`): the replay needs the
+ * shard id, and can see which event fields reach the function.
+ *   https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-transform-target-input.html
+ */
+function targetInput(target: { Input?: unknown; InputTransformer?: unknown }, ctx: ResolveContext, where: string): unknown {
+  if (target.Input !== undefined) return JSON.parse(text(resolve(target.Input, ctx), where, 'target Input'));
+  if (target.InputTransformer === undefined) return undefined;
+  const transformer = resolve(target.InputTransformer, ctx) as { InputPathsMap?: Record<string, string>; InputTemplate: unknown };
+  const paths = transformer.InputPathsMap ?? {};
+  const template = text(transformer.InputTemplate, where, 'InputTemplate').replace(/"?<([A-Za-z0-9_.-]+)>"?/g, (_, name: string) => {
+    const path = paths[name];
+    if (path === undefined) throw new TemplateReadError(where, `InputTemplate names <${name}>, which InputPathsMap does not define`);
+    return JSON.stringify(path);
+  });
+  return JSON.parse(template);
+}
+
 /** Every alarm, composite, topic and scheduled rule of the given stacks. */
 export function readTemplates(stacks: readonly StackTemplate[]): ReadTemplates {
   const out: ReadTemplates = { alarms: [], composites: [], topics: [], rules: [] };
@@ -392,11 +411,11 @@ export function readTemplates(stacks: readonly StackTemplate[]): ReadTemplates {
           break;
         case 'AWS::Events::Rule': {
           if (props.ScheduleExpression === undefined) break;
-          const targets = ((props.Targets as { Arn: unknown; Input?: string }[] | undefined) ?? []).map((t) => {
+          const targets = ((props.Targets as { Arn: unknown; Input?: unknown; InputTransformer?: unknown }[] | undefined) ?? []).map((t) => {
             const arn = String(resolve(t.Arn, ctx));
             const fn = /:function:([^:]+)$/.exec(arn);
             if (!fn) throw new TemplateReadError(where, `target ${arn} is not a Lambda function`);
-            return { functionName: fn[1]!, input: t.Input === undefined ? undefined : JSON.parse(String(resolve(t.Input, ctx))) };
+            return { functionName: fn[1]!, input: targetInput(t, ctx, where) };
           });
           out.rules.push({ stackName: stack.stackName, region: stack.region, ruleName: physicalName(ctx, logicalId, 'Name'), scheduleExpression: text(props.ScheduleExpression, where, 'ScheduleExpression'), enabled: (props.State ?? 'ENABLED') === 'ENABLED', targets });
           break;
