@@ -38,12 +38,23 @@ export interface AlarmEvent {
    * `TriggeringChildren`, or the local monitor's members in ALARM). Empty when not known.
    */
   firingTargets: NotifyTarget[];
+  /** For a certificate alarm (`cert-chat`, `cert-pager`): its TLS endpoint and every check that depends on it. */
+  certificate: EventCertificate | null;
   service: string | null;
   description: string;
   dashboardUrl: string;
   alarmArn: string | null;
   /** Present only on a test notification (`probe-fleet page --test`): no service is down. */
   test?: AlarmTest;
+}
+
+export interface EventCertificate {
+  /** `host:port`. */
+  endpoint: string;
+  /** Every check (target) that sees this certificate; empty when the bundle predates the list. */
+  dependents: NotifyTarget[];
+  /** The alarm's threshold: fewer days left than this breaches. Null when the bundle does not say. */
+  thresholdDays: number | null;
 }
 
 /** What `probe-fleet page --test` writes into its message under TEST_MARKER_FIELD. */
@@ -228,12 +239,52 @@ function serviceScope(config: NotifyConfig, subject: string): { service: string;
   return inEnvironment.length > 0 ? { service, targets: inEnvironment } : { service: subject, targets: [] };
 }
 
+/**
+ * A certificate alarm's subject is its TLS endpoint (`host:port`, spelt safe for alarm names):
+ * the bundle's `certificates` name the endpoint and its dependent checks. A bundle without them
+ * (or an older per-check certificate alarm) still names what it can: the subject, and the check
+ * when the subject is one.
+ */
+function certificateScope(config: NotifyConfig, kind: 'cert-chat' | 'cert-pager', subject: string): EventCertificate {
+  const known = config.certificates?.[subject];
+  if (known) {
+    return {
+      endpoint: known.endpoint,
+      dependents: known.targets.map((t) => config.targets[t]).filter((t): t is NotifyTarget => t !== undefined),
+      thresholdDays: kind === 'cert-chat' ? known.chatDays : known.pagerDays,
+    };
+  }
+  const legacy = config.targets[subject];
+  // `host_443` → `host:443`: the alarm name's spelling of the last colon, a best reading.
+  return { endpoint: legacy ? subject : subject.replace(/_(\d+)$/, ':$1'), dependents: legacy ? [legacy] : [], thresholdDays: null };
+}
+
+const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
+
+/**
+ * The alarm's own severity, whichever topic carried it: a check's alarm has its check's; a
+ * service alarm the highest of the checks that fired it (else of its checks); the critical
+ * certificate alarm is critical and the warning one a warning. Only alarms that belong to no
+ * check (heartbeats, names this tool did not make) fall back to the route.
+ */
+function severityOf(kind: AlarmKind | null, target: NotifyTarget | null, members: readonly NotifyTarget[], route: RouteName): Severity {
+  if (target) return target.severity;
+  if (kind === 'cert-pager') return 'critical';
+  if (kind === 'cert-chat') return 'warning';
+  if (kind === 'service' && members.length > 0) {
+    return members.map((m) => m.severity).reduce((a, b) => (SEVERITY_RANK[b] > SEVERITY_RANK[a] ? b : a));
+  }
+  return route === 'pager' ? 'critical' : 'warning';
+}
+
 /** Joins what an alarm says with what the fleet knows about its subject. Shared with the local monitor. */
 export function buildAlarmEvent(input: AlarmEventInput): AlarmEvent {
   const identity = parseAlarmName(input.alarmName);
   const kind = identity?.kind ?? null;
   const subject = identity?.subject ?? input.alarmName;
-  const perCheck = kind === 'availability' || kind === 'latency' || kind === 'cert-chat' || kind === 'cert-pager';
+  const isCertificate = kind === 'cert-chat' || kind === 'cert-pager';
+  const certificate = isCertificate ? certificateScope(input.config, kind, subject) : null;
+  const perCheck = kind === 'availability' || kind === 'latency';
   const target = perCheck ? (input.config.targets[subject] ?? null) : null;
   const scope = kind === 'service' ? serviceScope(input.config, subject) : null;
   const serviceTargets = scope?.targets ?? [];
@@ -246,7 +297,8 @@ export function buildAlarmEvent(input: AlarmEventInput): AlarmEvent {
       if (member && !firingTargets.includes(member)) firingTargets.push(member);
     }
   }
-  const service = target?.service ?? scope?.service ?? null;
+  const certificateServices = [...new Set((certificate?.dependents ?? []).map((d) => d.service))];
+  const service = target?.service ?? scope?.service ?? (certificateServices.length === 1 ? certificateServices[0]! : null);
   const status = input.state === 'ALARM' ? 'firing' : input.state === 'OK' && input.previousState === 'ALARM' ? 'resolved' : 'info';
   const downForMs = input.downSince === null ? null : Math.max(0, Date.parse(input.changedAt) - Date.parse(input.downSince));
   const regions =
@@ -254,8 +306,8 @@ export function buildAlarmEvent(input: AlarmEventInput): AlarmEvent {
       ? input.metricRegions
       : kind === 'heartbeat' && subject !== DEAD_LETTER_SUBJECT
         ? [subject]
-        : (target?.regions ?? [...new Set(serviceTargets.flatMap((t) => t.regions))].sort());
-  const severity: Severity = target?.severity ?? (input.route === 'pager' ? 'critical' : 'warning');
+        : (target?.regions ?? [...new Set([...serviceTargets, ...(certificate?.dependents ?? [])].flatMap((t) => t.regions))].sort());
+  const severity = severityOf(kind, target, firingTargets.length > 0 ? firingTargets : serviceTargets, input.route);
   return {
     alarmName: input.alarmName,
     fleet: identity?.fleet ?? input.config.fleet,
@@ -274,6 +326,7 @@ export function buildAlarmEvent(input: AlarmEventInput): AlarmEvent {
     target,
     serviceTargets,
     firingTargets,
+    certificate,
     service,
     description: input.description,
     dashboardUrl: input.config.dashboardUrl,
@@ -313,7 +366,9 @@ export function headline(event: AlarmEvent): string {
       ? `[TEST RESOLVED] on-call path test for ${event.fleet}${where} closed`
       : `[TEST] on-call path test for ${event.fleet}${where}: no service is down`;
   }
-  const what = event.target
+  const what = event.certificate
+    ? `TLS endpoint ${event.certificate.endpoint}${event.certificate.dependents.length > 0 ? ` (${event.certificate.dependents.length === 1 ? event.certificate.dependents[0]!.checkName : `${event.certificate.dependents.length} checks`})` : ''}`
+    : event.target
     ? `${event.target.checkName} (${event.target.service}${event.target.environment ? `, ${event.target.environment}` : ''})`
     : event.kind === 'service'
       ? `service ${event.service ?? event.subject}${event.service !== null && event.subject.startsWith(`${event.service}.`) ? ` (${event.subject.slice(event.service.length + 1)})` : ''}`
@@ -350,11 +405,22 @@ export function facts(event: AlarmEvent): { label: string; value: string }[] {
   const t = event.target;
   // The checks a firing service alarm is about: those whose alarms fired it, when known.
   const firing = t ? [] : event.firingTargets;
+  const cert = event.certificate;
+  if (cert) {
+    out.push({ label: 'Endpoint', value: cert.endpoint });
+    if (cert.thresholdDays !== null) out.push({ label: 'Threshold', value: `fewer than ${cert.thresholdDays} days left` });
+    out.push({
+      label: cert.dependents.length === 1 ? 'Dependent check' : 'Dependent checks',
+      value: cert.dependents.length > 0 ? cert.dependents.map((d) => `${d.checkName} (${d.target})`).join(', ') : 'not known to this notification bundle (redeploy to list them)',
+    });
+    const services = [...new Set(cert.dependents.map((d) => d.service))];
+    if (services.length > 0) out.push({ label: services.length === 1 ? 'Service' : 'Services', value: services.join(', ') });
+  }
   if (t) {
     out.push({ label: 'Check', value: `${t.checkName} (${t.checkId})` });
     out.push({ label: 'Service', value: t.service });
     out.push({ label: 'Environment', value: t.environment });
-  } else if (event.service) {
+  } else if (event.service && !cert) {
     out.push({ label: 'Service', value: event.service });
     if (firing.length > 0) {
       out.push({ label: firing.length === 1 ? 'Failing check' : 'Failing checks', value: firing.map((f) => `${f.checkName} (${f.target})`).join(', ') });
@@ -381,6 +447,8 @@ export function facts(event: AlarmEvent): { label: string; value: string }[] {
     out.push({ label: 'Owner', value: [...new Set(firing.map((f) => f.owner))].join(', ') });
   } else if (event.serviceTargets.length > 0) {
     out.push({ label: 'Owner', value: [...new Set(event.serviceTargets.map((s) => s.owner))].join(', ') });
+  } else if (cert && cert.dependents.length > 0) {
+    out.push({ label: 'Owner', value: [...new Set(cert.dependents.map((d) => d.owner))].join(', ') });
   }
   if (event.reason) out.push({ label: 'Reason', value: event.reason });
   if (t) out.push({ label: 'Rollback', value: t.rollbackNote });
@@ -393,7 +461,8 @@ export function runbooks(event: AlarmEvent): { label: string; url: string }[] {
   if (event.target) return [{ label: 'Runbook', url: event.target.runbook }];
   const seen = new Set<string>();
   const out: { label: string; url: string }[] = [];
-  for (const t of event.firingTargets.length > 0 ? event.firingTargets : event.serviceTargets) {
+  const from = event.certificate ? event.certificate.dependents : event.firingTargets.length > 0 ? event.firingTargets : event.serviceTargets;
+  for (const t of from) {
     if (seen.has(t.runbook)) continue;
     seen.add(t.runbook);
     out.push({ label: `Runbook: ${t.checkName}`, url: t.runbook });

@@ -3,7 +3,8 @@
 // message that names the check, its owner, runbook and rollback note. Plain JSON, no secrets:
 // webhooks and routing keys are secret *names*, resolved from Secrets Manager at delivery.
 import { resolveSettings } from '../config/resolve.js';
-import { checkTarget } from '../alerting/naming.js';
+import { checkTarget, composeAlarmName, parseAlarmName } from '../alerting/naming.js';
+import { planCertificateEndpoints, type CertificateDependent } from '../alerting/certificateEndpoints.js';
 import type { AlertRoute, Fleet, Severity, Webhook } from '../model/fleet.js';
 
 export const NOTIFY_CONFIG_FILE = 'notify.json';
@@ -49,6 +50,21 @@ export interface NotifyTarget {
   regions: string[];
 }
 
+/**
+ * One TLS endpoint's certificate alarm pair (`cert-chat`, `cert-pager`): the alarm's subject is
+ * the endpoint, not a check, so the message names the endpoint and every check that depends on
+ * the certificate (lib/alerting/certificateEndpoints.ts derives both, for the alarms too).
+ */
+export interface NotifyCertificate {
+  /** `host:port` as the probe's `Endpoint` dimension writes it. */
+  endpoint: string;
+  /** Alarm subjects (check targets) of every check that sees this certificate, in fleet order. */
+  targets: string[];
+  /** Warning (chat) and critical (pager) thresholds in days, the most cautious of the dependents'. */
+  chatDays: number;
+  pagerDays: number;
+}
+
 export interface NotifyConfig {
   version: typeof NOTIFY_CONFIG_VERSION;
   fleet: string;
@@ -57,6 +73,13 @@ export interface NotifyConfig {
   routes: Record<RouteName, NotifyRoute>;
   /** Keyed by alarm subject (check target). */
   targets: Record<string, NotifyTarget>;
+  /** Keyed by the certificate alarms' subject (the endpoint as the alarm name spells it). Absent in older bundles. */
+  certificates?: Record<string, NotifyCertificate>;
+}
+
+/** The subject a certificate alarm's name carries for an endpoint (the name's safe spelling of `host:port`). */
+export function certificateAlarmSubject(fleet: string, endpoint: string): string {
+  return parseAlarmName(composeAlarmName({ fleet, kind: 'cert-chat', subject: endpoint }))?.subject ?? endpoint;
 }
 
 function routeOf(route: AlertRoute | undefined, topicArn: string | undefined): NotifyRoute {
@@ -73,10 +96,12 @@ export function buildNotifyConfig(
   opts: { dashboardUrl: string; pagerTopicArn?: string; chatTopicArn?: string },
 ): NotifyConfig {
   const targets: Record<string, NotifyTarget> = {};
+  const dependents: CertificateDependent[] = [];
   for (const check of fleet.checks) {
     const settings = resolveSettings(fleet, check);
     for (const environment of settings.environments) {
       const target = checkTarget(check.id, environment, settings.environments.length);
+      dependents.push({ target, check, environment });
       targets[target] = {
         target,
         checkId: check.id,
@@ -92,6 +117,15 @@ export function buildNotifyConfig(
       };
     }
   }
+  const certificates: Record<string, NotifyCertificate> = {};
+  for (const plan of planCertificateEndpoints(fleet, dependents)) {
+    certificates[certificateAlarmSubject(fleet.name, plan.endpoint)] = {
+      endpoint: plan.endpoint,
+      targets: plan.dependents.map((d) => d.target),
+      chatDays: plan.chatDays,
+      pagerDays: plan.pagerDays,
+    };
+  }
   return {
     version: NOTIFY_CONFIG_VERSION,
     fleet: fleet.name,
@@ -102,6 +136,7 @@ export function buildNotifyConfig(
       chat: routeOf(fleet.alerting?.chat, opts.chatTopicArn),
     },
     targets,
+    certificates,
   };
 }
 

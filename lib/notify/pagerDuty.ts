@@ -38,7 +38,7 @@ export function formatPagerDuty(event: AlarmEvent, routingKey: string): PagerDut
     dedup_key: dedupKey,
     payload: {
       summary: headline(event).slice(0, 1024),
-      source: event.target ? `${event.fleet}/${event.target.target}` : `${event.fleet}/${event.subject}`,
+      source: event.target ? `${event.fleet}/${event.target.target}` : event.certificate ? `${event.fleet}/${event.certificate.endpoint}` : `${event.fleet}/${event.subject}`,
       severity: event.severity === 'critical' ? 'critical' : event.severity === 'warning' ? 'warning' : 'info',
       timestamp: event.changedAt,
       ...(event.service ? { component: event.service } : {}),
