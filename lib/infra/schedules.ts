@@ -1,6 +1,8 @@
-// One EventBridge rule per (schedule, shard): the event carries only the shard id; the
-// function finds the shard in the fleet frozen into its bundle.
-import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
+// One EventBridge rule per (schedule, shard): the event carries the shard id and the event's
+// `time`, the scheduled time the datums are stamped with (a rule fires within the minute, not
+// on it: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html);
+// the function finds the shard in the fleet frozen into its bundle.
+import { EventField, Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
@@ -26,7 +28,7 @@ export function shardSchedule(scope: Construct, shard: Shard, fn: IFunction, rul
     schedule: Schedule.expression(scheduleExpression(shard.schedule)),
     targets: [
       new LambdaFunction(fn, {
-        event: RuleTargetInput.fromObject({ shard: shard.id }),
+        event: RuleTargetInput.fromObject({ shard: shard.id, time: EventField.time }),
         // EventBridge's own retries would also double traffic; a delivery that fails counts in
         // AWS/Events FailedInvocations, which the shard's failure alarm watches.
         retryAttempts: 0,

@@ -278,8 +278,11 @@ export function deriveArrows(app: CfnApp, expect: FleetExpectations): Arrow[] {
 
   // Probe roles: the functions the schedules run, found by the shard id in the rule's input.
   for (const rule of app.resources('AWS::Events::Rule')) {
-    for (const target of asArray(app.prop(rule, 'Targets')) as { Arn: string; Input?: string }[]) {
-      const shardId = target.Input ? (JSON.parse(target.Input) as { shard?: string }).shard : undefined;
+    for (const target of asArray(app.prop(rule, 'Targets')) as { Arn: string; Input?: string; InputTransformer?: { InputTemplate?: string } }[]) {
+      // With the event's time copied in, the input is an InputTransformer template (`"time":<time>`
+      // is not JSON), so the shard id is read from the template's text.
+      const template = target.InputTransformer?.InputTemplate;
+      const shardId = target.Input ? (JSON.parse(target.Input) as { shard?: string }).shard : typeof template === 'string' ? /"shard":\s*"([a-z0-9-]+)"/.exec(template)?.[1] : undefined;
       if (shardId === undefined) continue;
       const fn = require(app.byArn(target.Arn), `rule ${app.arn(rule)}: target ${target.Arn} is not in the app`);
       const role = roleOf(app, fn);
