@@ -21,8 +21,10 @@ import type { MonitorClock } from './clock.js';
 import { systemClock } from './clock.js';
 import { TargetHistory } from './history.js';
 import type { AlarmEvent } from '../notify/alarmEvent.js';
-import type { Notifier, Undelivered } from './notifier.js';
+import type { NotificationDelivery, Notifier, Undelivered } from './notifier.js';
 import { shouldNotify, toAlarmEvent } from './notifier.js';
+import type { OutboxEntry } from './outbox.js';
+import { DEFAULT_RETRY_FOR_MS, Outbox, retryDelayMs } from './outbox.js';
 import { nextSlot } from './slots.js';
 import type { ResultStore, StoredResult } from './store.js';
 import { DEFAULT_RETENTION_MS, resultId } from './store.js';
@@ -50,6 +52,10 @@ export interface MonitorOptions {
   /** Test and rehearsal only: every schedule and alarm period becomes this long. */
   periodMsOverride?: number;
   retentionMs?: number;
+  /** Where notifications are written before they are sent (default: the store's directory). */
+  outbox?: Outbox;
+  /** How long a failing notification is retried before it is kept (default 1 h). */
+  retryForMs?: number;
 }
 
 export interface TargetState {
@@ -75,6 +81,11 @@ export class Monitor {
   private readonly limiter: RateLimiterRegistry;
   private readonly listeners = new Set<(event: MonitorEvent) => void>();
   private readonly pendingNotifications = new Set<Promise<void>>();
+  readonly outbox: Outbox;
+  /** Notifications being sent right now, by id: one attempt at a time per notification. */
+  private readonly sending = new Set<string>();
+  /** When each pending notification may be tried again (absent: now). */
+  private readonly retryAt = new Map<string, number>();
   private lastCompaction: number;
   private runSeq = 0;
   /** Notifications this run kept in the dead-letter file (or failed to keep). */
@@ -114,6 +125,7 @@ export class Monitor {
       options.fleet,
       this.targets.map((t) => ({ check: t.planned.check, environment: t.planned.environment, trackers: t.trackers })),
     );
+    this.outbox = options.outbox ?? Outbox.open(options.store.dir);
     const stale = options.store.tookOverLock;
     if (stale) options.log(`store ${options.store.dir}: took over ${stale.file} left by ${stale.pid === null ? 'a process that died while creating it' : `pid ${stale.pid}, which is no longer running`}`);
     this.replay(options.stored);
@@ -152,12 +164,66 @@ export class Monitor {
   async run(signal: AbortSignal): Promise<void> {
     // Every check's loop waits on the same signal: many listeners are expected here.
     setMaxListeners(this.targets.length + 16, signal);
+    this.reconcile();
+    // What a previous process wrote and did not deliver goes first, under its own id.
+    const left = this.outbox.pending();
+    if (left.length > 0) this.options.log(`outbox ${this.outbox.file}: ${left.length} notification(s) pending from before, delivering`);
+    for (const entry of left) this.deliver(entry);
     const loops = this.targets.map((t) => this.loop(t, signal));
     const ticker = this.evaluateLoop(signal);
-    await Promise.all([...loops, ticker]);
-    // Last word on alarms with everything that finished, then wait for deliveries.
+    const retries = this.retryLoop(signal);
+    await Promise.all([...loops, ticker, retries]);
+    // Last word on alarms with everything that finished, then wait for deliveries in flight;
+    // those still waiting for a retry stay pending in the outbox for the next start.
     this.evaluateAll();
+    if (this.pendingNotifications.size > 0) this.options.log(`waiting for ${this.pendingNotifications.size} notification(s) in flight…`);
     await Promise.allSettled([...this.pendingNotifications]);
+    const waiting = this.outbox.pending().length;
+    if (waiting > 0) this.options.log(`outbox ${this.outbox.file}: ${waiting} notification(s) not yet delivered, sent at the next start`);
+    this.outbox.close();
+  }
+
+  /**
+   * A crash between storing the result that changed an alarm and writing its notification
+   * leaves an alarm whose replayed state nobody was told about (replay itself is silent).
+   * The outbox knows what was last said per alarm; a difference is said now. Without an
+   * outbox file (the first start) there is no record to compare with, and nothing is said.
+   */
+  private reconcile(): void {
+    if (!this.outbox.hadHistory) return;
+    const at = new Date(this.clock.now()).toISOString();
+    const seen = new Set<string>();
+    const check = (name: string, state: AlarmTransition['to'], route: RouteName, base: Pick<AlarmTransition, 'kind' | 'target' | 'checkId' | 'environment'>, firing: readonly string[] = []): void => {
+      if (seen.has(name)) return;
+      seen.add(name);
+      const last = this.outbox.lastNotified(name)?.state ?? 'OK';
+      if (state === 'ALARM' && last !== 'ALARM') {
+        this.onTransition({ ...base, alarmName: name, from: last, to: 'ALARM', at, alarmSince: null, reason: 'in ALARM at start, and no notification of it was written before the monitor stopped' }, route, firing);
+      } else if (state === 'OK' && last === 'ALARM') {
+        this.onTransition({ ...base, alarmName: name, from: 'ALARM', to: 'OK', at, alarmSince: null, reason: 'OK at start; the recovery happened while the monitor was stopped or before its notification was written' }, route, firing);
+      }
+    };
+    for (const target of this.targets) {
+      for (const tracker of target.trackers) {
+        const o = tracker.options;
+        check(tracker.name, tracker.state, o.route, { kind: o.kind, target: o.target, checkId: o.checkId, environment: o.environment });
+      }
+    }
+    for (const service of this.services) {
+      const firing = service.members.filter((m) => m.state === 'ALARM').map((m) => m.name);
+      check(service.name, service.state, service.route, { kind: 'service', target: service.service, checkId: '', environment: '' }, firing);
+    }
+  }
+
+  /** Retries pending notifications whose backoff ended. */
+  private async retryLoop(signal: AbortSignal): Promise<void> {
+    for (;;) {
+      if (!(await this.clock.sleepUntil(this.clock.now() + 1000, signal))) return;
+      const now = this.clock.now();
+      for (const entry of this.outbox.pending()) {
+        if ((this.retryAt.get(entry.id) ?? 0) <= now) this.deliver(entry);
+      }
+    }
   }
 
   private periodMsOf(target: TargetState): number {
@@ -261,17 +327,76 @@ export class Monitor {
     this.options.log(`${transition.at}  ALARM-STATE ${transition.alarmName}: ${transition.from} -> ${transition.to} (${transition.reason})`);
     this.emit({ type: 'alarm', transition });
     if (!shouldNotify(transition)) return;
-    // As in AWS: ALARM goes to the alarm's own topic, every OK to chat.
-    const route: RouteName = transition.to === 'ALARM' ? alarmTopic : 'chat';
+    let route: RouteName = alarmTopic;
+    let recoveryOf: string | null = null;
+    if (transition.to === 'OK') {
+      // A recovery goes where its alarm went, and only to the destinations that received it.
+      const alarm = this.outbox.lastNotified(transition.alarmName);
+      if (alarm === null || alarm.state !== 'ALARM') {
+        if (this.outbox.hadHistory || alarm !== null) {
+          this.options.log(`${transition.at}  ${transition.alarmName} recovered; no notification of its alarm was written, so no recovery is sent (nobody was told it fired)`);
+          return;
+        }
+        // No outbox yet (the first start of this version): as before, the chat route says it.
+        route = 'chat';
+      } else {
+        route = alarm.route;
+        recoveryOf = alarm.id;
+        if (alarm.entryState === 'pending') {
+          // Still not delivered: nobody needs waking for what already recovered.
+          this.outbox.markDone(alarm.id, this.clock.now());
+          this.options.log(`${transition.at}  ${transition.alarmName} recovered before its alarm was delivered to every destination; the alarm is withdrawn`);
+        }
+      }
+    }
     const event = toAlarmEvent(transition, this.options.notifyConfig, route, this.location, triggeringAlarms);
-    const delivery = this.options.notifier
-      .notify(event, route)
+    let entry: OutboxEntry;
+    try {
+      entry = this.outbox.enqueue(event, route, this.clock.now(), recoveryOf);
+    } catch (error) {
+      // Not written, so not sent either: a notification nobody can prove was sent would be
+      // repeated or lost by the next start. Said loudly; the alarm state stays as it is.
+      this.options.log(`! notification ${event.alarmName} ${event.state} not sent: ${this.options.redactor.redact((error as Error).message)}`);
+      return;
+    }
+    this.deliver(entry);
+  }
+
+  /** One round of attempts for one notification; on failure, a retry after backoff, then kept. */
+  private deliver(entry: OutboxEntry): void {
+    if (this.sending.has(entry.id) || entry.state !== 'pending') return;
+    this.sending.add(entry.id);
+    entry.rounds++;
+    const now = (): number => this.clock.now();
+    const delivery: NotificationDelivery = { id: entry.id, ledger: this.outbox.ledgerFor(entry.id, now) };
+    if (entry.event.status === 'resolved') {
+      const alarm = this.outbox.alarmOf(entry);
+      if (alarm) delivery.recoveryDestinations = new Set(alarm.delivered);
+    }
+    const attempt = this.options.notifier
+      .notify(entry.event, entry.route, delivery)
       .catch((error: unknown): Undelivered => ({ destinations: [], error: error instanceof Error ? error.message : String(error) }))
       .then((undelivered) => {
-        if (undelivered) this.keepUndelivered(event, route, undelivered);
-      });
-    this.pendingNotifications.add(delivery);
-    void delivery.finally(() => this.pendingNotifications.delete(delivery));
+        if (!undelivered) {
+          this.outbox.markDone(entry.id, now());
+          this.retryAt.delete(entry.id);
+          return;
+        }
+        const retryFor = this.options.retryForMs ?? DEFAULT_RETRY_FOR_MS;
+        if (now() - entry.createdAt < retryFor) {
+          const wait = retryDelayMs(entry.rounds);
+          this.retryAt.set(entry.id, now() + wait);
+          this.options.log(`! notification ${entry.event.alarmName} ${entry.event.state} not delivered${undelivered.destinations.length > 0 ? ` to ${undelivered.destinations.join(', ')}` : ''}; retrying in ${Math.round(wait / 1000)}s`);
+          return;
+        }
+        this.outbox.markKept(entry.id, this.options.redactor.redact(undelivered.error), now());
+        this.retryAt.delete(entry.id);
+        this.keepUndelivered(entry.event, entry.route, undelivered);
+      })
+      .catch((error: unknown) => this.options.log(`! outbox: ${this.options.redactor.redact(error instanceof Error ? error.message : String(error))}`))
+      .finally(() => this.sending.delete(entry.id));
+    this.pendingNotifications.add(attempt);
+    void attempt.finally(() => this.pendingNotifications.delete(attempt));
   }
 
   /**
@@ -303,7 +428,7 @@ export class Monitor {
       } finally {
         closeSync(fd);
       }
-      this.options.log(`! ${what}; kept in ${file}`);
+      this.options.log(`! ${what}; kept in ${file} (resend with probe-fleet monitor --resend-undelivered)`);
     } catch (error) {
       this.options.log(`! ${what}, and could not be kept in ${file} (${redact((error as Error).message)}): ${redact(undelivered.error)}`);
     }

@@ -6,7 +6,7 @@ import type { Fleet } from '../model/fleet.js';
 import type { AlarmEvent } from '../notify/alarmEvent.js';
 import { buildAlarmEvent } from '../notify/alarmEvent.js';
 import { formatConsole } from '../notify/console.js';
-import type { DispatchOutcome } from '../notify/dispatch.js';
+import type { DeliveredRecord, DispatchOutcome } from '../notify/dispatch.js';
 import { NotifyDeliveryError, dispatch, recoveryPagerDutySecrets } from '../notify/dispatch.js';
 import type { NotifyConfig, RouteName } from '../notify/notifyConfig.js';
 import { buildNotifyConfig } from '../notify/notifyConfig.js';
@@ -18,12 +18,21 @@ export interface Undelivered {
   error: string;
 }
 
+/** One notification of the outbox: its id, what already has it, and where a recovery may go. */
+export interface NotificationDelivery {
+  id: string;
+  /** Destinations that accepted it (a restart skips them); marks each one that accepts it now. */
+  ledger: DeliveredRecord;
+  /** For a recovery: the destinations that received the alarm (undefined: the whole route). */
+  recoveryDestinations?: ReadonlySet<string>;
+}
+
 export interface Notifier {
   /**
    * `route`: the topic the event would reach in AWS (pager or chat). Resolves null when every
-   * destination has it, else what was not delivered, for the monitor to keep as a dead letter.
+   * destination has it, else what was not delivered, for the monitor to retry and then keep.
    */
-  notify(event: AlarmEvent, route: RouteName): Promise<Undelivered | null>;
+  notify(event: AlarmEvent, route: RouteName, delivery?: NotificationDelivery): Promise<Undelivered | null>;
 }
 
 export function shouldNotify(transition: Pick<AlarmTransition, 'from' | 'to'>): boolean {
@@ -75,7 +84,7 @@ export interface WebhookNotifierOptions {
 /** Delivers along the route the alarm's topic would take in AWS, with the notify function's rules. */
 export function webhookNotifier(options: WebhookNotifierOptions): Notifier {
   return {
-    async notify(event, route) {
+    async notify(event, route, delivery) {
       try {
         const outcomes = await dispatch(
           event,
@@ -84,6 +93,8 @@ export function webhookNotifier(options: WebhookNotifierOptions): Notifier {
             secrets: options.secrets,
             deliver: { redactor: options.redactor },
             ...(options.pagerDutyUrl ? { pagerDutyUrl: options.pagerDutyUrl } : {}),
+            ...(delivery ? { notificationId: delivery.id, delivered: { ledger: delivery.ledger, messageId: delivery.id } } : {}),
+            ...(delivery?.recoveryDestinations ? { recoveryDestinations: delivery.recoveryDestinations } : {}),
           },
           recoveryPagerDutySecrets(event, route, options.config),
         );

@@ -5,7 +5,15 @@ import type { SecretProvider } from '../secrets/secrets.js';
 import type { AlarmEvent } from './alarmEvent.js';
 import type { DeliverOptions } from './deliver.js';
 import { DeliveryError, deliverJson } from './deliver.js';
-import type { DeliveredLedger } from './deliveredLedger.js';
+
+/** Which destinations already have a message: the notify function's per-container ledger, or the local monitor's outbox. */
+export interface DeliveredRecord {
+  has(messageId: string, destination: string): boolean;
+  add(messageId: string, destination: string): void;
+}
+
+/** Header naming one notification; the same on every attempt and after a restart, so a receiver can fold repeats. */
+export const NOTIFICATION_ID_HEADER = 'x-probe-fleet-notification-id';
 import { formatGoogleChat } from './googleChat.js';
 import type { NotifyConfig, NotifyRoute, NotifyWebhook, RouteName } from './notifyConfig.js';
 import { PAGERDUTY_EVENTS_URL, formatPagerDuty } from './pagerDuty.js';
@@ -18,7 +26,18 @@ export interface DispatchDeps {
   /** Events API endpoint; the EU service region uses `https://events.eu.pagerduty.com/v2/enqueue`. */
   pagerDutyUrl?: string;
   /** Destinations that already have this message (an earlier attempt of the same SNS message). */
-  delivered?: { ledger: DeliveredLedger; messageId: string };
+  delivered?: { ledger: DeliveredRecord; messageId: string };
+  /**
+   * Sent with every request as NOTIFICATION_ID_HEADER and `Idempotency-Key`: the same
+   * notification always carries the same id, whichever attempt or process sends it.
+   */
+  notificationId?: string;
+  /**
+   * For a recovery: only these destinations (by name) get it, the ones that received the
+   * alarm, so nobody reads "resolved" about an alarm they never saw and PagerDuty gets no
+   * resolve for an incident never opened. Undefined: every destination of the route.
+   */
+  recoveryDestinations?: ReadonlySet<string>;
   /** The SNS notification as it arrived, for the route's integration URL (forwarded as SNS would post it). */
   notification?: SnsNotification;
 }
@@ -92,7 +111,9 @@ async function send(destination: string, secretName: string, deps: DispatchDeps,
     const secret = await deps.secrets.resolve(secretName);
     const job = build(secret);
     if (job === null) return { destination, ok: true, attempts: 0 };
-    const delivered = await deliverJson(job.url, job.message, job.headers ? { ...deps.deliver, headers: job.headers } : deps.deliver);
+    const idHeaders: Record<string, string> = deps.notificationId === undefined ? {} : { [NOTIFICATION_ID_HEADER]: deps.notificationId, 'idempotency-key': deps.notificationId };
+    const headers = { ...deps.deliver?.headers, ...idHeaders, ...job.headers };
+    const delivered = await deliverJson(job.url, job.message, { ...deps.deliver, headers });
     ledger?.ledger.add(ledger.messageId, destination);
     return { destination, ok: true, attempts: delivered.attempts };
   } catch (error) {
@@ -119,14 +140,26 @@ export function recoveryPagerDutySecrets(event: AlarmEvent, arrival: RouteName, 
   return pagerKey === config.routes.chat.pagerDutyRoutingKeySecret ? [] : [pagerKey];
 }
 
+/** The name a destination goes by in outcomes, logs, the outbox and the dead-letter file. */
+export function webhookDestination(webhook: NotifyWebhook): string {
+  return `${webhook.kind} webhook (secret ${webhook.secretName})`;
+}
+
+export function pagerDutyDestination(secretName: string): string {
+  return `PagerDuty (secret ${secretName})`;
+}
+
 export async function dispatch(event: AlarmEvent, route: NotifyRoute, deps: DispatchDeps, extraPagerDutySecrets: readonly string[] = []): Promise<DispatchOutcome[]> {
-  const jobs: Promise<DispatchOutcome>[] = route.webhooks.map((webhook) =>
-    send(`${webhook.kind} webhook (secret ${webhook.secretName})`, webhook.secretName, deps, (url) => ({ url, message: formatWebhook(webhook.kind, event) })),
-  );
+  const only = event.status === 'resolved' ? deps.recoveryDestinations : undefined;
+  const wanted = (destination: string): boolean => only === undefined || only.has(destination);
+  const jobs: Promise<DispatchOutcome>[] = route.webhooks
+    .filter((webhook) => wanted(webhookDestination(webhook)))
+    .map((webhook) => send(webhookDestination(webhook), webhook.secretName, deps, (url) => ({ url, message: formatWebhook(webhook.kind, event) })));
   const pdSecrets = [...(route.pagerDutyRoutingKeySecret === null ? [] : [route.pagerDutyRoutingKeySecret]), ...extraPagerDutySecrets];
   for (const pdSecret of new Set(pdSecrets)) {
+    if (!wanted(pagerDutyDestination(pdSecret))) continue;
     jobs.push(
-      send(`PagerDuty (secret ${pdSecret})`, pdSecret, deps, (key) => {
+      send(pagerDutyDestination(pdSecret), pdSecret, deps, (key) => {
         const message = formatPagerDuty(event, key);
         return message === null ? null : { url: deps.pagerDutyUrl ?? PAGERDUTY_EVENTS_URL, message };
       }),

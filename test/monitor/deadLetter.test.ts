@@ -54,7 +54,7 @@ describe('monitor: undelivered notifications', () => {
     };
     const data = join(dir, 'data');
     const monitor = monitorInProcess(
-      ['--config', writeFleet(dir, fleet), '--data', data, '--port', '0', '--period', '300ms', '--notify', 'webhooks', '--request-log', join(dir, 'requests.jsonl')],
+      ['--config', writeFleet(dir, fleet), '--data', data, '--port', '0', '--period', '300ms', '--notify', 'webhooks', '--notify-retry-for', '0s', '--request-log', join(dir, 'requests.jsonl')],
       { PROBE_SECRET_SLACK_URL: `${hooks.url}/services/T0/B0/SLACKSECRET` },
       dir,
     );

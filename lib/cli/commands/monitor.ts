@@ -6,7 +6,8 @@ import type { Notifier } from '../../monitor/notifier.js';
 import { consoleNotifier, hasWebhookDestinations, monitorNotifyConfig, webhookNotifier } from '../../monitor/notifier.js';
 import { startStatusServer } from '../../monitor/server.js';
 import type { StatusServer } from '../../monitor/server.js';
-import { ResultStore } from '../../monitor/store.js';
+import { Outbox } from '../../monitor/outbox.js';
+import { ResultStore, StoreLockedError } from '../../monitor/store.js';
 import { parseDuration, parseFlags, usageError } from '../args.js';
 import type { CliIO, Command } from '../command.js';
 import { EXIT_OK, EXIT_USAGE, usageFailure } from '../command.js';
@@ -24,6 +25,8 @@ const FLAGS = {
   notify: { type: 'string' },
   period: { type: 'string' },
   'request-log': { type: 'string' },
+  'notify-retry-for': { type: 'string' },
+  'resend-undelivered': { type: 'boolean' },
 } as const;
 
 const HELP = `Usage: probe-fleet monitor [options]
@@ -44,6 +47,13 @@ Options:
       --notify WHERE     console | webhooks (default: console). webhooks delivers to the
                          fleet's alerting webhooks and PagerDuty key, secrets from
                          PROBE_SECRET_<NAME> environment variables
+      --notify-retry-for TIME
+                         how long a notification that cannot be delivered is retried
+                         (backoff from 10s to 5m) before it is kept as undelivered
+                         (default: 1h)
+      --resend-undelivered
+                         queue every kept (undelivered) notification of --data again
+                         and deliver it with this run
       --period TIME      rehearsals and tests only: run every check and evaluate every
                          alarm period on this interval (e.g. 2s) instead of the schedules
       --request-log FILE one JSON line per request made (default: ${DEFAULT_REQUEST_LOG})
@@ -80,6 +90,13 @@ export const monitorCommand: Command = {
       periodMs = value;
     }
     const host = flags.host ?? '127.0.0.1';
+    let retryForMs: number | undefined;
+    if (flags['notify-retry-for'] !== undefined) {
+      // 0 is allowed here: keep a failing notification after its first round of attempts.
+      const value = /^0+(ms|s|m|h)?$/.test(flags['notify-retry-for'].trim()) ? 0 : parseDuration(flags['notify-retry-for']);
+      if (value === null) return usageFailure(io, 'monitor', usageError('--notify-retry-for', 'a duration, e.g. 30m or 0s', flags['notify-retry-for']));
+      retryForMs = value;
+    }
 
     const setup = await prepareRun(io, {
       ...(flags.config !== undefined ? { config: flags.config } : {}),
@@ -102,14 +119,19 @@ export const monitorCommand: Command = {
       }
       // A destination whose secret is missing would lose every alert: refuse to start instead.
       const names = (['pager', 'chat'] as const).flatMap((r) => [...notifyConfig.routes[r].webhooks.map((w) => w.secretName), ...(notifyConfig.routes[r].pagerDutyRoutingKeySecret === null ? [] : [notifyConfig.routes[r].pagerDutyRoutingKeySecret])]);
+      // Every missing secret is named at once, not one per start.
+      const missing: string[] = [];
       for (const name of new Set(names)) {
         try {
           await setup.secrets.resolve(name);
         } catch (error) {
-          io.stderr.write(`probe-fleet monitor: ${setup.redactor.redact(error instanceof Error ? error.message : String(error))}\n`);
-          await setup.close();
-          return EXIT_USAGE;
+          missing.push(setup.redactor.redact(error instanceof Error ? error.message : String(error)));
         }
+      }
+      if (missing.length > 0) {
+        for (const line of missing) io.stderr.write(`probe-fleet monitor: ${line}\n`);
+        await setup.close();
+        return EXIT_USAGE;
       }
       notifier = webhookNotifier({
         config: notifyConfig,
@@ -128,9 +150,25 @@ export const monitorCommand: Command = {
       opened = ResultStore.open(dataDir);
     } catch (error) {
       await setup.close();
+      if (error instanceof StoreLockedError) {
+        io.stderr.write(`probe-fleet monitor: ${error.message}\n`);
+        return EXIT_USAGE;
+      }
       return usageFailure(io, 'monitor', `${usageError('--data', 'a directory the store can be written to', dataDir)} (${(error as Error).message})`);
     }
     const { store, results, report } = opened;
+    let outbox: Outbox;
+    try {
+      outbox = Outbox.open(dataDir);
+    } catch (error) {
+      store.close();
+      await setup.close();
+      return usageFailure(io, 'monitor', `${usageError('--data', 'a directory whose outbox can be read and written', dataDir)} (${(error as Error).message})`);
+    }
+    if (flags['resend-undelivered'] === true) {
+      const queued = outbox.resendKept(Date.now());
+      write(`outbox ${outbox.file}: ${queued.length} undelivered notification(s) queued again${queued.length > 0 ? `: ${queued.map((e) => `${e.event.alarmName} ${e.event.state}`).join(', ')}` : ''}`);
+    }
     if (report.tornBytes > 0 || report.corruptLines > 0 || report.duplicates > 0) {
       write(`store ${store.file}: recovered (cut a torn last line of ${report.tornBytes} bytes, skipped ${report.corruptLines} damaged line(s), dropped ${report.duplicates} duplicate(s))`);
     }
@@ -146,6 +184,8 @@ export const monitorCommand: Command = {
       notifier,
       notifyConfig,
       log: write,
+      outbox,
+      ...(retryForMs !== undefined ? { retryForMs } : {}),
       ...(periodMs !== undefined ? { periodMsOverride: periodMs } : {}),
     });
 
@@ -153,6 +193,7 @@ export const monitorCommand: Command = {
     try {
       server = await startStatusServer({ monitor, fleet: setup.fleet, environments: setup.environments, location: LOCAL_LOCATION, host, port });
     } catch (error) {
+      outbox.close();
       store.close();
       await setup.close();
       return usageFailure(io, 'monitor', `${usageError('--port', `a free port on ${host}`, String(port))} (${(error as Error).message})`);
