@@ -3,18 +3,16 @@
 // and works from the keyboard. A screenshot is kept in test-artifacts/.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoService } from '../../demo/server.js';
 import type { DemoService } from '../../demo/server.js';
 import type { Fleet } from '../../lib/model/fleet.js';
+import { launchChromium } from '../support/browser.js';
 import { startHttpServer } from '../support/servers.js';
 import type { StartedHttpServer } from '../support/servers.js';
 import { TEAM, monitorInProcess, tempDir, waitFor, writeFleet } from './support.js';
 import type { InProcessMonitor } from './support.js';
-
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 describe('status page in Chromium', () => {
   let demo: DemoService;
@@ -54,7 +52,8 @@ describe('status page in Chromium', () => {
     url = await monitor.url;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     await waitFor('several results per check', () => (monitor.output().match(/ (PASS|FAIL|SLOW) /g) ?? []).length >= 16);
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    // The Chromium that ships in the project's devDependencies: the test runs on a bare machine.
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
