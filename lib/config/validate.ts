@@ -15,6 +15,7 @@ import type { TargetEnvironment } from './validateRequest.js';
 import { baseUrlProblem } from './validateRequest.js';
 import { validateHeaders, validateVariables } from './validateValues.js';
 import { validateReleaseConfig } from '../release/validateRelease.js';
+import { trafficDiagnostics } from './validateTraffic.js';
 
 export type { Diagnostic } from './errors.js';
 export type ValidationResult = { ok: true; fleet: Fleet } | { ok: false; diagnostics: Diagnostic[] };
@@ -160,5 +161,8 @@ export function validateFleet(input: unknown): ValidationResult {
   // What CloudWatch would refuse at deploy time: the CLI, the monitor and synth all say so up front.
   const limits = deployLimitDiagnostics(input as Fleet);
   if (limits.length > 0) return { ok: false, diagnostics: limits };
+  // One rate limit per origin across every shard and region: the checks must fit it.
+  const traffic = trafficDiagnostics(input as Fleet);
+  if (traffic.length > 0) return { ok: false, diagnostics: traffic };
   return { ok: true, fleet: input as Fleet };
 }

@@ -1,7 +1,7 @@
 // The monthly cost of a fleet as deployed by the CDK app, line by line, beside the same checks
 // run as CloudWatch Synthetics canaries. Pure: a fleet and assumptions in, a value out.
 import type { Fleet } from '../model/fleet.js';
-import type { EnvironmentTraffic, FleetUsage, ShardUsage, TargetUsage, UsageAssumptions } from './fleetUsage.js';
+import type { FleetUsage, OriginTrafficUsage, ShardUsage, TargetUsage, UsageAssumptions } from './fleetUsage.js';
 import { CERTIFICATE_ALARMS_PER_ENDPOINT, DEFAULT_ASSUMPTIONS, FLEET_HEALTH_METRICS_PER_REGION, measureFleetUsage } from './fleetUsage.js';
 import type { Price } from './prices.js';
 import {
@@ -109,7 +109,12 @@ export interface CostEstimate {
   /** Each Lambda shard: its checks, memory, billed duration per invocation, invocations a month. */
   shards: ShardUsage[];
   /** Synthetic traffic each environment receives, beside its rate limit. */
-  traffic: EnvironmentTraffic[];
+  /**
+   * Per origin (`scheme://host:port`): its limit, the requests the fleet sends it, and
+   * peakPerSecond, the most all shards and regions together can send it in any one second.
+   * Each entry also names its first environment, with that origin's limit as `rateLimit`.
+   */
+  traffic: OriginTrafficUsage[];
   warnings: string[];
   notes: string[];
 }
@@ -396,6 +401,11 @@ export function estimateFleetCost(fleet: Fleet, options: CostEstimateOptions = {
   const targets = usage.targets.length;
 
   const warnings: string[] = [];
+  for (const o of usage.origins.filter((t) => t.secondsNeeded > t.secondsAvailable)) {
+    warnings.push(
+      `origin ${o.origin}: ${o.requestsPerRound} requests per round at ${o.requestsPerSecond}/s, burst ${o.burst}, need ${o.secondsNeeded.toFixed(1)} s per run, longer than the ${o.secondsAvailable.toFixed(1)} s its schedules leave; checks would be skipped every run — raise its rateLimit or run fewer checks`,
+    );
+  }
   for (const shard of usage.shards.filter((s) => s.overrunsPeriod)) {
     warnings.push(
       `shard ${shard.id}: ${shard.targets} checks need longer than the ${shard.periodSeconds} s period (rate-limit floor ${shard.rateLimitFloorMs} ms); some would be skipped every run — lower maxChecksPerShard or raise the rate limit`,
@@ -434,7 +444,7 @@ export function estimateFleetCost(fleet: Fleet, options: CostEstimateOptions = {
     perCheck: { targets, usd: targets > 0 ? totalUsd / targets : 0, typical: typicalCheck(specs, usage.targets, totalUsd) },
     synthetics: syntheticsComparison(usage, lines, totalUsd, freeTier),
     shards: usage.shards,
-    traffic: usage.environments,
+    traffic: usage.origins,
     warnings,
     notes: [
       `${PRICE_REGION} list prices read on ${PRICES_READ_ON}; every region is priced at them`,

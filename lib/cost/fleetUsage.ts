@@ -10,6 +10,7 @@ import { certificateEndpointsOf, planCertificateEndpoints } from '../alerting/ce
 import { MAX_ALARMS_PER_COMPOSITE, TARGETS_PER_DASHBOARD_PAGE, chunk, packTargets, planTargets, regionGroups, serviceGroups } from '../infra/plan.js';
 import type { TargetPlan } from '../infra/plan.js';
 import { planShards } from '../lambda/shards.js';
+import { planTraffic } from '../lambda/trafficPlan.js';
 import { isSecretRef } from '../model/defineFleet.js';
 import type { Check, Fleet, RateLimit, Schedule } from '../model/fleet.js';
 import { needsNotifyFunction } from '../notify/notifyConfig.js';
@@ -54,13 +55,14 @@ export const DEFAULT_ASSUMPTIONS: UsageAssumptions = {
 };
 
 /**
- * The memory the CDK app gives the function of a shard of `targets` checks: 256 MB plus
- * 16 MB a check, in 64 MB steps, at most 1769 MB (one vCPU). Mirrors shardSizing in
+ * The memory the CDK app gives the function of a shard of `targets` checks: 256 MB per started
+ * 100 checks (a full shard of 25 gets 256 MB), at most 1769 MB (one vCPU), sized from the
+ * measured peak RSS of a 100-check shard (`npm run bench:lambda`). Mirrors shardSizing in
  * lib/infra/probeFunction.ts, which this runtime code may not import (it loads aws-cdk-lib);
  * test/cost/infraParity.test.ts keeps the two equal.
  */
 export function probeMemoryMb(targets: number): number {
-  return Math.min(1769, Math.ceil((256 + 16 * targets) / 64) * 64);
+  return Math.min(1769, 256 * Math.max(1, Math.ceil(targets / 100)));
 }
 
 /** Alarm packing limits of the CDK app's alarm stacks (lib/infra/probeFleet.ts), which decide the dashboard pages. */
@@ -138,6 +140,29 @@ export interface EnvironmentTraffic {
   requestsPerMinute: number;
 }
 
+/**
+ * The synthetic traffic one origin (`scheme://host:port`) receives from the whole deployed fleet,
+ * beside its limit (lib/lambda/trafficPlan.ts). Keeps the per-environment fields of
+ * EnvironmentTraffic: `environment` is the first environment whose checks reach the origin.
+ */
+export interface OriginTrafficUsage extends EnvironmentTraffic {
+  origin: string;
+  /** The origin's limit, shared out to every run of every shard and region that reaches it. */
+  requestsPerSecond: number;
+  burst: number;
+  /** The most requests all shards and regions together can send it in any one-second window (≤ burst + requestsPerSecond). */
+  peakPerSecond: number;
+  environments: string[];
+  regions: string[];
+  shards: number;
+  checks: number;
+  /** First-attempt requests of one run of every shard that reaches it. */
+  requestsPerRound: number;
+  /** Seconds each run needs at its share of the limit, and the shortest run window its schedules leave. */
+  secondsNeeded: number;
+  secondsAvailable: number;
+}
+
 export interface FleetUsage {
   assumptions: UsageAssumptions;
   /** Regions that run at least one shard: each has a heartbeat alarm. */
@@ -146,6 +171,8 @@ export interface FleetUsage {
   targets: TargetUsage[];
   shards: ShardUsage[];
   environments: EnvironmentTraffic[];
+  /** Per origin: requests, the limit and the fleet's peak in any one second. */
+  origins: OriginTrafficUsage[];
   /**
    * Every service gets a composite (over its critical targets, or all of them when none is
    * critical), one per environment when its targets run against several.
@@ -183,7 +210,8 @@ function seesCertificate(fleet: Fleet, check: Check, environment: string): boole
   if (check.kind === 'tls') return true;
   if (check.kind === 'dns' || check.kind === 'tcp') return false;
   const base = fleet.environments[environment]?.baseUrl ?? '';
-  const urls = check.kind === 'http' ? [check.url] : check.steps.map((s) => s.url);
+  // A browser journey starts at its url (default `/`); what else the page loads is not known here.
+  const urls = check.kind === 'flow' ? check.steps.map((s) => s.url) : [check.url ?? '/'];
   return urls.some((u) => u.startsWith('https:') || (!/^[a-z][a-z0-9+.-]*:/i.test(u) && base.startsWith('https:')));
 }
 
@@ -270,7 +298,8 @@ export function measureFleetUsage(
     ...(cronPeriod ? { cronPeriod } : {}),
   };
   const shardSchedules = new Map<string, Schedule>();
-  for (const shard of planShards(fleet, options)) {
+  const plannedShards = planShards(fleet, options);
+  for (const shard of plannedShards) {
     shardSchedules.set(shard.id, shard.schedule);
     const invocations = SECONDS_PER_MONTH / shard.periodSeconds;
     const waves = Math.ceil(shard.targets.length / concurrency);
@@ -373,6 +402,23 @@ export function measureFleetUsage(
       rateLimit: rateLimitFor(fleet, environment),
       requestsPerMonth,
       requestsPerMinute: requestsPerMonth / (SECONDS_PER_MONTH / 60),
+    })),
+    origins: planTraffic(fleet, plannedShards).origins.map((o) => ({
+      origin: o.origin,
+      environment: o.environments[0] ?? '',
+      rateLimit: { requestsPerSecond: o.requestsPerSecond, burst: o.burst },
+      requestsPerMonth: o.averagePerSecond * SECONDS_PER_MONTH,
+      requestsPerMinute: o.averagePerSecond * 60,
+      requestsPerSecond: o.requestsPerSecond,
+      burst: o.burst,
+      peakPerSecond: o.peakPerSecond,
+      environments: o.environments,
+      regions: o.regions,
+      shards: o.shards,
+      checks: o.checks.length,
+      requestsPerRound: o.requestsPerRound,
+      secondsNeeded: o.secondsNeeded,
+      secondsAvailable: o.secondsAvailable,
     })),
     services,
     dashboardMetrics,

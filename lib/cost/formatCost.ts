@@ -103,24 +103,26 @@ export function formatCostTable(estimate: CostEstimate): string {
 
   if (e.traffic.length > 0) {
     out.push('');
-    out.push('Synthetic traffic each environment receives (all regions), beside its rate limit:');
+    out.push('Synthetic traffic each origin receives (all shards and regions together), beside its rate limit:');
     out.push(
       ...table(
         e.traffic.map((t) => [
-          `  ${t.environment}`,
+          `  ${t.origin} (${t.environments.join(', ')})`,
           `${formatQuantity(t.requestsPerMonth)} requests/month`,
           `${t.requestsPerMinute.toFixed(1)}/min`,
-          `limit ${t.rateLimit.requestsPerSecond}/s per origin, burst ${t.rateLimit.burst}`,
+          `limit ${t.requestsPerSecond}/s, burst ${t.burst}`,
+          `peak ${formatPeak(t.peakPerSecond)} in any second`,
         ]),
         [2],
       ),
     );
+    out.push('  The limit is shared out to every run that reaches the origin, so the peak stays within limit + burst.');
   }
 
   const a = e.assumptions;
   out.push('');
   out.push(
-    `Assumptions: ${a.memoryMb === undefined ? 'memory per shard as the CDK app sizes it (256 MB + 16 MB a check, in 64 MB steps)' : `${a.memoryMb} MB per probe function`} (--memory-mb), ${a.avgCheckMs} ms per check (--avg-check-ms), ${a.invocationOverheadMs} ms per invocation; ` +
+    `Assumptions: ${a.memoryMb === undefined ? 'memory per shard as the CDK app sizes it (256 MB per started 100 checks, from the measured peak RSS)' : `${a.memoryMb} MB per probe function`} (--memory-mb), ${a.avgCheckMs} ms per check (--avg-check-ms), ${a.invocationOverheadMs} ms per invocation; ` +
       `log lines ${a.resultLogBytes} B per result, ${a.requestLogBytes} B per request, ${a.invocationLogBytes + a.platformLogBytes} B per invocation; ` +
       `${a.logRetentionDays}-day log retention; secrets cached ${a.secretCacheMinutes} min.`,
   );
@@ -128,4 +130,9 @@ export function formatCostTable(estimate: CostEstimate): string {
   if (e.prices.unconfirmed.length > 0) out.push(`Note: prices not confirmed against the price pages: ${e.prices.unconfirmed.join(', ')}.`);
   for (const warning of e.warnings) out.push(`Warning: ${warning}.`);
   return `${out.join('\n')}\n`;
+}
+
+/** A peak is a whole count of requests when the shares add up to one; round only what is not. */
+function formatPeak(peak: number): string {
+  return Number.isInteger(peak) ? String(peak) : peak.toFixed(1);
 }

@@ -12,6 +12,8 @@ import { alarmPolicyFor, DEFAULT_CERT_DAYS } from '../alerting/policy.js';
 import { firstCronMinuteOfDay } from './firstRunOfDay.js';
 import { certificateEndpoints } from '../publish/cloudwatch/certificateEndpoints.js';
 import type { Shard } from './shards.js';
+import type { FrozenTraffic } from './trafficPlan.js';
+import { frozenTraffic, planTraffic } from './trafficPlan.js';
 
 export const FROZEN_FLEET_FILE = 'fleet.json';
 export const FROZEN_FLEET_FORMAT = 1;
@@ -44,6 +46,12 @@ export interface FrozenFleet {
    * and probe and alarms cannot disagree. Targets without one are left out; absent in older bundles.
    */
   certificateEndpoints?: Record<string, Record<string, string[]>>;
+  /**
+   * Per shard: its start offset and its share of each origin's rate limit, planned over every
+   * shard of every region (trafficPlan.ts). Absent in older bundles: every run then gets the
+   * whole limit and starts at once, as before.
+   */
+  traffic?: FrozenTraffic;
 }
 
 export class FrozenFleetError extends Error {
@@ -94,8 +102,12 @@ function endpointsOf(fleet: Fleet, checks: readonly Fleet['checks'][number][]): 
   return out;
 }
 
-/** Expects an already validated fleet (lib/config validation runs before any build or synth). */
-export function freezeFleet(fleet: Fleet, region: string, shards: Shard[]): FrozenFleet {
+/**
+ * Expects an already validated fleet (lib/config validation runs before any build or synth).
+ * `allShards` must be the whole fleet's shards, every region's: each run's share of an origin's
+ * limit is computed over all of them. `shards` may be all of them or the region's.
+ */
+export function freezeFleet(fleet: Fleet, region: string, shards: Shard[], allShards: readonly Shard[] = shards): FrozenFleet {
   const environments = Object.fromEntries(Object.entries(fleet.environments).map(([name, environment]) => [name, inlineCaFiles(environment, `environments.${name}`)]));
   const checks = fleet.checks.filter((check) => resolveSettings(fleet, check).regions.includes(region)).map((check) => inlineCaFiles(check, `check '${check.id}'`));
   // Probes never page: alerting (integration URLs, chat channels) and release plans stay out of
@@ -111,6 +123,7 @@ export function freezeFleet(fleet: Fleet, region: string, shards: Shard[]): Froz
     shards: shards.filter((shard) => shard.region === region),
     certificateWarningDays: certificateWarningDays(fleet, checks),
     certificateEndpoints: endpointsOf(fleet, checks),
+    traffic: frozenTraffic(planTraffic(fleet, allShards), shards.filter((shard) => shard.region === region)),
     firstRunMinuteOfDay: Object.fromEntries(
       shards.filter((shard) => shard.region === region).flatMap((shard) => {
         const minute = firstCronMinuteOfDay(shard.schedule);

@@ -26,6 +26,7 @@ import { skippedResult } from './skippedResult.js';
 import { secretsWithDeadline } from './secretsWithDeadline.js';
 import { invocationTimestamp } from './scheduledTime.js';
 import { isFirstRunOfUtcDay } from './firstRunOfDay.js';
+import { createRateLimiterRegistry } from '../runner/tokenBucket.js';
 
 export type RunPlan = (items: PlannedCheck[], options: RunOptions) => Promise<CheckResult[]>;
 
@@ -50,6 +51,8 @@ export interface ProbeHandlerDeps {
   /** Replaces the computed publishing margin (lib/lambda/deadline.ts). */
   marginMs?: number;
   publishRetry?: Partial<RetrySettings>;
+  /** Waits out the shard's start offset (default: a timer); tests of other things skip the wait. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export type ProbeContext = Pick<Context, 'getRemainingTimeInMillis' | 'awsRequestId'>;
@@ -187,11 +190,34 @@ export function createProbeHandler(deps: ProbeHandlerDeps = {}): (event: unknown
       });
     }
 
-    const deadlines = invocationDeadlines(start, remainingAtStart, shard.periodSeconds, deps.marginMs);
     // Every datum carries the run's scheduled time, so a run that starts late in its minute, or
     // just after it, still lands in the period it was scheduled for (scheduledTime.ts).
     const stamp = invocationTimestamp(parsed.invocation.scheduledTime, start, shard.periodSeconds);
     if (stamp.warning) log(JSON.stringify({ level: 'warn', event: 'scheduled_time_fallback', shard: shard.id, message: redactor.redact(stamp.warning) }));
+    // The run's slot is [scheduled + offset, scheduled + offset + period) (trafficPlan.ts): the
+    // handler waits for its offset (at most the offset, when EventBridge fired early in the
+    // minute) and stops starting checks before the slot ends, so two runs of one shard never
+    // overlap and the shard's share of each origin's limit holds. A run delivered late in its
+    // minute has less time; a run without the event's time (a manual invoke) keeps the old rule.
+    const traffic = fleet.traffic;
+    const offsetMs = (traffic?.offsetSeconds[shard.id] ?? 0) * 1000;
+    let runStart = start;
+    let slotEnd = Number.POSITIVE_INFINITY;
+    let waitedMs = 0;
+    if (traffic && stamp.source === 'event') {
+      const slotStart = stamp.timestamp + offsetMs;
+      slotEnd = slotStart + shard.periodSeconds * 1000;
+      const waitMs = Math.min(offsetMs, slotStart - now());
+      if (waitMs > 0) {
+        await (deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))))(waitMs);
+        waitedMs = waitMs;
+      }
+      runStart = now();
+    }
+    const deadlines = invocationDeadlines(runStart, Math.min(remainingAtStart - (runStart - start), slotEnd - runStart), shard.periodSeconds, deps.marginMs);
+    // A deployed run gets its planned share of each origin's limit, not the whole limit.
+    const rateLimiters =
+      deps.rateLimiters ?? (traffic ? createRateLimiterRegistry(fleet.fleet, { budgets: traffic.budgets[shard.id] ?? {}, unplannedDivisor: traffic.unplannedDivisor }) : undefined);
     const checksById = new Map(fleet.fleet.checks.map((check) => [check.id, check]));
     const planned: PlannedCheck[] = [];
     const missing: ShardTarget[] = [];
@@ -234,7 +260,7 @@ export function createProbeHandler(deps: ProbeHandlerDeps = {}): (event: unknown
         redactor,
         requestLog,
         deadline: deadlines.runDeadline,
-        ...(deps.rateLimiters ? { rateLimiters: deps.rateLimiters } : {}),
+        ...(rateLimiters ? { rateLimiters } : {}),
         onCheckEnd: logResult,
       });
     } catch (error) {
@@ -324,6 +350,7 @@ export function createProbeHandler(deps: ProbeHandlerDeps = {}): (event: unknown
         timestamp: new Date(stamp.timestamp).toISOString(),
         timestampSource: stamp.source,
         deadlineMs: deadlines.runDeadline - start,
+        ...(traffic ? { offsetMs, waitedMs } : {}),
       }),
     );
     return summary;

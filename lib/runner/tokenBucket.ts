@@ -61,13 +61,27 @@ export class TokenBucket {
   }
 }
 
-export function createRateLimiterRegistry(fleet: Fleet): RateLimiterRegistry {
+/**
+ * A deployed run's share of each origin's limit (lib/lambda/trafficPlan.ts): the whole fleet's
+ * runs together then stay within the limit a team wrote, not one limit per run.
+ */
+export interface RateLimitShares {
+  /** Per origin: this run's requests per second and burst. */
+  budgets: Readonly<Record<string, { requestsPerSecond: number; burst: number }>>;
+  /** An origin missing from `budgets` gets its limit divided by this (every run that could reach it). */
+  unplannedDivisor: number;
+}
+
+export function createRateLimiterRegistry(fleet: Fleet, shares?: RateLimitShares): RateLimiterRegistry {
   const buckets = new Map<string, TokenBucket>();
   return {
     acquire(origin, environment, deadline, signal) {
       let bucket = buckets.get(origin);
       if (!bucket) {
-        const limit = strictestLimit(fleet, origin, environment);
+        const planned = shares?.budgets[origin];
+        const whole = strictestLimit(fleet, origin, environment);
+        const divisor = Math.max(1, shares?.unplannedDivisor ?? 1);
+        const limit = planned ?? { requestsPerSecond: whole.requestsPerSecond / divisor, burst: whole.burst / divisor };
         bucket = new TokenBucket(limit.requestsPerSecond, limit.burst);
         buckets.set(origin, bucket);
       }
