@@ -55,14 +55,13 @@ export const DEFAULT_ASSUMPTIONS: UsageAssumptions = {
 };
 
 /**
- * The memory the CDK app gives the function of a shard of `targets` checks: 256 MB per started
- * 100 checks (a full shard of 25 gets 256 MB), at most 1769 MB (one vCPU), sized from the
- * measured peak RSS of a 100-check shard (`npm run bench:lambda`). Mirrors shardSizing in
+ * The memory the CDK app gives the function of a shard of `targets` checks: 256 MB plus
+ * 16 MB a check, in 64 MB steps, at most 1769 MB (one vCPU). Mirrors shardSizing in
  * lib/infra/probeFunction.ts, which this runtime code may not import (it loads aws-cdk-lib);
  * test/cost/infraParity.test.ts keeps the two equal.
  */
 export function probeMemoryMb(targets: number): number {
-  return Math.min(1769, 256 * Math.max(1, Math.ceil(targets / 100)));
+  return Math.min(1769, Math.ceil((256 + 16 * targets) / 64) * 64);
 }
 
 /** Alarm packing limits of the CDK app's alarm stacks (lib/infra/probeFleet.ts), which decide the dashboard pages. */
@@ -210,8 +209,7 @@ function seesCertificate(fleet: Fleet, check: Check, environment: string): boole
   if (check.kind === 'tls') return true;
   if (check.kind === 'dns' || check.kind === 'tcp') return false;
   const base = fleet.environments[environment]?.baseUrl ?? '';
-  // A browser journey starts at its url (default `/`); what else the page loads is not known here.
-  const urls = check.kind === 'flow' ? check.steps.map((s) => s.url) : [check.url ?? '/'];
+  const urls = check.kind === 'http' ? [check.url] : check.steps.map((s) => s.url);
   return urls.some((u) => u.startsWith('https:') || (!/^[a-z][a-z0-9+.-]*:/i.test(u) && base.startsWith('https:')));
 }
 
