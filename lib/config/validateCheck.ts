@@ -5,7 +5,7 @@ import { caPemProblem } from './caPem.js';
 import { at, describeReceived, isRecord } from './collector.js';
 import type { Collector } from './collector.js';
 import type { ForbiddenPathRule } from './forbiddenPaths.js';
-import { SCHEDULE_FORMAT, parseSchedule } from './schedule.js';
+import { SCHEDULE_FORMAT, scheduleProblem } from './schedule.js';
 import { validateAlarmPolicy } from './validateAlerting.js';
 import type { PolicyValues } from './validateAlerting.js';
 import { validateExtractor } from './validateAssertion.js';
@@ -43,8 +43,9 @@ export interface FleetFacts {
 export function validateSchedule(c: Collector, path: string, value: unknown): void {
   const text = c.string(path, value, false, SCHEDULE_FORMAT);
   if (text === undefined) return;
-  const parsed = parseSchedule(text);
-  if (!parsed.ok) c.report(path, SCHEDULE_FORMAT, describeReceived(text), parsed.reason);
+  // The format is stated once: scheduleProblem's sentence already says what was expected.
+  const problem = scheduleProblem(text);
+  if (problem) c.diagnostics.push({ path, ...problem });
 }
 
 export function validateRetryPolicy(c: Collector, path: string, value: unknown): void {

@@ -55,13 +55,14 @@ export const DEFAULT_ASSUMPTIONS: UsageAssumptions = {
 };
 
 /**
- * The memory the CDK app gives the function of a shard of `targets` checks: 256 MB plus
- * 16 MB a check, in 64 MB steps, at most 1769 MB (one vCPU). Mirrors shardSizing in
+ * The memory the CDK app gives the function of a shard of `targets` checks: 256 MB per started
+ * 100 checks (a full shard of 25 gets 256 MB), at most 1769 MB (one vCPU), sized from the
+ * measured peak RSS of a 100-check shard (`npm run bench:lambda`). Mirrors shardSizing in
  * lib/infra/probeFunction.ts, which this runtime code may not import (it loads aws-cdk-lib);
  * test/cost/infraParity.test.ts keeps the two equal.
  */
 export function probeMemoryMb(targets: number): number {
-  return Math.min(1769, Math.ceil((256 + 16 * targets) / 64) * 64);
+  return Math.min(1769, 256 * Math.max(1, Math.ceil(targets / 100)));
 }
 
 /** Alarm packing limits of the CDK app's alarm stacks (lib/infra/probeFleet.ts), which decide the dashboard pages. */

@@ -122,7 +122,7 @@ export function formatCostTable(estimate: CostEstimate): string {
   const a = e.assumptions;
   out.push('');
   out.push(
-    `Assumptions: ${a.memoryMb === undefined ? 'memory per shard as the CDK app sizes it (256 MB + 16 MB a check, in 64 MB steps)' : `${a.memoryMb} MB per probe function`} (--memory-mb), ${a.avgCheckMs} ms per check (--avg-check-ms), ${a.invocationOverheadMs} ms per invocation; ` +
+    `Assumptions: ${a.memoryMb === undefined ? 'memory per shard as the CDK app sizes it (256 MB per started 100 checks, from the measured peak RSS)' : `${a.memoryMb} MB per probe function`} (--memory-mb), ${a.avgCheckMs} ms per check (--avg-check-ms), ${a.invocationOverheadMs} ms per invocation; ` +
       `log lines ${a.resultLogBytes} B per result, ${a.requestLogBytes} B per request, ${a.invocationLogBytes + a.platformLogBytes} B per invocation; ` +
       `${a.logRetentionDays}-day log retention; secrets cached ${a.secretCacheMinutes} min.`,
   );

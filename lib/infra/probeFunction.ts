@@ -27,15 +27,21 @@ export interface ShardSizing {
 }
 
 /**
- * Memory grows with the checks a run holds at once (response bodies up to 1 MiB are read
- * into memory); 1769 MB is one full vCPU on Lambda, the useful ceiling for I/O-bound work.
- * The timeout is the schedule period: the handler stops starting checks before the period
- * ends, so a run never overlaps the next one.
+ * Memory from a measurement, not a per-check formula: `npm run bench:lambda` runs one
+ * invocation of the bundled handler over a 100-check HTTP shard and prints its peak resident
+ * set size (shard100PeakRssMb: 101 MB on 2026-12-02, with the heap capped at 128 MB). A
+ * shard holds at most 25 checks by default, so 256 MB per started 100 checks leaves 2.5x the
+ * measured peak of four full shards. Lambda gives CPU in proportion to memory
+ * (https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html); the probe waits
+ * on the network almost all of its run, so a larger share buys little. 1769 MB (one vCPU) is
+ * the ceiling. The timeout is the schedule period: the handler stops starting checks before
+ * the period ends, so a run never overlaps the next one.
  */
+export const PROBE_MEMORY_MB_PER_100_CHECKS = 256;
+
 export function shardSizing(shard: Pick<Shard, 'periodSeconds' | 'targets'>): ShardSizing {
-  const memory = 256 + 16 * shard.targets.length;
   return {
-    memoryMb: Math.min(1769, Math.ceil(memory / 64) * 64),
+    memoryMb: Math.min(1769, PROBE_MEMORY_MB_PER_100_CHECKS * Math.max(1, Math.ceil(shard.targets.length / 100))),
     timeoutSeconds: Math.min(MAX_LAMBDA_TIMEOUT_SECONDS, Math.max(30, shard.periodSeconds)),
     maxEventAgeSeconds: Math.min(21600, Math.max(60, shard.periodSeconds)),
   };

@@ -13,7 +13,7 @@ function line(estimate: CostEstimate, id: string) {
 }
 
 // Figures worked out by hand (730-hour month = 2,628,000 s; a 1-check shard's function has
-// 256 + 16 MB rounded up to 320 MB; 500 ms per check; 200 ms per invocation; log lines 1,500 B
+// 256 MB (bench:lambda's measured peak RSS); 500 ms per check; 200 ms per invocation; log lines 1,500 B
 // per result + 400 B per request + 800 B per invocation). Every fleet also has one composite per
 // service ($0.50), the topics' dead-letter alarm ($0.10), the topic key ($1) and two dashboards
 // (overview + one page of checks, $6).
@@ -33,8 +33,8 @@ const scenarios: Scenario[] = [
     quantities: {
       // 2,628,000 s ÷ 300 s
       'lambda-requests': 8760,
-      // 8,760 × 0.7 s × 0.3125 GB
-      'lambda-compute': 1916.25,
+      // 8,760 × 0.7 s × 0.25 GB
+      'lambda-compute': 1533,
       'eventbridge-rules': 1,
       // Success, Duration, Degraded + ChecksRun, ChecksSkipped, PublishFailures
       'custom-metrics': 6,
@@ -53,7 +53,7 @@ const scenarios: Scenario[] = [
     },
     monthly: {
       'lambda-requests': 0.001752,
-      'lambda-compute': 0.0255501,
+      'lambda-compute': 0.0204401,
       'custom-metrics': 1.8,
       'put-metric-data': 0.0876,
       'alarms-availability': 0.1,
@@ -67,7 +67,7 @@ const scenarios: Scenario[] = [
       'log-storage': 0.00069983,
     },
     // + 9 fleet-health alarm metrics ($0.90) + the operator topic key ($1)
-    total: 11.627428,
+    total: 11.6223179,
     synthetics: { canaries: 1, runs: 8760, usd: 10.512 },
   },
   {
@@ -78,7 +78,7 @@ const scenarios: Scenario[] = [
     }),
     quantities: {
       'lambda-requests': 131_400,
-      'lambda-compute': 28_743.75,
+      'lambda-compute': 22_995,
       'eventbridge-rules': 3,
       // 3 × 3 regions + 3 × 3 fleet-health + 1 CertificateDaysRemaining (one endpoint, no Region)
       'custom-metrics': 19,
@@ -93,7 +93,7 @@ const scenarios: Scenario[] = [
     },
     monthly: {
       'lambda-requests': 0.02628,
-      'lambda-compute': 0.3832519,
+      'lambda-compute': 0.3066015,
       'custom-metrics': 5.7,
       'put-metric-data': 1.314,
       'alarms-availability': 0.3,
@@ -104,7 +104,7 @@ const scenarios: Scenario[] = [
       'log-ingestion': 0.17739,
     },
     // + 27 fleet-health alarm metrics ($2.70) + 3 operator topic keys ($3)
-    total: 22.0114195,
+    total: 21.9347691,
     // 43,800 runs a region × 3 regions × $0.0012
     synthetics: { canaries: 3, runs: 131_400, usd: 157.68 },
   },
@@ -114,7 +114,7 @@ const scenarios: Scenario[] = [
     quantities: { 'custom-metrics': 11, 'put-metric-data': 8760 },
     monthly: { 'custom-metrics': 3.3 },
     // + 9 fleet-health alarm metrics ($0.90) + the operator topic key ($1)
-    total: 13.127428,
+    total: 13.1223179,
     synthetics: { canaries: 1, runs: 8760, usd: 10.512 },
   },
   {
@@ -273,11 +273,11 @@ describe('Lambda duration, shards and rate limits', () => {
 
   it('sizes each shard function as the CDK app does unless --memory-mb is given', () => {
     const cases: [number, number][] = [
-      // 256 + 16 × checks, rounded up to 64 MB, at most 1769 MB
-      [1, 320],
-      [8, 384],
-      [25, 704],
-      [100, 1769],
+      // 256 MB per started 100 checks (measured peak RSS of a 100-check shard), at most 1769 MB
+      [1, 256],
+      [8, 256],
+      [25, 256],
+      [100, 256],
     ];
     for (const [checks, memoryMb] of cases) {
       const fleet = fleetOf(manyChecks(checks, { schedule: '1h' }), { defaults: { rateLimit: { requestsPerSecond: 1000, burst: 1000 } } });

@@ -70,7 +70,7 @@ const fleets: [string, Fleet, Partial<Counted>][] = [
     // shard failures 3 (errors, throttles, failed deliveries) + region 4 (invocation errors ×2,
     // publish failures, dead letters) + secret lookups 1; one service; overview + 1 page;
     // keys: pager/chat + the region's operator topic
-    { alarmMetrics: 12, composites: 1, dashboards: 2, rules: 1, kmsKeys: 2, probeMemory: [320] },
+    { alarmMetrics: 12, composites: 1, dashboards: 2, rules: 1, kmsKeys: 2, probeMemory: [256] },
   ],
   [
     'https checks with maxMs in 3 regions, two services, a webhook',
