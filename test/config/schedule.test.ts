@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ScheduleError, cronPeriodSeconds, nextRunAfter, parseSchedule } from '../../lib/config/schedule.js';
+import { SCHEDULE_FORMAT, ScheduleError, cronPeriodSeconds, nextRunAfter, parseSchedule, scheduleProblem } from '../../lib/config/schedule.js';
+import { validateFleet } from '../../lib/config/validate.js';
+import { CRON_FORMAT } from '../../lib/config/cron.js';
 import { FIXED_SCHEDULES, periodSecondsOf } from '../../lib/config/schedulePeriod.js';
 import type { Schedule } from '../../lib/model/fleet.js';
 
@@ -94,5 +96,52 @@ describe('periods', () => {
     expect(periodSecondsOf('cron(0/15 * * * ? *)', () => 42)).toBe(42);
     expect(cronPeriodSeconds('cron(0 8-18/2 ? * MON-FRI *)')).toBe(7200);
     expect(() => cronPeriodSeconds('cron(0 0 30 2 ? *)')).toThrow(ScheduleError);
+  });
+});
+
+describe('schedule problems state the expected format once', () => {
+  /** How many times `needle` occurs in `text`. */
+  const occurrences = (text: string, needle: string): number => text.split(needle).length - 1;
+
+  it.each([
+    { text: '3m', message: `expected ${SCHEDULE_FORMAT}, received "3m"` },
+    { text: 'every 5 minutes', message: `expected ${SCHEDULE_FORMAT}, received "every 5 minutes"` },
+    { text: 'rate(5 minutes)', message: 'rate expressions are written as a fixed period: expected one of 1m, 2m, 5m, 10m, 15m, 30m, 1h, received "rate(5 minutes)"; write "5m"' },
+    { text: 'rate(7 minutes)', message: 'rate expressions are written as a fixed period: expected one of 1m, 2m, 5m, 10m, 15m, 30m, 1h, received "rate(7 minutes)"' },
+    { text: 'cron(0 * * * ?)', message: `expected 6 fields (${CRON_FORMAT}), received 5, in "cron(0 * * * ?)"` },
+    { text: 'cron(0 25 * * ? *)', message: 'hours: expected 0-23, received 25, in "cron(0 25 * * ? *)"' },
+    { text: 'cron(0 0 31 2 ? *)', message: 'no date matches every field, so it never fires: expected a cron expression that fires repeatedly, received "cron(0 0 31 2 ? *)"' },
+    { text: 'cron(0 0 1 1 ? 2030)', message: 'it fires only once: expected a cron expression that fires repeatedly, received "cron(0 0 1 1 ? 2030)"' },
+    { text: 'cron(0 0 * * * *)', message: `exactly one of day-of-month and day-of-week must be "?", received "*" and "*": expected ${CRON_FORMAT} with "?" in day-of-month or day-of-week, received "cron(0 0 * * * *)"` },
+  ])('$text', ({ text, message }) => {
+    expect(scheduleProblem(text)?.message).toBe(message);
+  });
+
+  it('accepts what parseSchedule accepts', () => {
+    expect(scheduleProblem('5m')).toBeUndefined();
+    expect(scheduleProblem('cron(0 8-18/2 ? * MON-FRI *)')).toBeUndefined();
+  });
+
+  // Was: checks[0].schedule: expected one of … with "?" in day-of-month or day-of-week: expected one of … (the same format twice).
+  it.each(['3m', 'rate(5 minutes)', 'cron(0 25 * * ? *)', 'cron(0 0 * * * *)', 'cron(0 0 1 1 ? 2030)'])('a fleet whose schedule is %s gets one line naming the format at most once', (schedule) => {
+    const result = validateFleet({
+      name: 'shop',
+      homeRegion: 'eu-west-1',
+      regions: ['eu-west-1'],
+      environments: { production: { baseUrl: 'https://api.example.com' } },
+      checks: [
+        {
+          kind: 'http', id: 'health', name: 'Health', service: 'api', owner: 'team-api', runbook: 'https://runbooks.example.com/health',
+          rollbackNote: 'Roll back.', expect: 'GET /health answers 200.', severity: 'critical', url: '/health', schedule,
+        },
+      ],
+    });
+    expect(result.ok).toBe(false);
+    const lines = result.ok ? [] : result.diagnostics.filter((d) => d.path === 'checks[0].schedule').map((d) => d.message);
+    expect(lines).toHaveLength(1);
+    const line = lines[0] ?? '';
+    expect(occurrences(line, 'expected')).toBeLessThanOrEqual(1);
+    expect(occurrences(line, CRON_FORMAT)).toBeLessThanOrEqual(1);
+    expect(line).toContain(JSON.stringify(schedule));
   });
 });
