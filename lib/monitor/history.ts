@@ -59,6 +59,23 @@ export class TargetHistory {
     }
   }
 
+  /**
+   * The latest unbroken run of failures: from its first failing run to its last, and the last
+   * failure's note. Read from the stored results, so it survives a restart. Null when the
+   * latest run passed and no failure precedes it in the retained history.
+   */
+  failureStreak(): { since: number; until: number; ongoing: boolean; note: FailureNote | null } | null {
+    let i = this.points.length - 1;
+    const ongoing = i >= 0 && !this.points[i]!.ok;
+    while (i >= 0 && this.points[i]!.ok) i--;
+    if (i < 0) return null;
+    const until = this.points[i]!.t;
+    while (i > 0 && !this.points[i - 1]!.ok) i--;
+    const since = this.points[i]!.t;
+    const note = this.failures.find((f) => Date.parse(f.at) <= until) ?? null;
+    return { since, until, ongoing, note };
+  }
+
   prune(before: number): void {
     let n = 0;
     while (n < this.points.length && this.points[n]!.t < before) n++;

@@ -22,6 +22,7 @@ import { systemClock } from './clock.js';
 import { TargetHistory } from './history.js';
 import type { AlarmEvent } from '../notify/alarmEvent.js';
 import type { NotificationDelivery, Notifier, Undelivered } from './notifier.js';
+import type { FailureContext } from './notifier.js';
 import { shouldNotify, toAlarmEvent } from './notifier.js';
 import type { OutboxEntry } from './outbox.js';
 import { DEFAULT_RETRY_FOR_MS, Outbox, retryDelayMs } from './outbox.js';
@@ -349,7 +350,7 @@ export class Monitor {
         }
       }
     }
-    const event = toAlarmEvent(transition, this.options.notifyConfig, route, this.location, triggeringAlarms);
+    const event = toAlarmEvent(transition, this.options.notifyConfig, route, this.location, triggeringAlarms, this.failureContext(transition, triggeringAlarms));
     let entry: OutboxEntry;
     try {
       entry = this.outbox.enqueue(event, route, this.clock.now(), recoveryOf);
@@ -360,6 +361,30 @@ export class Monitor {
       return;
     }
     this.deliver(entry);
+  }
+
+  /**
+   * The failing behind an alarm from the results themselves: each failing check's own failure
+   * text and its first failing run. A check's alarm speaks for its target; a service alarm for
+   * the members that fired it. Certificates and latency carry their numbers in the reason.
+   */
+  private failureContext(transition: AlarmTransition, triggeringAlarms: readonly string[]): FailureContext | undefined {
+    let targets: TargetState[];
+    if (transition.kind === 'availability') targets = this.targets.filter((t) => t.target === transition.target);
+    else if (transition.kind === 'service') {
+      const names = new Set(transition.to === 'ALARM' ? triggeringAlarms : (this.services.find((s) => s.name === transition.alarmName)?.members.map((m) => m.name) ?? []));
+      targets = this.targets.filter((t) => t.trackers.some((k) => k.options.kind === 'availability' && names.has(k.name)));
+    } else return undefined;
+    const recovery = transition.to === 'OK';
+    const failures: FailureContext['failures'] = [];
+    let since: number | null = null;
+    for (const target of targets) {
+      const streak = target.history.failureStreak();
+      if (!streak || streak.ongoing === recovery) continue;
+      since = since === null ? streak.since : Math.min(since, streak.since);
+      if (streak.note) failures.push({ target: target.target, message: this.options.redactor.redact(streak.note.message), since: new Date(streak.since).toISOString() });
+    }
+    return { failures, since: since === null ? null : new Date(since).toISOString() };
   }
 
   /** One round of attempts for one notification; on failure, a retry after backoff, then kept. */

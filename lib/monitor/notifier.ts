@@ -44,7 +44,15 @@ export function monitorNotifyConfig(fleet: Fleet, statusUrl: string): NotifyConf
 }
 
 /** `triggeringAlarms`: for a service alarm, its member alarms in ALARM (what CloudWatch reports as `TriggeringChildren`). */
-export function toAlarmEvent(transition: AlarmTransition, config: NotifyConfig, route: RouteName, location: string, triggeringAlarms: readonly string[] = []): AlarmEvent {
+/** What the monitor's history says about the failing behind a transition. */
+export interface FailureContext {
+  failures: { target: string; message: string; since: string }[];
+  /** Firing: first failing run of the ongoing streak. Recovery: first failing run of the streak that ended. */
+  since: string | null;
+}
+
+export function toAlarmEvent(transition: AlarmTransition, config: NotifyConfig, route: RouteName, location: string, triggeringAlarms: readonly string[] = [], context?: FailureContext): AlarmEvent {
+  const recovery = transition.to === 'OK';
   return buildAlarmEvent({
     config,
     route,
@@ -53,12 +61,14 @@ export function toAlarmEvent(transition: AlarmTransition, config: NotifyConfig, 
     previousState: transition.from,
     reason: transition.reason,
     changedAt: transition.at,
-    downSince: transition.alarmSince,
+    // Down since the first failing run (from the stored results, so a restart does not reset it).
+    downSince: recovery && transition.from === 'ALARM' ? (context?.since ?? transition.alarmSince) : transition.alarmSince,
     alarmRegion: location,
     metricRegions: [location],
     description: '',
     alarmArn: null,
     triggeringAlarms,
+    ...(context && !recovery ? { failures: context.failures, failingSince: context.since } : {}),
   });
 }
 

@@ -38,6 +38,14 @@ export interface AlarmEvent {
    * `TriggeringChildren`, or the local monitor's members in ALARM). Empty when not known.
    */
   firingTargets: NotifyTarget[];
+  /**
+   * The failing checks' own failure texts (what woke someone: "connection refused"), for a
+   * check's alarm or the checks that fired a service alarm. Known to the local monitor, which
+   * holds the results; CloudWatch's alarm message carries no result, so empty in AWS.
+   */
+  failures: CheckFailure[];
+  /** When the failing began: the first failing run (not when the alarm fired), if known. */
+  failingSince: string | null;
   /** For a certificate alarm (`cert-chat`, `cert-pager`): its TLS endpoint and every check that depends on it. */
   certificate: EventCertificate | null;
   service: string | null;
@@ -46,6 +54,16 @@ export interface AlarmEvent {
   alarmArn: string | null;
   /** Present only on a test notification (`probe-fleet page --test`): no service is down. */
   test?: AlarmTest;
+}
+
+export interface CheckFailure {
+  /** Alarm subject of the check (`<checkId>` or `<checkId>.<environment>`). */
+  target: string;
+  checkName: string;
+  /** The check's own failure text, as its run reported it (redacted). */
+  message: string;
+  /** ISO time of the first failing run of this streak. */
+  since: string;
 }
 
 export interface EventCertificate {
@@ -221,6 +239,10 @@ export interface AlarmEventInput {
   /** Names of the member alarms in ALARM that made a service composite fire, if known. */
   triggeringAlarms?: readonly string[];
   test?: AlarmTest | undefined;
+  /** The failing checks' failure texts, by target, when the caller holds the results (the local monitor). */
+  failures?: readonly { target: string; message: string; since: string }[];
+  /** The first failing run behind a firing alarm, when known. */
+  failingSince?: string | null;
 }
 
 /**
@@ -326,6 +348,8 @@ export function buildAlarmEvent(input: AlarmEventInput): AlarmEvent {
     target,
     serviceTargets,
     firingTargets,
+    failures: (input.failures ?? []).map((f) => ({ ...f, checkName: input.config.targets[f.target]?.checkName ?? f.target })),
+    failingSince: input.failingSince ?? null,
     certificate,
     service,
     description: input.description,
@@ -430,11 +454,21 @@ export function facts(event: AlarmEvent): { label: string; value: string }[] {
       out.push({ label: 'Checks', value: event.serviceTargets.map((s) => s.checkName).join(', ') });
     }
   }
+  if (event.status !== 'resolved' && event.failures.length > 0) {
+    // The check's own words first: what broke, before any alarm arithmetic.
+    out.push({
+      label: event.failures.length === 1 ? 'Failure' : 'Failures',
+      value: event.failures.length === 1 && t ? event.failures[0]!.message : event.failures.map((f) => `${f.checkName}: ${f.message}`).join('; '),
+    });
+  }
   if (event.regions.length > 0) out.push({ label: 'Regions', value: event.regions.join(', ') });
   if (event.status === 'resolved') {
     out.push({ label: 'Down for', value: event.downForMs !== null ? formatDuration(event.downForMs) : 'unknown (the alarm message did not say when it began)' });
     if (event.downSince) out.push({ label: 'Down since', value: event.downSince });
     out.push({ label: 'Recovered at', value: event.changedAt });
+  } else if (event.failingSince !== null) {
+    out.push({ label: 'Failing since', value: event.failingSince });
+    out.push({ label: 'Alarm since', value: event.changedAt });
   } else {
     out.push({ label: 'Since', value: event.changedAt });
   }

@@ -27,7 +27,7 @@ export function formatSlack(event: AlarmEvent): SlackMessage {
   const title = headline(event);
   const all = facts(event);
   // Long prose (reason, rollback) reads better full-width than squeezed into a field.
-  const long = new Set(['Reason', 'Rollback', 'Expected']);
+  const long = new Set(['Failure', 'Failures', 'Reason', 'Rollback', 'Expected']);
   const fields = all
     .filter((f) => !long.has(f.label))
     .slice(0, FIELDS_MAX)

@@ -19,6 +19,19 @@ export interface AdaptiveCard {
   msteams: { width: 'Full' };
 }
 
+/**
+ * Adaptive Card TextBlock and FactSet text is a CommonMark subset (bold, italic, lists, links)
+ * plus `{{DATE()}}`/`{{TIME()}}` functions: https://learn.microsoft.com/en-us/adaptive-cards/create/textfeatures
+ * A response body or check name must read as written, so CommonMark's backslash escape goes
+ * before every character that could start markup, and before list markers at a line start.
+ */
+export function escapeTeamsMarkdown(text: string): string {
+  return text
+    .replace(/[\\`*_~[\](){}<>#|!]/g, '\\$&')
+    .replace(/^(\s*)([-+])(?=\s)/gm, '$1\\$2')
+    .replace(/^(\s*\d+)([.)])(?=\s)/gm, '$1\\$2');
+}
+
 export function formatTeams(event: AlarmEvent): TeamsMessage {
   const color = event.status === 'firing' ? 'Attention' : event.status === 'resolved' ? 'Good' : 'Warning';
   const card: AdaptiveCard = {
@@ -27,9 +40,9 @@ export function formatTeams(event: AlarmEvent): TeamsMessage {
     // 1.4 is what Teams renders everywhere, including mobile.
     version: '1.4',
     body: [
-      { type: 'TextBlock', text: headline(event), weight: 'Bolder', size: 'Medium', color, wrap: true },
-      { type: 'FactSet', facts: facts(event).map((f) => ({ title: f.label, value: f.value })) },
-      { type: 'TextBlock', text: `${event.alarmName} · ${event.alarmRegion}`, isSubtle: true, size: 'Small', wrap: true },
+      { type: 'TextBlock', text: escapeTeamsMarkdown(headline(event)), weight: 'Bolder', size: 'Medium', color, wrap: true },
+      { type: 'FactSet', facts: facts(event).map((f) => ({ title: escapeTeamsMarkdown(f.label), value: escapeTeamsMarkdown(f.value) })) },
+      { type: 'TextBlock', text: escapeTeamsMarkdown(`${event.alarmName} · ${event.alarmRegion}`), isSubtle: true, size: 'Small', wrap: true },
     ],
     actions: [
       ...runbooks(event).map((r) => ({ type: 'Action.OpenUrl' as const, title: r.label, url: r.url })),

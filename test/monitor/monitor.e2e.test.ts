@@ -106,6 +106,9 @@ describe('monitor: demo service down and up', () => {
     ]);
     expect(pager[0]!.body.payload.summary).toBe('[ALARM] service demo-shop service down in local');
     expect(pager[0]!.body.payload.custom_details.Reason).toBe('in ALARM: probe-fleet/demo/availability/health');
+    // What woke someone, in the check's own words, and since the first failing run (before the alarm fired).
+    expect(pager[0]!.body.payload.custom_details.Failure).toMatch(/^Health endpoint reports ok: .*(refused|ECONNREFUSED)/i);
+    expect(Date.parse(pager[0]!.body.payload.custom_details['Failing since'])).toBeLessThan(Date.parse(pager[0]!.body.payload.custom_details['Alarm since']));
     // The page names the member that fired it (health), not every check of the service.
     expect(pager[0]!.body.payload.custom_details['Failing check']).toBe('Health endpoint reports ok (health)');
     expect(pager[0]!.body.payload.custom_details.Expected).toBe('GET /health answers 200.');

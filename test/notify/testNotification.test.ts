@@ -38,7 +38,8 @@ describe('test notification', () => {
     expect(event.test).toEqual({ id: 'test-0001', sentAt: '2026-12-02T17:00:00.000Z', route: 'pager' });
     expect(headline(event)).toBe('[TEST] on-call path test for shop (pager route): no service is down');
     expect(formatSlack(event).text).toMatch(/^\[TEST\] .*\nTEST: Sent by probe-fleet page --test at 2026-12-02T17:00:00.000Z \(test test-0001\)/);
-    expect(JSON.stringify(formatTeams(event))).toContain('[TEST]');
+    // Teams text is CommonMark: the brackets are escaped so they read as written, not as a link.
+    expect(formatTeams(event).attachments[0]!.content.body[0]).toMatchObject({ text: '\\[TEST\\] on-call path test for shop \\(pager route\\): no service is down' });
     const pd = formatPagerDuty(event, 'R0UT1NGK3Y');
     expect(pd).toMatchObject({ event_action: 'trigger', dedup_key: testAlarmName('shop'), payload: { severity: 'critical', class: 'test', summary: expect.stringMatching(/^\[TEST\]/) as unknown } });
     expect(pd?.payload?.custom_details.TEST).toContain('No service is down');
