@@ -283,3 +283,37 @@ export function deployLimitDiagnostics(fleet: Fleet): Diagnostic[] {
   }
   return c.diagnostics;
 }
+
+/** CloudFormation stack names: at most 128 characters (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html). */
+export const MAX_STACK_NAME_LENGTH = 128;
+/** The highest bucket number a stack name can carry (plan.ts places into at most 2^16 buckets). */
+const LONGEST_BUCKET_SUFFIX = '-65536';
+
+/**
+ * The stack names a fleet would get under `prefix` (lib/infra/probeFleet.ts), each checked
+ * against CloudFormation's 128 characters before any stack is made: the CDK would otherwise
+ * stop synthesis with a StackNameTooLong stack trace. Reported at `prefixPath` (`name` for the
+ * default prefix, else `stackPrefix`), with the longest name as received.
+ */
+export function stackNameDiagnostics(fleet: Fleet, prefix: string, prefixPath: string): Diagnostic[] {
+  const c = new Collector();
+  const regions = [...new Set([...fleet.regions, fleet.homeRegion])];
+  const names = [
+    `${prefix}-home`,
+    `${prefix}-alarms${LONGEST_BUCKET_SUFFIX}`,
+    `${prefix}-services${LONGEST_BUCKET_SUFFIX}`,
+    `${prefix}-certificates${LONGEST_BUCKET_SUFFIX}`,
+    ...regions.flatMap((region) => [`${prefix}-health-${region}`, `${prefix}-probes-${region}${LONGEST_BUCKET_SUFFIX}`]),
+  ];
+  const longest = names.reduce((a, b) => (b.length > a.length ? b : a), '');
+  if (longest.length > MAX_STACK_NAME_LENGTH) {
+    const room = MAX_STACK_NAME_LENGTH - (longest.length - prefix.length);
+    c.report(
+      prefixPath,
+      `a ${prefixPath === 'name' ? 'fleet name' : 'stack prefix'} that keeps every stack name within CloudFormation's ${MAX_STACK_NAME_LENGTH} characters (a prefix of at most ${room} characters here${prefixPath === 'name' ? '; or a shorter stackPrefix' : ''})`,
+      `prefix '${prefix}' (${prefix.length} characters) gives ${longest} (${longest.length} characters)`,
+      'stack name too long',
+    );
+  }
+  return c.diagnostics;
+}

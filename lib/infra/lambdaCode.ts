@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { AssetHashType, DockerImage } from 'aws-cdk-lib';
 import { Code } from 'aws-cdk-lib/aws-lambda';
 import { OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { ConfigError } from '../config/errors.js';
 import { PROBE_ENTRY } from '../lambda/buildCommand.js';
 import { LAMBDA_BUNDLE } from '../lambda/bundleOptions.js';
 import { FROZEN_FLEET_FILE } from '../lambda/frozenFleet.js';
@@ -27,6 +28,26 @@ import { runProbeBundler } from './projectBundler.js';
 import { projectRoot } from './projectRoot.js';
 
 export type BundlingMode = 'esbuild' | 'skip';
+
+/**
+ * The internal entry point to `bundling: 'skip'` (measureSynthesis, benchmarks): set on the
+ * props object under this symbol, which the package does not export (lib/infra/index.ts).
+ */
+export const INTERNAL_SKIP_BUNDLING: unique symbol = Symbol('probe-fleet: skip bundling for measurement');
+
+/**
+ * Which bundling a ProbeFleet gets. `skip` deploys a handler that throws, so the public props
+ * refuse it, unless the caller is a test run (vitest sets VITEST in its workers) or the
+ * internal entry point above: a skipped bundle can never reach `cdk deploy` by accident.
+ */
+export function bundlingModeOf(props: { bundling?: BundlingMode; [INTERNAL_SKIP_BUNDLING]?: boolean }, env: NodeJS.ProcessEnv = process.env): BundlingMode | ConfigError {
+  if (props[INTERNAL_SKIP_BUNDLING] === true) return 'skip';
+  const mode = props.bundling ?? 'esbuild';
+  if (mode === 'esbuild' || (mode === 'skip' && env['VITEST'] !== undefined)) return mode;
+  const received = mode;
+  const expected = "'esbuild' (or nothing): 'skip' stages a placeholder handler that throws and is for the project's tests and benchmarks only";
+  return new ConfigError([{ path: 'bundling', expected, received: `'${received}'`, message: `ProbeFleet bundling: expected ${expected}, received '${received}'` }]);
+}
 
 export type LambdaCodeProps = Pick<NodejsFunctionProps, 'entry' | 'code' | 'handler' | 'bundling' | 'projectRoot' | 'depsLockFilePath'>;
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import type { Fleet } from '../model/fleet.js';
-import type { BundlingMode } from './lambdaCode.js';
+import { INTERNAL_SKIP_BUNDLING, type BundlingMode } from './lambdaCode.js';
 import { ProbeFleet } from './probeFleet.js';
 
 export interface SynthesisMeasurement {
@@ -26,7 +26,9 @@ export function measureSynthesis(fleet: Fleet, options: { bundling?: BundlingMod
     // The CDK's built-in CloudFormation validation is left to `cdk synth`: it costs more
     // than the synthesis itself and does not change the templates.
     const app = new App({ outdir, builtinCloudFormationValidation: false });
-    const probeFleet = new ProbeFleet(app, 'Fleet', { fleet, bundling: options.bundling ?? 'skip' });
+    // Measuring templates, not esbuild: the internal entry point to skipped bundling.
+    const bundling = options.bundling ?? 'skip';
+    const probeFleet = new ProbeFleet(app, 'Fleet', bundling === 'skip' ? { fleet, [INTERNAL_SKIP_BUNDLING]: true } : { fleet, bundling });
     const assembly = app.synth();
     const synthSeconds = (performance.now() - started) / 1000;
     let maxResourcesPerStack = 0;

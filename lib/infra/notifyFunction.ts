@@ -3,7 +3,7 @@
 // PagerDuty delivery. SNS invokes it asynchronously: Lambda retries a failed delivery twice,
 // then the event lands in an encrypted dead-letter queue whose depth pages — an alert is
 // never lost silently.
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Effect, PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -30,7 +30,7 @@ import { lambdaCodeProps, type BundlingMode } from './lambdaCode.js';
 import { secretNamesIn } from '../config/secretsUsed.js';
 import { secretArn } from './secretArns.js';
 import type { RouteName } from './topics.js';
-import { acknowledge, acknowledgeDeadLetterQueue, acknowledgeLogStreams, acknowledgeRuntime, nagLogGroupArn, NO_TRACING_REASON } from './nag.js';
+import { acknowledge, acknowledgeDeadLetterQueue, acknowledgeRuntime, NO_TRACING_REASON } from './nag.js';
 
 export const NOTIFY_RETRY_ATTEMPTS = 2;
 /** The subject of the dead-letter alarm: it is the alerting pipeline's own heartbeat. */
@@ -81,7 +81,6 @@ export function notifySubscriptionFilter(fleet: Fleet, route: RouteName): 'all' 
 export function notifyFunction(scope: Construct, props: NotifyFunctionProps): NotifyResources {
   const { fleet, prefix } = props;
   const name = `${prefix}-notify`.slice(0, 64);
-  const stack = Stack.of(scope);
   const deadLettersName = `${prefix}-notify-dead-letters`.slice(0, 80);
   const deadLetters = new Queue(scope, 'NotifyDeadLetters', {
     queueName: deadLettersName,
@@ -93,12 +92,15 @@ export function notifyFunction(scope: Construct, props: NotifyFunctionProps): No
   // from Secrets Manager at delivery time (no key ever sits in a subscription endpoint).
   const delivered = (route: AlertRoute | undefined): unknown[] => [route?.webhooks, route?.pagerDutyRoutingKey, route?.integrationUrl];
   const secrets = secretNamesIn(...delivered(fleet.alerting?.pager), ...delivered(fleet.alerting?.chat));
+  // Named by CloudFormation and retained: a fixed name would collide with the group a
+  // `cdk destroy` left behind (see probeLogGroup in probeFunction.ts).
+  const logGroup = new LogGroup(scope, 'NotifyLogs', { retention: props.logRetention });
   const statements = [
     new PolicyStatement({
       sid: 'WriteOwnLogs',
       effect: Effect.ALLOW,
       actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: [stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: `/aws/lambda/${name}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+      resources: [logGroup.logGroupArn],
     }),
   ];
   if (secrets.length > 0) {
@@ -126,7 +128,7 @@ export function notifyFunction(scope: Construct, props: NotifyFunctionProps): No
     memorySize: 256,
     timeout: Duration.seconds(30),
     role,
-    logGroup: new LogGroup(scope, 'NotifyLogs', { logGroupName: `/aws/lambda/${name}`, retention: props.logRetention }),
+    logGroup,
     retryAttempts: NOTIFY_RETRY_ATTEMPTS,
     onFailure: new SqsDestination(deadLetters),
     // The topic ARNs are deploy-time tokens, so they travel as variables rather than in notify.json.
@@ -142,7 +144,6 @@ export function notifyFunction(scope: Construct, props: NotifyFunctionProps): No
     reason: 'Failed deliveries go to an SQS on-failure destination (EventInvokeConfig), which keeps the whole invocation record, not to a legacy DeadLetterConfig; the queue depth is alarmed.',
   });
   acknowledgeDeadLetterQueue(deadLetters, 'the notify function\'s on-failure destination');
-  acknowledgeLogStreams(role, [nagLogGroupArn(stack.region, `/aws/lambda/${name}`)]);
   for (const route of ['pager', 'chat'] as const) {
     const filter = notifySubscriptionFilter(fleet, route);
     if (filter === 'none') continue;

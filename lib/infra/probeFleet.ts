@@ -21,7 +21,7 @@ import { alarmName } from '../alerting/naming.js';
 import { ConfigError } from '../config/errors.js';
 import { namespaceOf } from '../config/resolve.js';
 import { validateFleet } from '../config/validate.js';
-import { deployLimitDiagnostics } from '../config/validateAlerting.js';
+import { deployLimitDiagnostics, stackNameDiagnostics } from '../config/validateAlerting.js';
 import { parseSchedule } from '../config/schedule.js';
 import { freezeFleet, FROZEN_FLEET_FILE, serializeFrozenFleet } from '../lambda/frozenFleet.js';
 import { planShards, type Shard } from '../lambda/shards.js';
@@ -36,7 +36,7 @@ import { deadLetterAlarm } from './deadLetterAlarm.js';
 import { heartbeatAlarm } from './heartbeatAlarm.js';
 import { regionHealthAlarms, secretLookupAlarm, shardFailureAlarm, shardSilenceAlarm, type HealthContext } from './fleetHealthAlarms.js';
 import { fleetHealthDeadLettersArn, fleetHealthDeadLettersName, operatorResources, operatorRoute, operatorSlackChannels, operatorTopicArn } from './fleetHealthTopic.js';
-import { probeCodeProps, type BundlingMode } from './lambdaCode.js';
+import { bundlingModeOf, probeCodeProps, type BundlingMode, type INTERNAL_SKIP_BUNDLING } from './lambdaCode.js';
 import { latencyAlarms } from './latencyAlarm.js';
 import { notifyFunction, type NotifyResources } from './notifyFunction.js';
 import {
@@ -84,8 +84,13 @@ export interface ProbeFleetProps {
   logRetention?: RetentionDays;
   /** Prefix of stack, topic, function and dashboard names (default `probe-fleet-<fleet>`). */
   stackPrefix?: string;
-  /** `esbuild` bundles the Lambda code (default); `skip` synthesizes placeholders for measuring templates — never deploy those. */
+  /**
+   * `esbuild` bundles the Lambda code (default). `skip` (placeholders whose handler throws) is
+   * refused with a ConfigError outside the project's tests; measureSynthesis reaches it internally.
+   */
   bundling?: BundlingMode;
+  /** Internal (measureSynthesis): skip bundling. Not exported from the package. */
+  [INTERNAL_SKIP_BUNDLING]?: boolean;
   maxAlarmsPerStack?: number;
   /** Period of a cron schedule in seconds (default: the shortest gap between its firings). */
   cronPeriod?: (expression: string) => number;
@@ -185,7 +190,10 @@ export class ProbeFleet extends Construct {
     this.fleet = fleet;
     this.prefix = stackSafe(props.stackPrefix ?? defaultStackPrefix(fleet));
     const prefix = this.prefix;
-    const bundling = props.bundling ?? 'esbuild';
+    const nameDiagnostics = stackNameDiagnostics(fleet, prefix, props.stackPrefix === undefined ? 'name' : 'stackPrefix');
+    if (nameDiagnostics.length > 0) throw new ConfigError(nameDiagnostics);
+    const bundling = bundlingModeOf(props);
+    if (bundling instanceof ConfigError) throw bundling;
     const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
     const namespace = namespaceOf(fleet);
     const metrics = { namespace, fleet: fleet.name };
@@ -266,7 +274,10 @@ export class ProbeFleet extends Construct {
       const split = placement.bucketCount > 1;
       const byBucket = new Map<number, Stack>();
       for (const { index, items: shards } of placement.buckets) {
-        const suffix = split ? `-${index + 1}` : '';
+        // Bucket 0 keeps the plain name: crossing the split then only moves shards out of the
+        // existing stack into dependent ones (which deploy after it), instead of renaming the
+        // stack whose functions, rules and alarms the new stacks would re-create by name.
+        const suffix = index === 0 ? '' : `-${index + 1}`;
         const stack = new ProbeStack(this, `Probes-${region}${suffix}`, {
           stackName: `${prefix}-probes-${region}${suffix}`,
           description: `probe-fleet ${fleet.name}: probes in ${region}${split ? ` (bucket ${index + 1} of ${placement.bucketCount})` : ''}`,

@@ -10,7 +10,7 @@ import { Duration } from 'aws-cdk-lib';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, type IDestination } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup, type ILogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { Shard } from '../lambda/shards.js';
 import { idOf } from './alarmContext.js';
@@ -51,7 +51,8 @@ export interface ProbeFunctionProps {
   shard: Shard;
   role: IRole;
   code: Pick<NodejsFunctionProps, 'entry' | 'code' | 'handler' | 'bundling' | 'projectRoot' | 'depsLockFilePath'>;
-  logRetention: RetentionDays;
+  /** The shard's log group (probeLogGroup): its name is CloudFormation's, so it can never collide. */
+  logGroup: ILogGroup;
   functionPrefix: string;
   /** Reserved concurrent executions of each probe function; none by default (see above). */
   reservedConcurrency?: number;
@@ -70,13 +71,22 @@ function queueDestination(queueArn: string): IDestination {
   return { bind: () => ({ destination: queueArn }) };
 }
 
+/**
+ * The shard's log group, named by CloudFormation. It keeps the default DeletionPolicy Retain
+ * (the logs outlive the function) and so must not have a fixed name: a retained group stays in
+ * the account under its name, and a fixed-name group re-created later — a shard that goes and
+ * comes back, a function that moves stack, `cdk destroy` then deploy — fails with "already
+ * exists" (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html).
+ * A generated name is new every time it is created. Lambda writes to it through the function's
+ * LoggingConfig (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-advanced.html).
+ */
+export function probeLogGroup(scope: Construct, shard: Pick<Shard, 'id'>, retention: RetentionDays): LogGroup {
+  return new LogGroup(scope, idOf('Logs', shard.id), { retention });
+}
+
 export function probeFunction(scope: Construct, props: ProbeFunctionProps): NodejsFunction {
-  const { shard } = props;
+  const { shard, logGroup } = props;
   const sizing = shardSizing(shard);
-  const logGroup = new LogGroup(scope, idOf('Logs', shard.id), {
-    logGroupName: `/aws/lambda/${functionName(props.functionPrefix, shard)}`,
-    retention: props.logRetention,
-  });
   return new NodejsFunction(scope, idOf('Probe', shard.id), {
     ...props.code,
     functionName: functionName(props.functionPrefix, shard),

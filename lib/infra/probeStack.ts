@@ -1,15 +1,15 @@
 // A regional probe stack: the probe functions of (part of) one region's shards, their
 // schedules, and a least-privilege role for each.
-import { ArnFormat, Stack, type StackProps } from 'aws-cdk-lib';
+import { Stack, type StackProps } from 'aws-cdk-lib';
 import { Effect, PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ILogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { Shard } from '../lambda/shards.js';
-import { functionName, probeFunction, type ProbeFunctionProps } from './probeFunction.js';
+import { functionName, probeFunction, probeLogGroup, type ProbeFunctionProps } from './probeFunction.js';
 import { shardSchedule } from './schedules.js';
 import { secretArn } from './secretArns.js';
-import { acknowledge, acknowledgeLogStreams, acknowledgeRuntime, nagLogGroupArn, NO_RULE_DLQ_REASON, NO_TRACING_REASON, ON_FAILURE_DESTINATION_REASON } from './nag.js';
+import { acknowledge, acknowledgeRuntime, NO_RULE_DLQ_REASON, NO_TRACING_REASON, ON_FAILURE_DESTINATION_REASON } from './nag.js';
 
 const PUT_METRIC_REASON =
   'cloudwatch:PutMetricData supports no resource-level permissions; the statement is limited to the fleet namespace by the cloudwatch:namespace condition.';
@@ -42,12 +42,13 @@ export class ProbeStack extends Stack {
     super(scope, id, { ...props, env: { region: props.region } });
     const code = props.code();
     for (const shard of props.shards) {
-      const role = this.shardRole(shard, props);
+      const logGroup = probeLogGroup(this, shard, props.logRetention);
+      const role = this.shardRole(shard, props, logGroup);
       const fn = probeFunction(this, {
         shard,
         role,
         code,
-        logRetention: props.logRetention,
+        logGroup,
         functionPrefix: props.functionPrefix,
         onFailureQueueArn: props.deadLettersArn,
         ...(props.reservedConcurrency !== undefined ? { reservedConcurrency: props.reservedConcurrency } : {}),
@@ -68,14 +69,14 @@ export class ProbeStack extends Stack {
    * checks reference, so a compromised or buggy function cannot read another team's
    * credentials. Its policy is inline, so the role is one resource.
    */
-  private shardRole(shard: Shard, props: ProbeStackProps): Role {
-    const logGroup = `/aws/lambda/${functionName(props.functionPrefix, shard)}`;
+  private shardRole(shard: Shard, props: ProbeStackProps, logGroup: ILogGroup): Role {
     const statements = [
       new PolicyStatement({
         sid: 'WriteOwnLogs',
         effect: Effect.ALLOW,
         actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [this.formatArn({ service: 'logs', resource: 'log-group', resourceName: `${logGroup}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+        // The group's Arn attribute ends in `:*`: its streams, and only its own.
+        resources: [logGroup.logGroupArn],
       }),
       // PutMetricData has no resource-level permissions; the namespace condition is the fence.
       new PolicyStatement({
@@ -111,7 +112,6 @@ export class ProbeStack extends Stack {
       description: `probe-fleet shard ${shard.id}`,
       inlinePolicies: { probe: new PolicyDocument({ statements }) },
     });
-    acknowledgeLogStreams(role, [nagLogGroupArn(props.region, logGroup)]);
     acknowledge(role, { id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: PUT_METRIC_REASON });
     acknowledge(role, { id: 'Serverless::Serverless-LambdaStarPermissions', reason: PUT_METRIC_REASON });
     return role;
