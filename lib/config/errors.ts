@@ -11,10 +11,20 @@ export interface Diagnostic {
   received: string;
 }
 
-export function formatDiagnostics(diagnostics: readonly Diagnostic[]): string {
+/**
+ * How many problems are printed one per line. A generated fleet with one mistake repeated over
+ * a thousand checks would otherwise bury the header and the terminal; the first lines show the
+ * pattern, and the count says how much is left. ConfigError.diagnostics keeps every one.
+ */
+export const MAX_LISTED_DIAGNOSTICS = 20;
+
+export function formatDiagnostics(diagnostics: readonly Diagnostic[], maxListed = MAX_LISTED_DIAGNOSTICS): string {
   const count = diagnostics.length;
   const header = `Invalid fleet definition: ${count} ${count === 1 ? 'problem' : 'problems'} (fix them and run again; nothing ran or deployed)`;
-  return [header, ...diagnostics.map((d) => `  ${d.path}: ${d.message}`)].join('\n');
+  const listed = diagnostics.slice(0, Math.max(1, maxListed)).map((d) => `  ${d.path}: ${d.message}`);
+  const rest = count - listed.length;
+  if (rest > 0) listed.push(`  … and ${rest} more ${rest === 1 ? 'problem' : 'problems'} not shown (${listed.length} of ${count} listed)`);
+  return [header, ...listed].join('\n');
 }
 
 export class ConfigError extends Error {
