@@ -3,6 +3,7 @@
 import type { AlarmKind } from '../alerting/naming.js';
 import { parseAlarmName } from '../alerting/naming.js';
 import type { Severity } from '../model/fleet.js';
+import { routeFor } from '../alerting/policy.js';
 import type { NotifyConfig, NotifyTarget, RouteName } from './notifyConfig.js';
 
 export type AlarmState = 'ALARM' | 'OK' | 'INSUFFICIENT_DATA';
@@ -29,6 +30,13 @@ export interface AlarmEvent {
   /** Probe regions involved (from the alarm's metrics, else from the check's configuration). */
   regions: string[];
   severity: Severity;
+  /**
+   * Where this alarm's ALARM goes (lib/infra and the local monitor wire it so): `pager` for a
+   * service alarm of critical checks in a paging environment and a paging certificate alarm,
+   * else `chat`. Null when the bundle cannot tell (older bundles, heartbeats, foreign alarms).
+   * A recovery goes where its alarm went.
+   */
+  alarmRoute: RouteName | null;
   /** The check behind a per-check alarm. */
   target: NotifyTarget | null;
   /** For a service alarm: its checks. */
@@ -281,6 +289,26 @@ function certificateScope(config: NotifyConfig, kind: 'cert-chat' | 'cert-pager'
   return { endpoint: legacy ? subject : subject.replace(/_(\d+)$/, ':$1'), dependents: legacy ? [legacy] : [], thresholdDays: null };
 }
 
+/** As lib/alerting/evaluate.ts alarmRoute and serviceTrackersFor decide it, from the bundle's facts. */
+function alarmRouteOf(kind: AlarmKind | null, certificatePages: boolean | null, serviceTargets: readonly NotifyTarget[]): RouteName | null {
+  switch (kind) {
+    case 'availability':
+    case 'latency':
+    case 'cert-chat':
+      return 'chat';
+    case 'cert-pager':
+      return certificatePages === null ? null : certificatePages ? 'pager' : 'chat';
+    case 'service': {
+      if (serviceTargets.length === 0 || serviceTargets.some((t) => t.pages === undefined)) return null;
+      const critical = serviceTargets.filter((t) => t.severity === 'critical');
+      const chosen = critical.length > 0 ? critical : serviceTargets;
+      return routeFor(critical.length > 0, chosen.some((t) => t.pages === true));
+    }
+    default:
+      return null;
+  }
+}
+
 const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
 
 /**
@@ -345,6 +373,7 @@ export function buildAlarmEvent(input: AlarmEventInput): AlarmEvent {
     alarmRegion: input.alarmRegion,
     regions,
     severity,
+    alarmRoute: alarmRouteOf(kind, certificate === null ? null : (input.config.certificates?.[subject]?.pages ?? null), serviceTargets),
     target,
     serviceTargets,
     firingTargets,

@@ -137,6 +137,8 @@ export function recoveryPagerDutySecrets(event: AlarmEvent, arrival: RouteName, 
   if (event.status !== 'resolved' || arrival !== 'chat' || pagerKey === null) return [];
   // A resolved test page (`probe-fleet page --test --resolve`) closes the test incident too.
   if (event.test === undefined && (event.kind === null || !PAGING_KINDS.has(event.kind))) return [];
+  // An alarm whose ALARM went to chat never opened an incident: nothing to resolve.
+  if (event.test === undefined && event.alarmRoute === 'chat') return [];
   return pagerKey === config.routes.chat.pagerDutyRoutingKeySecret ? [] : [pagerKey];
 }
 

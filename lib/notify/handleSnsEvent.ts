@@ -70,6 +70,25 @@ export function destinationsFor(route: RouteName, state: string, config: NotifyR
   return { topicArn: config.topicArn, webhooks: [], pagerDutyRoutingKeySecret: null, integrationUrlSecret: config.integrationUrlSecret ?? null };
 }
 
+/**
+ * Every OK reaches the chat topic. A recovery of an alarm that paged goes where its alarm went:
+ * the pager route's webhooks and PagerDuty (a resolve for the incident its trigger opened), not
+ * the chat webhooks, which never saw it fire. The chat route's integration URL still gets the
+ * SNS copy it was sent. Alarms whose route the bundle cannot tell keep the older rule (chat,
+ * plus the pager's PagerDuty resolve, recoveryPagerDutySecrets).
+ */
+export function recoveryRoute(alarm: AlarmEvent, arrival: RouteName, config: NotifyConfig): { route: NotifyRoute; extraPagerDutySecrets: string[] } {
+  const own = destinationsFor(arrival, alarm.state, config.routes[arrival]);
+  if (alarm.status !== 'resolved' || arrival !== 'chat' || alarm.alarmRoute !== 'pager' || alarm.test !== undefined) {
+    return { route: own, extraPagerDutySecrets: recoveryPagerDutySecrets(alarm, arrival, config) };
+  }
+  const pager = config.routes.pager;
+  return {
+    route: { topicArn: own.topicArn, webhooks: pager.webhooks, pagerDutyRoutingKeySecret: pager.pagerDutyRoutingKeySecret, integrationUrlSecret: own.integrationUrlSecret ?? null },
+    extraPagerDutySecrets: [],
+  };
+}
+
 export interface RecordOutcome {
   messageId: string;
   route: RouteName;
@@ -95,9 +114,10 @@ export async function handleSnsEvent(event: SNSEvent, deps: HandleDeps): Promise
       }
       const route = routeForTopic(sns.TopicArn, deps.config, deps.env);
       const alarm: AlarmEvent = parseAlarmMessage(sns.Message, { config: deps.config, route });
+      const where = recoveryRoute(alarm, route, deps.config);
       const outcomes = await dispatch(
         alarm,
-        destinationsFor(route, alarm.state, deps.config.routes[route]),
+        where.route,
         {
           secrets: deps.secrets,
           notification: notificationOf(sns),
@@ -106,7 +126,7 @@ export async function handleSnsEvent(event: SNSEvent, deps: HandleDeps): Promise
           // Without a real MessageId there is nothing to recognise a retry by.
           ...(deps.ledger && messageId !== 'unknown' ? { delivered: { ledger: deps.ledger, messageId } } : {}),
         },
-        recoveryPagerDutySecrets(alarm, route, deps.config),
+        where.extraPagerDutySecrets,
       );
       results.push({ messageId, route, alarmName: alarm.alarmName, state: alarm.state, outcomes, ...(alarm.test ? { test: alarm.test } : {}) });
       log(JSON.stringify({ level: 'info', msg: 'notified', messageId, route, alarm: alarm.alarmName, state: alarm.state, ...(alarm.test ? { test: alarm.test } : {}), outcomes }));

@@ -5,6 +5,7 @@
 import { resolveSettings } from '../config/resolve.js';
 import { checkTarget, composeAlarmName, parseAlarmName } from '../alerting/naming.js';
 import { planCertificateEndpoints, type CertificateDependent } from '../alerting/certificateEndpoints.js';
+import { environmentPages } from '../alerting/policy.js';
 import type { AlertRoute, Fleet, Severity, Webhook } from '../model/fleet.js';
 
 export const NOTIFY_CONFIG_FILE = 'notify.json';
@@ -48,6 +49,8 @@ export interface NotifyTarget {
   rollbackNote: string;
   severity: Severity;
   regions: string[];
+  /** Whether this environment pages (policy environmentPages); absent in older bundles. */
+  pages?: boolean;
 }
 
 /**
@@ -63,6 +66,8 @@ export interface NotifyCertificate {
   /** Warning (chat) and critical (pager) thresholds in days, the most cautious of the dependents'. */
   chatDays: number;
   pagerDays: number;
+  /** Whether the critical alarm pages (any dependent environment pages). */
+  pages: boolean;
 }
 
 export interface NotifyConfig {
@@ -114,6 +119,7 @@ export function buildNotifyConfig(
         rollbackNote: check.rollbackNote,
         severity: check.severity,
         regions: settings.regions,
+        pages: environmentPages(fleet, environment),
       };
     }
   }
@@ -124,6 +130,7 @@ export function buildNotifyConfig(
       targets: plan.dependents.map((d) => d.target),
       chatDays: plan.chatDays,
       pagerDays: plan.pagerDays,
+      pages: plan.pages,
     };
   }
   return {

@@ -16,7 +16,7 @@ function certAlarm(kind: 'cert-chat' | 'cert-pager', route: 'pager' | 'chat') {
 describe('certificate alarm messages', () => {
   it('the bundle lists each endpoint under the subject its alarm name carries', () => {
     expect(certificateAlarmSubject('shop', 'shop.example:443')).toBe('shop.example_443');
-    expect(config.certificates?.['shop.example_443']).toEqual({ endpoint: 'shop.example:443', targets: ['health', 'products'], chatDays: 21, pagerDays: 7 });
+    expect(config.certificates?.['shop.example_443']).toEqual({ endpoint: 'shop.example:443', targets: ['health', 'products'], chatDays: 21, pagerDays: 7, pages: true });
   });
 
   const cases = [

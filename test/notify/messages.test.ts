@@ -8,6 +8,7 @@ import { escapeMrkdwn, formatSlack } from '../../lib/notify/slack.js';
 import { escapeTeamsMarkdown, formatTeams } from '../../lib/notify/teams.js';
 import { escapeChatHtml, formatGoogleChat } from '../../lib/notify/googleChat.js';
 import { formatPagerDuty } from '../../lib/notify/pagerDuty.js';
+import { recoveryRoute } from '../../lib/notify/handleSnsEvent.js';
 import { DASHBOARD, twoCheckServiceFleet } from './fixtures.js';
 
 const config = buildNotifyConfig(twoCheckServiceFleet(), { dashboardUrl: DASHBOARD });
@@ -78,4 +79,28 @@ describe('messages on-call can act on', () => {
   it('PagerDuty carries the text as JSON, unchanged', () => {
     expect(formatPagerDuty(serviceAlarm('pager'), 'k')?.payload?.custom_details['Failure']).toBe(`Login rejects a wrong password: ${HOSTILE}`);
   });
+});
+
+describe('recoveries go where the alarm went (notify function)', () => {
+  const recovery = (pages: boolean) => {
+    const fleet = twoCheckServiceFleet();
+    fleet.alerting = { pager: { pagerDutyRoutingKey: { $secret: 'pd-key' } }, chat: { webhooks: [{ kind: 'slack', url: { $secret: 'slack' } }] } };
+    fleet.environments = { prod: { baseUrl: 'https://shop.example', pages } };
+    const cfg = buildNotifyConfig(fleet, { dashboardUrl: DASHBOARD });
+    const event = buildAlarmEvent({ config: cfg, route: 'chat', alarmName: 'probe-fleet/shop/service/api', state: 'OK', previousState: 'ALARM', reason: '', changedAt: '2026-11-22T00:20:00.000Z', downSince: null, alarmRegion: 'eu-west-1', metricRegions: [], description: '', alarmArn: null });
+    return { event, where: recoveryRoute(event, 'chat', cfg) };
+  };
+  const cases = [
+    { name: 'paged (environment pages): PagerDuty resolve, no chat', pages: true, alarmRoute: 'pager', webhooks: [], pd: 'pd-key', extra: [] as string[] },
+    { name: 'went to chat (environment does not page): chat recovery, no resolve for an incident never opened', pages: false, alarmRoute: 'chat', webhooks: ['slack'], pd: null, extra: [] as string[] },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const { event, where } = recovery(c.pages);
+      expect(event.alarmRoute).toBe(c.alarmRoute);
+      expect(where.route.webhooks.map((w) => w.secretName)).toEqual(c.webhooks);
+      expect(where.route.pagerDutyRoutingKeySecret).toBe(c.pd);
+      expect(where.extraPagerDutySecrets).toEqual(c.extra);
+    });
+  }
 });

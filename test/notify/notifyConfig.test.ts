@@ -29,6 +29,7 @@ describe('notify.json', () => {
       rollbackNote: 'Roll back with `deploy rollback api`; the previous image is kept for 7 days.',
       severity: 'critical',
       regions: ['eu-west-1', 'us-east-1'],
+      pages: true,
     });
     expect(config.routes.pager).toEqual({ topicArn: '', webhooks: [], pagerDutyRoutingKeySecret: 'pd-routing-key', integrationUrlSecret: null });
     expect(config.routes.chat.webhooks).toEqual([
