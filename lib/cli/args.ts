@@ -15,8 +15,71 @@ export function parseFlags<S extends FlagSpec>(args: string[], spec: S): FlagRes
     const { values, positionals } = parseArgs({ args, options: spec, allowPositionals: true, strict: true });
     return { ok: true, values: values as unknown as ParsedFlags<S>, positionals };
   } catch (error) {
-    return { ok: false, error: error instanceof Error ? error.message : String(error) };
+    return { ok: false, error: flagError(error, args, spec) };
   }
+}
+
+/**
+ * node's parseArgs errors in the CLI's own words. Its own text explains how to pass a
+ * positional argument that starts with '-', which no command here takes; what helps is the
+ * list of flags the command has, the nearest one to a typo, and the house format.
+ */
+function flagError(error: unknown, args: readonly string[], spec: FlagSpec): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: unknown } | null)?.code;
+  // "Unknown option '--x'", "Option '--config <value>' argument missing", "Option '-h, --help' does not take an argument".
+  const flag = /'(?:-\w, )?(--?[^' <=,]+)/.exec(message)?.[1];
+  if (flag === undefined) return message;
+  const known = Object.keys(spec).map((name) => `--${name}`);
+  const listed = Object.keys(spec).map((name) => (spec[name]?.short === undefined ? `--${name}` : `--${name} (-${spec[name]?.short})`));
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const near = nearestFlag(flag, known);
+    // Kept as "Unknown option '--x'", the words people search for, then what the command takes.
+    return `Unknown option '${flag}': expected one of ${listed.join(', ')}, received ${JSON.stringify(flag)}${near === undefined ? '' : `; did you mean ${near}?`}`;
+  }
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const name = longName(flag, spec);
+    if (spec[name]?.type === 'boolean') {
+      const given = args.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3) ?? '';
+      return usageError(`--${name}`, 'no value (it is a switch: give it or leave it out)', given);
+    }
+    const index = args.findIndex((arg) => arg === flag);
+    const next = index >= 0 ? args[index + 1] : undefined;
+    if (next === undefined) return `invalid --${name}: expected a value after it, received nothing`;
+    // The next word starts with '-': parseArgs will not guess whether it is the value or a flag.
+    return `invalid --${name}: expected a value after it, received the flag ${JSON.stringify(next)}; write --${name}=${next} if that is the value`;
+  }
+  return message;
+}
+
+function longName(flag: string, spec: FlagSpec): string {
+  if (flag.startsWith('--')) return flag.slice(2);
+  const short = flag.slice(1);
+  return Object.keys(spec).find((name) => spec[name]?.short === short) ?? short;
+}
+
+/** The known flag closest to a typo (at most two edits away, or a prefix of it), if any. */
+function nearestFlag(flag: string, known: readonly string[]): string | undefined {
+  const typed = flag.startsWith('--') ? flag : `-${flag}`;
+  let best: { flag: string; distance: number } | undefined;
+  for (const candidate of known) {
+    const distance = candidate.startsWith(typed) ? 1 : editDistance(typed, candidate);
+    if (distance <= 2 && (best === undefined || distance < best.distance)) best = { flag: candidate, distance };
+  }
+  return best?.flag;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
 }
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
