@@ -11,7 +11,7 @@
 // Exactness: the clock only moves when no request to the origin is in flight (undici's
 // diagnostics channels count requests created and finished), so a request arrives at the
 // virtual time its token was granted; the test checks that too.
-import { channel } from 'node:diagnostics_channel';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createProbeHandler } from '../../lib/lambda/probeHandler.js';
@@ -61,11 +61,11 @@ beforeAll(async () => {
     res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
   });
   aws = await startFakeAws();
-  channel('undici:request:create').subscribe(onCreate);
-  channel('undici:request:trailers').subscribe(onFinish);
-  channel('undici:request:error').subscribe(onFinish);
-  channel('http.client.request.start').subscribe(onHttpStart);
-  channel('http.client.response.finish').subscribe(onFinish);
+  subscribe('undici:request:create', onCreate);
+  subscribe('undici:request:trailers', onFinish);
+  subscribe('undici:request:error', onFinish);
+  subscribe('http.client.request.start', onHttpStart);
+  subscribe('http.client.response.finish', onFinish);
   // Static credentials: without them the SDK would look for instance credentials over the network.
   process.env.AWS_ACCESS_KEY_ID = 'AKIDEXAMPLE';
   process.env.AWS_SECRET_ACCESS_KEY = 'x';
@@ -78,11 +78,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  channel('undici:request:create').unsubscribe(onCreate);
-  channel('undici:request:trailers').unsubscribe(onFinish);
-  channel('undici:request:error').unsubscribe(onFinish);
-  channel('http.client.request.start').unsubscribe(onHttpStart);
-  channel('http.client.response.finish').unsubscribe(onFinish);
+  unsubscribe('undici:request:create', onCreate);
+  unsubscribe('undici:request:trailers', onFinish);
+  unsubscribe('undici:request:error', onFinish);
+  unsubscribe('http.client.request.start', onHttpStart);
+  unsubscribe('http.client.response.finish', onFinish);
   process.env = savedEnv;
   vi.useRealTimers();
   await Promise.all([origin.close(), aws.close()]);
