@@ -56,3 +56,38 @@ export function latencyChartSvg(series: readonly LatencyBucket[], options: { lab
     `</svg>`,
   ].join('');
 }
+
+/**
+ * The up/down timeline: one bar per stretch of time, red when any run in it failed, green when
+ * all passed, grey when nothing ran. Failures are drawn, not left out: an outage shows.
+ */
+export function timelineSvg(buckets: readonly { t: number; end: number; up: number; down: number }[], label: string): string {
+  const width = 320;
+  const height = 22;
+  const n = Math.max(1, buckets.length);
+  const w = width / n;
+  const down = buckets.filter((b) => b.down > 0).length;
+  const ran = buckets.filter((b) => b.up + b.down > 0).length;
+  const from = buckets[0] ? new Date(buckets[0].t).toISOString().slice(11, 16) : '';
+  const summary = ran === 0 ? 'no runs yet' : down === 0 ? `up throughout since ${from} UTC` : `down in ${down} of ${ran} stretches since ${from} UTC`;
+  const bars = buckets
+    .map((b, i) => {
+      const cls = b.down > 0 ? 'tl-down' : b.up > 0 ? 'tl-up' : 'tl-none';
+      const title = `${new Date(b.t).toISOString().slice(11, 16)}–${new Date(b.end).toISOString().slice(11, 16)} UTC: ${b.up} up, ${b.down} down`;
+      return `<rect class="${cls}" x="${(i * w + 0.5).toFixed(1)}" y="0" width="${Math.max(1, w - 1).toFixed(1)}" height="${height}" rx="1"><title>${title}</title></rect>`;
+    })
+    .join('');
+  return `<svg class="timeline" viewBox="0 0 ${width} ${height}" preserveAspectRatio="none" role="img" aria-label="${escapeHtml(`${label}: ${summary}`)}" data-down="${down}">${bars}</svg>`;
+}
+
+/** A shields-style SVG badge (`label | value`) for a README, drawn here; colours by state. */
+export function badgeSvg(label: string, value: string, state: 'passing' | 'degraded' | 'failing' | 'pending'): string {
+  const colour = { passing: '#1a7f37', degraded: '#9a6700', failing: '#cf222e', pending: '#6e7781' }[state];
+  // Approximate text widths (Verdana 11px averages ~6.5 px a character), as shields does without a font.
+  const lw = Math.round(label.length * 6.5 + 12);
+  const vw = Math.round(value.length * 6.5 + 12);
+  const total = lw + vw;
+  const l = escapeHtml(label);
+  const v = escapeHtml(value);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${total}" height="20" role="img" aria-label="${l}: ${v}"><title>${l}: ${v}</title><rect width="${lw}" height="20" fill="#555"/><rect x="${lw}" width="${vw}" height="20" fill="${colour}"/><g fill="#fff" text-anchor="middle" font-family="Verdana,DejaVu Sans,sans-serif" font-size="11"><text x="${lw / 2}" y="14">${l}</text><text x="${lw + vw / 2}" y="14">${v}</text></g></svg>`;
+}

@@ -29,6 +29,15 @@ export interface LatencyBucket {
 
 export const MAX_FAILURE_NOTES = 20;
 
+/** One stretch of the up/down timeline: how many runs passed and failed in it. */
+export interface TimelineBucket {
+  /** Start and end, epoch ms. */
+  t: number;
+  end: number;
+  up: number;
+  down: number;
+}
+
 export class TargetHistory {
   readonly points: Point[] = [];
   readonly failures: FailureNote[] = [];
@@ -131,6 +140,24 @@ export class TargetHistory {
     return [...grouped.entries()]
       .sort((a, b) => a[0] - b[0])
       .map(([t, values]) => ({ t, p50: percentile(values, 50)!, p95: percentile(values, 95)!, n: values.length }));
+  }
+
+  /**
+   * Up/down over `buckets` equal stretches from `since` (or the first run after it) to `now`:
+   * every run counts, failures included, so an outage shows as what it was.
+   */
+  timeline(since: number, now: number, buckets: number): TimelineBucket[] {
+    const points = this.since(since);
+    const start = points.length > 0 ? Math.max(since, Math.min(points[0]!.t, now - 60_000)) : now - 60_000;
+    const width = Math.max(1000, Math.ceil((now - start + 1) / buckets));
+    const out: TimelineBucket[] = [];
+    for (let i = 0; i < buckets; i++) out.push({ t: start + i * width, end: start + (i + 1) * width, up: 0, down: 0 });
+    for (const p of points) {
+      const b = out[Math.min(buckets - 1, Math.max(0, Math.floor((p.t - start) / width)))]!;
+      if (p.ok) b.up++;
+      else b.down++;
+    }
+    return out;
   }
 
   /** p50/p95 over passing runs since `since`. */

@@ -3,8 +3,11 @@
 // No external assets: styles, script and charts are inline.
 import { resolveSettings } from '../config/resolve.js';
 import type { Fleet } from '../model/fleet.js';
-import { escapeHtml, latencyChartSvg } from './chart.js';
+import { escapeHtml, latencyChartSvg, timelineSvg } from './chart.js';
 import type { CheckState, CheckStatus, StatusSnapshot } from './status.js';
+
+/** Without JavaScript the page reloads itself this often (a meta refresh inside noscript). */
+export const NO_SCRIPT_REFRESH_S = 30;
 
 const STATE_LABEL: Record<CheckState, string> = { passing: 'Passing', degraded: 'Slow', failing: 'Failing', pending: 'Waiting for first run' };
 const ALARM_LABEL: Record<string, string> = { OK: 'Alarm OK', ALARM: 'In alarm', INSUFFICIENT_DATA: 'Alarm: not enough data' };
@@ -32,6 +35,30 @@ function ago(iso: string, now: number): string {
   return `${Math.floor(s / 86400)}d ago`;
 }
 
+/** `10:04:00 UTC (6m ago)` */
+function at(iso: string, now: number): string {
+  return `<time datetime="${iso}">${iso.slice(11, 19)} UTC</time> (${ago(iso, now)})`;
+}
+
+/** `in 40s` / `in 3m`: when something will happen. */
+function inTime(iso: string, now: number): string {
+  const s = Math.max(0, Math.round((Date.parse(iso) - now) / 1000));
+  return s < 60 ? `in ${s}s` : s < 3600 ? `in ${Math.floor(s / 60)}m` : `in ${Math.floor(s / 3600)}h`;
+}
+
+/** What the page leads with: every failing check, the longest failing first, since when and why. */
+function failingNow(s: StatusSnapshot, now: number): string {
+  if (s.failing.length === 0) return '';
+  return `<section id="failing-now" class="failing-now" aria-labelledby="failing-title">
+<h2 id="failing-title">Failing now (${s.failing.length})</h2>
+<ol>${s.failing
+    .map(
+      (f) => `<li><a href="#check-${escapeHtml(f.target)}">${escapeHtml(f.name)}</a> <span class="muted">${escapeHtml(f.service)} · ${escapeHtml(f.severity)} · failing since ${f.since ? at(f.since, now) : 'unknown'}</span>${f.reason ? `<p class="reason">${escapeHtml(f.reason)}</p>` : ''}</li>`,
+    )
+    .join('')}</ol>
+</section>`;
+}
+
 function certClass(days: number | null): string {
   if (days === null) return '';
   return days < 7 ? 'bad' : days < 21 ? 'warn' : 'good';
@@ -52,7 +79,11 @@ function checkCard(c: CheckStatus, now: number, maxMs: number | null): string {
 <span class="badge badge-${c.state}"><span class="dot" aria-hidden="true"></span>${STATE_LABEL[c.state]}</span>
 </header>
 <p class="meta"><code>${escapeHtml(c.target)}</code> · ${escapeHtml(c.kind)} · ${escapeHtml(c.environment)} · every ${escapeHtml(c.schedule)} · <span class="alarm alarm-${c.alarm}">${ALARM_LABEL[c.alarm] ?? c.alarm}</span></p>
+${c.state === 'failing' && c.failingSince ? `<p class="since">Failing since ${at(c.failingSince, now)}</p>` : ''}
 ${c.state === 'failing' && c.lastRun?.message ? `<p class="reason" role="note">${escapeHtml(c.lastRun.message)}</p>` : ''}
+${c.state === 'pending' && c.nextRunAt ? `<p class="since">First run at <time datetime="${c.nextRunAt}">${c.nextRunAt.slice(11, 19)} UTC</time> (${inTime(c.nextRunAt, now)})</p>` : ''}
+<figure class="timeline-wrap">${timelineSvg(c.timeline, `${c.name} up/down`)}<figcaption>Up/down, ${c.timeline[0] ? `since <time datetime="${new Date(c.timeline[0].t).toISOString()}">${new Date(c.timeline[0].t).toISOString().slice(11, 16)} UTC</time>` : 'no runs yet'} · uptime 24&nbsp;h ${pct(c.uptime24h)}</figcaption></figure>
+${c.state === 'passing' || c.state === 'pending' ? `<details class="more" id="more-${escapeHtml(c.target)}"><summary>Details</summary>` : ''}
 <dl class="stats">
 <div><dt>Uptime 24&nbsp;h</dt><dd>${pct(c.uptime24h)}${coverage(c.uptime24hCoveredMs, 24 * 3600_000)}</dd></div>
 <div><dt>Uptime 7&nbsp;d</dt><dd>${pct(c.uptime7d)}${coverage(c.uptime7dCoveredMs, 7 * 24 * 3600_000)}</dd></div>
@@ -63,14 +94,15 @@ ${c.state === 'failing' && c.lastRun?.message ? `<p class="reason" role="note">$
 <p class="last">Last run: ${last}. Owner: ${escapeHtml(c.owner)}. <a href="${escapeHtml(c.runbook)}">Runbook<span class="visually-hidden"> for ${escapeHtml(c.name)}</span></a> · <a href="/api/checks/${encodeURIComponent(c.target)}/history">History JSON<span class="visually-hidden"> for ${escapeHtml(c.name)}</span></a></p>
 <p class="expect"><strong>Expected:</strong> ${escapeHtml(c.expect)}</p>
 ${failures}
+${c.state === 'passing' || c.state === 'pending' ? '</details>' : ''}
 </article>`;
 }
 
 function summaryLine(s: StatusSnapshot): string {
   const { summary } = s;
   if (summary.checks === 0) return 'No checks selected.';
-  if (summary.failing > 0) return `${summary.failing} of ${summary.checks} checks failing${summary.alarms ? `, ${summary.alarms} in alarm` : ''}`;
-  if (summary.pending === summary.checks) return 'Waiting for the first runs…';
+  if (summary.failing > 0) return `${summary.failing} of ${summary.checks} checks failing${summary.alarms ? `, ${summary.alarms} in alarm` : ''}${summary.pending > 0 ? `, ${summary.pending} waiting for a first run` : ''}`;
+  if (summary.pending === summary.checks) return s.firstRunAt ? `Waiting for the first runs: the first at ${s.firstRunAt.slice(11, 19)} UTC` : 'Waiting for the first runs…';
   if (summary.degraded > 0) return `All checks passing, ${summary.degraded} slow`;
   return `All ${summary.checks} checks passing`;
 }
@@ -97,7 +129,8 @@ export function renderMain(s: StatusSnapshot, fleet: Fleet): string {
 </section>`,
     )
     .join('\n');
-  return `<div id="overall" class="overall state-${overallState(s)}" data-state="${overallState(s)}"><span class="dot" aria-hidden="true"></span><strong>${escapeHtml(summaryLine(s))}</strong>${s.summary.undeliveredNotifications > 0 ? ` <span class="undelivered">· ${s.summary.undeliveredNotifications} notification${s.summary.undeliveredNotifications === 1 ? '' : 's'} not delivered, kept in undelivered.jsonl in the data directory</span>` : ''} <span class="muted">updated <time datetime="${s.generatedAt}">${s.generatedAt.slice(11, 19)} UTC</time></span></div>
+  return `${failingNow(s, now)}
+<div id="overall" class="overall state-${overallState(s)}" data-state="${overallState(s)}"><span class="dot" aria-hidden="true"></span><strong>${escapeHtml(summaryLine(s))}</strong>${s.summary.undeliveredNotifications > 0 ? ` <span class="undelivered">· ${s.summary.undeliveredNotifications} notification${s.summary.undeliveredNotifications === 1 ? '' : 's'} not delivered, kept in undelivered.jsonl in the data directory</span>` : ''} <span class="muted">updated <time datetime="${s.generatedAt}">${s.generatedAt.slice(11, 19)} UTC</time></span></div>
 ${services}`;
 }
 
@@ -117,6 +150,16 @@ a:focus-visible,summary:focus-visible,button:focus-visible,[tabindex]:focus-visi
 main{padding:1rem clamp(1rem,4vw,2.5rem) 3rem;max-width:1400px;margin:0 auto}
 .overall{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;padding:.9rem 1rem;border-radius:10px;background:var(--card);border:1px solid var(--line);border-left:6px solid var(--pend);margin:0 0 1.25rem}
 .overall.state-passing{border-left-color:var(--ok)}.overall.state-failing{border-left-color:var(--bad)}.overall.state-degraded{border-left-color:var(--warn)}
+.failing-now{background:var(--card);border:1px solid var(--line);border-left:6px solid var(--bad);border-radius:10px;padding:.6rem 1rem;margin:0 0 1rem}
+.failing-now h2{margin:.2rem 0 .4rem;font-size:1.1rem;color:var(--bad)}
+.failing-now ol{margin:0;padding-left:1.2rem}.failing-now li{margin:.4rem 0}
+.failing-now .reason{margin:.2rem 0 0;padding:.2rem .5rem;font-size:.82rem;display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;overflow:hidden}
+@media (max-width:480px){.top{padding:.6rem 1rem}.top h1{font-size:1.1rem}.top p{font-size:.78rem}main{padding-top:.6rem}.failing-now{padding:.4rem .7rem}.failing-now li{margin:.3rem 0;font-size:.9rem}.failing-now .muted{font-size:.8rem}}
+.since{font-size:.85rem;margin:.2rem 0}
+.timeline-wrap{margin:.4rem 0}
+.timeline{width:100%;height:22px;display:block}
+.tl-up{fill:var(--ok)}.tl-down{fill:var(--bad)}.tl-none{fill:var(--line)}
+details.more>summary{font-weight:400;color:var(--muted)}
 .service h2{font-size:1.1rem;display:flex;align-items:center;gap:.5rem;margin:1.5rem 0 .75rem}
 .count{color:var(--muted);font-weight:400;font-size:.9rem}
 .grid{display:grid;gap:1rem;grid-template-columns:repeat(auto-fill,minmax(min(100%,340px),1fr))}
@@ -173,23 +216,33 @@ const SCRIPT = `
       var tpl=document.createElement('template');tpl.innerHTML=html;
       var focusedId=document.activeElement&&document.activeElement.closest('[id]')?document.activeElement.closest('[id]').id:null;
       var changes=[];
-      var next=tpl.content.querySelector('#overall');var cur=document.getElementById('overall');
-      if(next&&cur&&next.outerHTML!==cur.outerHTML)cur.replaceWith(next);
       tpl.content.querySelectorAll('[data-target]').forEach(function(card){
-        var old=document.getElementById(card.id);
-        var openIds=old?Array.prototype.map.call(old.querySelectorAll('details[open]'),function(d){return d.id;}):[];
-        openIds.forEach(function(id){var d=card.querySelector('#'+CSS.escape(id));if(d)d.open=true;});
-        if(!old){main.innerHTML=html;return;}
-        if(old.innerHTML!==card.innerHTML){old.replaceWith(card);}
         var label=card.querySelector('.badge').textContent;
         if(last[card.dataset.target]&&last[card.dataset.target]!==label)changes.push(card.querySelector('h3').textContent+' is now '+label.toLowerCase());
         last[card.dataset.target]=label;
       });
+      var openIds=Array.prototype.map.call(main.querySelectorAll('details[open]'),function(d){return d.id;});
+      var order=function(root){return Array.prototype.map.call(root.querySelectorAll('[data-target]'),function(e){return e.dataset.target;}).join(',');};
+      var nf=tpl.content.querySelector('#failing-now');var cf=document.getElementById('failing-now');
+      if(order(tpl.content)!==order(main)||(nf?nf.outerHTML:'')!==(cf?cf.outerHTML:'')){
+        // Failing checks move to the top: the order changed, so the whole list is replaced.
+        main.innerHTML=html;
+        openIds.forEach(function(id){var d=document.getElementById(id);if(d)d.open=true;});
+      }else{
+        var next=tpl.content.querySelector('#overall');var cur=document.getElementById('overall');
+        if(next&&cur&&next.outerHTML!==cur.outerHTML)cur.replaceWith(next);
+        tpl.content.querySelectorAll('[data-target]').forEach(function(card){
+          var old=document.getElementById(card.id);
+          Array.prototype.forEach.call(card.querySelectorAll('details'),function(d){if(openIds.indexOf(d.id)>=0)d.open=true;});
+          if(old&&old.innerHTML!==card.innerHTML)old.replaceWith(card);
+        });
+      }
       if(changes.length)live.textContent=changes.join('. ')+'.';
       if(focusedId){var f=document.getElementById(focusedId);if(f&&document.activeElement===document.body){var t=f.querySelector('summary,a')||f;t.focus({preventScroll:true});}}
     }).catch(function(){});},250);}
-  if('EventSource' in window){var es=new EventSource('/api/events');es.addEventListener('update',refresh);es.onerror=function(){};}
-  else setInterval(refresh,15000);
+  var fresh=document.getElementById('freshness');function say(t){if(fresh)fresh.textContent=t;}
+  if('EventSource' in window){var es=new EventSource('/api/events');say('Connecting for live updates…');es.onopen=function(){say('Live: updates arrive as checks finish.');};es.addEventListener('update',refresh);es.onerror=function(){say('Live updates interrupted; reconnecting. The page may be out of date.');};}
+  else{say('Updates every 15 s.');setInterval(refresh,15000);}
 })();
 `;
 
@@ -202,6 +255,7 @@ export function renderPage(s: StatusSnapshot, fleet: Fleet, environments: readon
 <meta name="color-scheme" content="light dark">
 <title>${escapeHtml(fleet.name)} · probe-fleet status</title>
 <style>${STYLE}</style>
+<noscript><meta http-equiv="refresh" content="${NO_SCRIPT_REFRESH_S}"></noscript>
 </head>
 <body>
 <a class="skip" href="#main">Skip to checks</a>
@@ -213,7 +267,7 @@ export function renderPage(s: StatusSnapshot, fleet: Fleet, environments: readon
 ${renderMain(s, fleet)}
 </main>
 <div id="live" class="visually-hidden" aria-live="polite" role="status"></div>
-<footer>Live: updates arrive as checks finish. JSON: <a href="/api/status">/api/status</a></footer>
+<footer><span id="freshness">Reloads every ${NO_SCRIPT_REFRESH_S} s (JavaScript is off).</span> JSON: <a href="/api/status">/api/status</a> · badges: <code>/badge/&lt;check&gt;.svg</code></footer>
 <script>${SCRIPT}</script>
 </body>
 </html>`;

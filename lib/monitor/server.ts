@@ -9,7 +9,8 @@ import type { AddressInfo } from 'node:net';
 import type { Fleet } from '../model/fleet.js';
 import type { Monitor, MonitorEvent } from './monitor.js';
 import { renderMain, renderPage } from './page.js';
-import { checkHistory, statusSnapshot } from './status.js';
+import { badgeSvg } from './chart.js';
+import { checkHistory, checkStatus, statusSnapshot } from './status.js';
 
 export interface StatusServer {
   url: string;
@@ -149,6 +150,26 @@ export function startStatusServer(options: StatusServerOptions): Promise<StatusS
       res.write('retry: 2000\n\n');
       streams.add(res);
       req.on('close', () => streams.delete(res));
+    } else if (path.startsWith('/badge/') && path.endsWith('.svg')) {
+      // README badges (as Gatus and Uptime Kuma offer): `/badge/<check>.svg` shows 24 h uptime
+      // in the colour of the check's state; `?label=` replaces the left text.
+      let id: string;
+      try {
+        id = decodeURIComponent(path.slice('/badge/'.length, -'.svg'.length));
+      } catch {
+        json(res, 400, { error: 'invalid_check_id', message: `badge: expected a URL-encoded check id, received ${JSON.stringify(path)}` });
+        return;
+      }
+      const target = monitor.targets.find((t) => t.target === id) ?? monitor.targets.find((t) => t.planned.check.id === id);
+      if (!target) {
+        json(res, 404, { error: 'unknown_check', message: `badge for '${id}': expected one of ${monitor.targets.map((t) => t.target).join(', ')}` });
+        return;
+      }
+      const status = checkStatus(target, monitor.now(), monitor.periodMsOverride);
+      const value = status.uptime24h === null ? 'no data' : `${(Math.floor(status.uptime24h * 1000) / 10).toFixed(status.uptime24h === 1 ? 0 : 1)}%`;
+      const label = (url.searchParams.get('label') ?? `${target.planned.check.name} 24h`).slice(0, 60);
+      res.writeHead(200, { 'content-type': 'image/svg+xml; charset=utf-8', 'cache-control': 'no-cache, max-age=0', ...SECURITY_HEADERS });
+      res.end(req.method === 'HEAD' ? undefined : badgeSvg(label, value, status.state));
     } else if (path === '/healthz') {
       json(res, 200, { status: 'ok' });
     } else {

@@ -2,11 +2,12 @@
 // computed from the monitor's in-memory history on each request.
 import type { AlarmKind } from '../alerting/naming.js';
 import type { Severity } from '../model/fleet.js';
-import type { FailureNote, LatencyBucket, Point } from './history.js';
+import type { FailureNote, LatencyBucket, Point, TimelineBucket } from './history.js';
 import type { Monitor, TargetState } from './monitor.js';
 
 const HOUR = 3600_000;
 export const CHART_BUCKETS = 48;
+export const TIMELINE_BUCKETS = 60;
 
 export type CheckState = 'passing' | 'degraded' | 'failing' | 'pending';
 
@@ -39,6 +40,20 @@ export interface CheckStatus {
   certDaysRemaining: number | null;
   recentFailures: FailureNote[];
   chart: LatencyBucket[];
+  /** First failing run of the ongoing failure (from stored results: a restart keeps it); null unless failing. */
+  failingSince: string | null;
+  /** Up/down over the last 24 h (or since the first run). */
+  timeline: TimelineBucket[];
+}
+
+/** A failing check, for the list the page leads with. */
+export interface FailingCheck {
+  target: string;
+  name: string;
+  service: string;
+  severity: Severity;
+  since: string | null;
+  reason: string | null;
 }
 
 export interface ServiceStatus {
@@ -55,6 +70,11 @@ export interface StatusSnapshot {
   generatedAt: string;
   startedAt: string;
   summary: { checks: number; passing: number; degraded: number; failing: number; pending: number; alarms: number; undeliveredNotifications: number };
+  /** Failing checks, longest failing first: what the page shows before anything else. */
+  failing: FailingCheck[];
+  /** When the earliest pending check runs first, while any has not run. */
+  firstRunAt: string | null;
+  /** Services, the worst first; inside each, failing checks first. */
   services: ServiceStatus[];
 }
 
@@ -71,6 +91,7 @@ export function checkStatus(t: TargetState, now: number, periodMsOverride?: numb
   const { check, environment } = t.planned;
   const last = t.history.last;
   const availability = t.trackers.find((x) => x.options.kind === 'availability');
+  const streak = t.history.failureStreak();
   return {
     target: t.target,
     checkId: check.id,
@@ -100,7 +121,14 @@ export function checkStatus(t: TargetState, now: number, periodMsOverride?: numb
     certDaysRemaining: t.history.lastCert?.days ?? null,
     recentFailures: t.history.failures.slice(0, 5),
     chart: t.history.latencySeries(now - 24 * HOUR, now, CHART_BUCKETS),
+    failingSince: streak?.ongoing ? new Date(streak.since).toISOString() : null,
+    timeline: t.history.timeline(now - 24 * HOUR, now, TIMELINE_BUCKETS),
   };
+}
+
+/** Failing first, then slow, waiting, passing; among failing, the longest failing first. */
+function byUrgency(a: CheckStatus, b: CheckStatus): number {
+  return RANK[b.state] - RANK[a.state] || (a.failingSince ?? '').localeCompare(b.failingSince ?? '');
 }
 
 function worstAlarm(states: readonly ('OK' | 'ALARM' | 'INSUFFICIENT_DATA')[]): 'OK' | 'ALARM' | 'INSUFFICIENT_DATA' {
@@ -118,6 +146,11 @@ export function statusSnapshot(monitor: Monitor, fleet: string, location: string
     else services.set(c.service, [c]);
   }
   const count = (s: CheckState): number => checks.filter((c) => c.state === s).length;
+  const failing = checks
+    .filter((c) => c.state === 'failing')
+    .sort(byUrgency)
+    .map((c) => ({ target: c.target, name: c.name, service: c.service, severity: c.severity, since: c.failingSince, reason: c.lastRun?.message ?? null }));
+  const firstRuns = checks.filter((c) => c.state === 'pending' && c.nextRunAt !== null).map((c) => c.nextRunAt!).sort();
   return {
     fleet,
     location,
@@ -133,13 +166,18 @@ export function statusSnapshot(monitor: Monitor, fleet: string, location: string
       // Since this start; the dead-letter file in the data directory keeps them all.
       undeliveredNotifications: monitor.undeliveredCount,
     },
-    services: [...services.entries()].map(([name, list]) => ({
-      name,
-      // With one composite per environment, the worst of them.
-      alarm: worstAlarm(monitor.services.filter((s) => s.service === name || s.service.startsWith(`${name}.`)).map((s) => s.state)),
-      state: list.reduce<CheckState>((worst, c) => (RANK[c.state] > RANK[worst] ? c.state : worst), 'passing'),
-      checks: list,
-    })),
+    failing,
+    firstRunAt: firstRuns[0] ?? null,
+    services: [...services.entries()]
+      .map(([name, list]) => ({
+        name,
+        // With one composite per environment, the worst of them.
+        alarm: worstAlarm(monitor.services.filter((s) => s.service === name || s.service.startsWith(`${name}.`)).map((s) => s.state)),
+        state: list.reduce<CheckState>((worst, c) => (RANK[c.state] > RANK[worst] ? c.state : worst), 'passing'),
+        checks: [...list].sort(byUrgency),
+      }))
+      // Stable: services of equal state keep the fleet's order.
+      .sort((a, b) => RANK[b.state] - RANK[a.state]),
   };
 }
 

@@ -80,7 +80,13 @@ describe('status page in Chromium', () => {
     const d = await page.locator('#check-health svg.chart path.chart-p95').getAttribute('d');
     expect(d).toMatch(/^M[\d.]+,[\d.]+( L[\d.]+,[\d.]+)+/);
     expect(await page.locator('#check-health svg.chart').getAttribute('aria-label')).toMatch(/latest p50 \d+ ms, p95 \d+ ms/);
-    expect(await page.locator('h2').allTextContents()).toEqual([expect.stringContaining('demo-shop'), expect.stringContaining('search')]);
+    // Failing first: the list of failing checks, then the failing service, then the rest.
+    expect(await page.locator('#failing-now h2').textContent()).toMatch(/^Failing now \(\d+\)$/);
+    expect(await page.locator('#failing-now li a').first().getAttribute('href')).toBe('#check-search');
+    expect(await page.locator('section.service h2').allTextContents()).toEqual([expect.stringContaining('search'), expect.stringContaining('demo-shop')]);
+    // The up/down timeline draws failures: the failing check has red stretches, drawn as SVG.
+    expect(Number(await page.locator('#check-search svg.timeline').getAttribute('data-down'))).toBeGreaterThan(0);
+    expect(await page.locator('#check-search .since').textContent()).toMatch(/^Failing since \d\d:\d\d:\d\d UTC/);
     // The summary counts what the cards show (search always; others only if the machine stalled them).
     const failing = (await page.locator('article.card .badge').allTextContents()).filter((t) => t.includes('Failing')).length;
     expect(failing).toBeGreaterThanOrEqual(1);
