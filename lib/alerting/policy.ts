@@ -103,7 +103,8 @@ export function maxAlarmWindowSeconds(periodSeconds: number): number {
 function seesCertificates(fleet: Fleet, check: Check): boolean {
   if (check.kind === 'tls') return true;
   if (check.kind === 'dns' || check.kind === 'tcp') return false;
-  const urls = check.kind === 'http' ? [check.url] : check.steps.map((s) => s.url);
+  // A browser journey starts at its url (default `/`); what else the page loads is not known here.
+  const urls = check.kind === 'flow' ? check.steps.map((s) => s.url) : [check.url ?? '/'];
   const bases = Object.values(fleet.environments).map((e) => e.baseUrl);
   return urls.some((u) => u.startsWith('https:') || (!/^[a-z]+:/i.test(u) && bases.some((b) => b.startsWith('https:'))));
 }

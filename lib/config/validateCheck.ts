@@ -7,6 +7,7 @@ import type { Collector } from './collector.js';
 import type { ForbiddenPathRule } from './forbiddenPaths.js';
 import { SCHEDULE_FORMAT, scheduleProblem } from './schedule.js';
 import { validateAlarmPolicy } from './validateAlerting.js';
+import { BROWSER_KEYS, validateBrowserCheck } from './validateBrowser.js';
 import type { PolicyValues } from './validateAlerting.js';
 import { validateExtractor } from './validateAssertion.js';
 import { REQUEST_KEYS, httpUrlProblem, shownUrl, validateRequest } from './validateRequest.js';
@@ -28,6 +29,7 @@ const KIND_KEYS: Readonly<Record<string, readonly string[]>> = {
   tls: ['host', 'port', 'minDaysRemaining', 'minProtocol'],
   dns: ['hostname', 'recordType', 'resolver', 'answersInclude', 'expectNxdomain'],
   tcp: ['host', 'port', 'send', 'reply'],
+  browser: BROWSER_KEYS,
 };
 const KINDS = Object.keys(KIND_KEYS);
 
@@ -271,6 +273,9 @@ export function validateCheck(c: Collector, path: string, value: unknown, facts:
       }
       break;
     }
+    case 'browser':
+      validateBrowserCheck(c, path, check, scope);
+      break;
     default:
       break;
   }

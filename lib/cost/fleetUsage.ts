@@ -210,7 +210,8 @@ function seesCertificate(fleet: Fleet, check: Check, environment: string): boole
   if (check.kind === 'tls') return true;
   if (check.kind === 'dns' || check.kind === 'tcp') return false;
   const base = fleet.environments[environment]?.baseUrl ?? '';
-  const urls = check.kind === 'http' ? [check.url] : check.steps.map((s) => s.url);
+  // A browser journey starts at its url (default `/`); what else the page loads is not known here.
+  const urls = check.kind === 'flow' ? check.steps.map((s) => s.url) : [check.url ?? '/'];
   return urls.some((u) => u.startsWith('https:') || (!/^[a-z][a-z0-9+.-]*:/i.test(u) && base.startsWith('https:')));
 }
 

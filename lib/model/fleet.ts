@@ -279,7 +279,39 @@ export interface TcpCheck extends CheckCommon {
   reply?: { contains?: string; matches?: string };
 }
 
-export type Check = HttpCheck | FlowCheck | TlsCheck | DnsCheck | TcpCheck;
+/**
+ * A browser journey's script as plain data, so it travels with the fleet (through the config
+ * worker and into the Lambda bundle) like every other field: the JavaScript source of
+ * `async ({ page, values, expect, step }) => …`. Write it with `browserScript(fn)`, which takes
+ * a typed TypeScript function and keeps its compiled source; the function must not close over
+ * imports or variables of the config file, because only its own text is kept.
+ */
+export interface BrowserScriptSource {
+  code: string;
+}
+
+export interface BrowserCheck extends CheckCommon {
+  kind: 'browser';
+  /** Where the page starts, relative to the environment's `baseUrl` or absolute (default `/`). */
+  url?: string;
+  script: BrowserScriptSource;
+  /**
+   * Secrets the script may read with `values.secret(name)`: declared here so the probe's role
+   * is granted exactly these, and an undeclared name is refused before anything is typed.
+   */
+  secrets?: string[];
+  /**
+   * Without it, every request the page makes other than GET, HEAD or OPTIONS is aborted in the
+   * browser before it is sent (a form post, a fetch POST); with `none` or `sandbox` as for http.
+   */
+  sideEffects?: SideEffects;
+  /** Default 1280 x 720. */
+  viewport?: { width: number; height: number };
+  /** Also keep a Playwright trace of a failed run (larger than a screenshot; default false). */
+  trace?: boolean;
+}
+
+export type Check = HttpCheck | FlowCheck | TlsCheck | DnsCheck | TcpCheck | BrowserCheck;
 export type CheckKind = Check['kind'];
 
 export interface Fleet {

@@ -33,6 +33,8 @@ export interface Failure {
   retryable: boolean;
   /** The flow step that failed, by name. */
   step?: string;
+  /** A browser check: the element the failing action or expectation waited for, e.g. `locator('#submit')`. */
+  selector?: string;
 }
 
 export interface AssertionResult {
@@ -83,6 +85,50 @@ export interface CheckResult {
   skipped?: boolean;
   /** Version the service reported, when a version source was consulted. */
   version?: string;
+  /** What a browser check saw: steps, console errors, failed and blocked requests, vitals, artifacts. */
+  browser?: BrowserReport;
+}
+
+/** One `step(name, fn)` of a browser journey. */
+export interface BrowserStep {
+  name: string;
+  /** From the start of the journey (the first navigation) to the step's start. */
+  startMs: number;
+  durationMs: number;
+  ok: boolean;
+}
+
+/** A request the page made that failed, answered 4xx/5xx, or that the guards stopped. */
+export interface BrowserRequestNote {
+  method: string;
+  /** Redacted. */
+  url: string;
+  /** HTTP status, or null when no response came. */
+  status: number | null;
+  /** Why it failed or was blocked (net::ERR_…, or the guard's reason). */
+  reason: string;
+  step?: string;
+}
+
+export interface BrowserReport {
+  /** The URL the page was on at the end (redacted). */
+  finalUrl: string | null;
+  steps: BrowserStep[];
+  /** Console messages of type error and uncaught page errors, redacted, at most 20. */
+  consoleErrors: string[];
+  /** At most 20. */
+  failedRequests: BrowserRequestNote[];
+  /** Requests aborted in the browser: writes without sideEffects, forbidden paths, our rate limit. */
+  blockedRequests: BrowserRequestNote[];
+  /** Requests the page sent (after the guards). */
+  requests: number;
+  /** Core Web Vitals of the last document, where the browser reported them (null otherwise). */
+  vitals: { lcpMs: number | null; cls: number | null };
+  /** Where the failure screenshot and trace were written (a file path, or an s3:// URL). */
+  screenshot?: string;
+  trace?: string;
+  /** Why an artifact was not kept (no artifacts destination, a trace that saw a secret…). */
+  artifactNote?: string;
 }
 
 /** Failure kinds that a retry may cure without risk of doing harm. */

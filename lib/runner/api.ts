@@ -3,6 +3,8 @@
 import type { Check, Fleet, RetryPolicy } from '../model/fleet.js';
 import type { CheckResult } from '../model/result.js';
 import type { Redactor, SecretProvider } from '../secrets/secrets.js';
+import type { ArtifactSink } from './browserArtifacts.js';
+import type { BrowserProvider } from './browserLaunch.js';
 
 /** One structured line per HTTP/TCP/TLS/DNS request, for the audit trail. Already redacted. */
 export interface RequestLogEntry {
@@ -56,6 +58,10 @@ export interface RunOptions {
   rateLimiters?: RateLimiterRegistry;
   signal?: AbortSignal;
   onCheckEnd?: (result: CheckResult) => void;
+  /** Chromium for browser checks; without it each browser attempt launches and closes its own. */
+  browser?: BrowserProvider;
+  /** Where a failed browser check's screenshot (and trace) go; without it none is kept. */
+  artifacts?: ArtifactSink;
 }
 
 export interface RateLimiterRegistry {

@@ -1,7 +1,7 @@
 // What an executor (http, flow, tls, dns, tcp) gets for one attempt of one check,
 // and what it gives back. runCheck builds the first and turns the second into a result.
 import type { Check, Environment, Fleet } from '../model/fleet.js';
-import type { AssertionResult, Failure, Phases } from '../model/result.js';
+import type { AssertionResult, BrowserReport, Failure, Phases } from '../model/result.js';
 import type { ResolvedSettings } from '../config/resolve.js';
 import type { RequestLogEntry, RunOptions } from './api.js';
 import type { AttemptClock } from './clock.js';
@@ -35,6 +35,8 @@ export interface AttemptOutcome {
   certDaysRemaining: number | null;
   assertions: AssertionResult[];
   failure: Failure | null;
+  /** Set by the browser executor only. */
+  browser?: BrowserReport;
 }
 
 export function zeroPhases(): Phases {

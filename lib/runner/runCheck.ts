@@ -9,6 +9,7 @@ import { responseTimeResult } from './assertions.js';
 import { AttemptClock, onAbort } from './clock.js';
 import type { AttemptContext, AttemptOutcome } from './context.js';
 import { zeroPhases } from './context.js';
+import { runBrowserCheck } from './browser.js';
 import { runDnsCheck } from './dns.js';
 import { ProbeFailure, retryNote } from './failure.js';
 import { runFlow } from './flow.js';
@@ -41,6 +42,8 @@ function execute(ctx: AttemptContext, check: Check): Promise<AttemptOutcome> {
       return runDnsCheck(ctx, check);
     case 'tcp':
       return runTcpCheck(ctx, check);
+    case 'browser':
+      return runBrowserCheck(ctx, check);
   }
 }
 
@@ -243,6 +246,7 @@ async function runChecked(planned: PlannedCheck, options: RunOptions, startedAt:
     failure,
     attempts,
     flaky: ok && attempts > 1,
+    ...(outcome.browser === undefined ? {} : { browser: outcome.browser }),
   };
   return options.redactor.redactValue(result);
 }
