@@ -307,7 +307,7 @@ function lineSpecs(usage: FleetUsage, freeTier: boolean): LineSpec[] {
       line: flat(
         'dashboards',
         'CloudWatch dashboards',
-        'Dashboards (overview + check pages)',
+        'Dashboards (one per fleet: overview and per-check view)',
         PRICES.dashboard,
         dashboards,
         freeDashboards,

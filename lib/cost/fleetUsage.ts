@@ -6,8 +6,8 @@ import { periodSecondsOf } from '../config/schedulePeriod.js';
 // The CDK app's pure planning (no aws-cdk-lib in it): the same targets, alarm groups and
 // dashboard pages as what `cdk deploy` creates.
 import { HOME_HEALTH_ALARM_METRICS_PER_REGION, REGION_HEALTH_ALARM_METRICS, shardHealthAlarmMetrics } from '../infra/fleetHealthPlan.js';
-import { certificateEndpointsOf, planCertificateEndpoints } from '../alerting/certificateEndpoints.js';
-import { MAX_ALARMS_PER_COMPOSITE, TARGETS_PER_DASHBOARD_PAGE, chunk, packTargets, planTargets, regionGroups, serviceGroups } from '../infra/plan.js';
+import { planCertificateEndpoints } from '../alerting/certificateEndpoints.js';
+import { MAX_ALARMS_PER_COMPOSITE, planTargets, regionGroups, serviceGroups } from '../infra/plan.js';
 import type { TargetPlan } from '../infra/plan.js';
 import { planShards } from '../lambda/shards.js';
 import { planTraffic } from '../lambda/trafficPlan.js';
@@ -64,9 +64,6 @@ export const DEFAULT_ASSUMPTIONS: UsageAssumptions = {
 export function probeMemoryMb(targets: number): number {
   return Math.min(1769, 256 * Math.max(1, Math.ceil(targets / 100)));
 }
-
-/** Alarm packing limits of the CDK app's alarm stacks (lib/infra/probeFleet.ts), which decide the dashboard pages. */
-export const ALARM_STACK_LIMITS = { maxAlarms: 150, maxMetricRefs: 450 } as const;
 
 /** Metrics published per check result besides phases: Success, Duration, Degraded. */
 export const BASE_METRICS_PER_TARGET = 3;
@@ -178,7 +175,7 @@ export interface FleetUsage {
    * critical), one per environment when its targets run against several.
    */
   services: { service: string; environment: string | undefined; compositeAlarms: number }[];
-  /** Metrics each dashboard graphs: the overview first, then one page per ≤40 targets of each alarm stack. */
+  /** Metrics each dashboard graphs: the fleet's one dashboard (the overview with its per-check section). */
   dashboardMetrics: number[];
   /**
    * TLS endpoints with a certificate alarm pair: each is one `CertificateDaysRemaining` metric
@@ -369,9 +366,6 @@ export function measureFleetUsage(
   );
 
   const all = [...targets.values()];
-  // A target's row graphs Success and Duration p50 and p95 per region, and CertificateDaysRemaining
-  // of each TLS endpoint it sees; the overview graphs the fleet-health metrics of each region.
-  const rowMetrics = (plan: TargetPlan): number => plan.regions.length * 3 + (plan.policy.certificate ? certificateEndpointsOf(fleet, plan.check, plan.environment).length : 0);
 
   // One certificate alarm pair per TLS endpoint, however many targets see it (as lib/infra
   // builds them); each dependent target carries an equal share of the pair.
@@ -382,9 +376,13 @@ export function measureFleetUsage(
       if (usage) usage.alarmMetrics.certificate += CERTIFICATE_ALARMS_PER_ENDPOINT / plan.dependents.length;
     }
   }
-  const pages = packTargets(plans, ALARM_STACK_LIMITS).flatMap((pack) => chunk(pack, TARGETS_PER_DASHBOARD_PAGE));
+  // One dashboard per fleet (lib/infra/dashboard.ts): the fleet-health metrics of each region,
+  // and the per-check section (Success and Duration p50 and p95 per fleet region, and one
+  // CertificateDaysRemaining when the fleet has a TLS endpoint), which its variables point at
+  // any target. Further overview pages come only past 500 widgets and are not counted here.
   const shardRegionCount = new Set(shards.map((s) => s.region)).size;
-  const dashboardMetrics = [FLEET_HEALTH_METRICS_PER_REGION * shardRegionCount, ...pages.map((page) => page.reduce((n, p) => n + rowMetrics(p), 0))];
+  const checkSectionMetrics = plans.length > 0 ? fleet.regions.length * 3 + (certificatePlans.length > 0 ? 1 : 0) : 0;
+  const dashboardMetrics = [FLEET_HEALTH_METRICS_PER_REGION * shardRegionCount + checkSectionMetrics];
 
   const secretNames = new Set<string>();
   collectSecretNames(fleet, secretNames);

@@ -1,30 +1,37 @@
-// CloudWatch dashboards for the fleet. The overview: fleet health (heartbeats, skipped
-// checks, publish failures), the alarm status of every service, and per service the state
-// of its availability alarms, continued on further overview pages when one would pass
-// CloudWatch's 500 widgets. The per-check pages hold per-target rows (availability per
-// region, duration p50/p95 per region, certificate days remaining per TLS endpoint), a bounded number of
-// targets per page so that a large fleet stays under CloudWatch's widget limits and loads.
+// One CloudWatch dashboard per fleet (CloudWatch bills each dashboard, $3 a month, and a page
+// of checks per 40 targets cost more than the rest of a small fleet's alarms). The overview:
+// fleet health (heartbeats, skipped checks, publish failures), the alarm status of every
+// service, a per-check section driven by two dashboard variables (the check target and the TLS
+// endpoint: availability per region, duration p50/p95 per region, certificate days), and per
+// service the state of its availability alarms, continued on further overview pages only when
+// one would pass CloudWatch's 500 widgets. A property variable rewrites that dimension in every
+// widget of the dashboard, so one set of widgets serves every target
+// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CloudWatch-Dashboard-Body-Structure.html).
+// The variables list the fleet's own targets and endpoints, not a metric search: a search sees
+// only metrics with data in the last two weeks, and a new check is listed before its first run.
 import { Duration } from 'aws-cdk-lib';
 import {
   Alarm,
   AlarmStatusWidget,
   Dashboard,
+  DashboardVariable,
+  DefaultValue,
   GraphWidget,
   SingleValueWidget,
   TextWidget,
+  Values,
+  VariableInputType,
+  VariableType,
   type IAlarm,
   type IWidget,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
-import { certificateEndpointsOf } from '../alerting/certificateEndpoints.js';
 import { alarmName } from '../alerting/naming.js';
 import { CERTIFICATE_PERIOD_SECONDS } from '../alerting/policy.js';
-import { resolveSettings } from '../config/resolve.js';
-import { periodSecondsOf } from '../config/schedulePeriod.js';
 import type { Fleet } from '../model/fleet.js';
 import { idOf } from './alarmContext.js';
 import { certificateMetric, fleetMetric, targetMetric, type MetricScope } from './metrics.js';
-import { checksPageSuffix, chunk, dashboardName, dashboardUrl, MAX_ALARMS_PER_COMPOSITE, overviewPageSuffix, paginateSections, type TargetPlan } from './plan.js';
+import { chunk, dashboardName, dashboardUrl, MAX_ALARMS_PER_COMPOSITE, overviewPageSuffix, paginateSections, type TargetPlan } from './plan.js';
 
 interface DashboardCommon {
   fleet: Fleet;
@@ -37,20 +44,12 @@ export interface OverviewInput extends DashboardCommon {
   services: { service: string; alarmName: string; availabilityAlarmNames: string[] }[];
   /** Names, not alarm objects: the heartbeats live in the home stack and a name needs no export. */
   heartbeatAlarmNames: string[];
-  /** Dashboard names of the per-check pages, in order, for the links on the first page. */
-  checksPages: string[];
+  /** Every target, in order: the values of the overview's `Check` variable. */
+  targets: TargetPlan[];
+  /** Every TLS endpoint with a certificate metric (`host:port`): the values of the `Endpoint` variable. */
+  certificateEndpoints?: string[];
   /** Names of the certificate alarms (a warning and a critical one per TLS endpoint), shown on the first page. */
   certificateAlarmNames?: string[];
-}
-
-export interface ChecksPageInput extends DashboardCommon {
-  /** The alarm bucket (0-based) whose stack holds the page, and the page's part within it. */
-  bucket: number;
-  part: number;
-  /** 1-based position among all per-check pages and their count, for the title only. */
-  position: number;
-  pageCount: number;
-  targets: TargetPlan[];
 }
 
 /** An alarm status widget lists at most 100 alarms. */
@@ -81,18 +80,18 @@ export function overviewDashboard(scope: Construct, input: OverviewInput): Dashb
   const top = chunk(alarmRefs(scope, [...input.services.map((s) => s.alarmName), ...input.heartbeatAlarmNames]), ALARMS_PER_STATUS_WIDGET);
   const certificates = chunk(alarmRefs(scope, input.certificateAlarmNames ?? []), ALARMS_PER_STATUS_WIDGET);
   const statusGroups = input.services.map((service) => chunk(service.availabilityAlarmNames, ALARMS_PER_STATUS_WIDGET));
+  const checkRows = checkSection(input);
   // First page: the header text, the three fleet-health graphs, the status widgets of all
-  // services and heartbeats, and of the certificate alarms.
-  const pages = paginateSections(statusGroups.map((g) => g.length), 1 + 3 + top.length + certificates.length, 1);
+  // services and heartbeats, and of the certificate alarms, and the per-check section.
+  const pages = paginateSections(statusGroups.map((g) => g.length), 1 + 3 + top.length + certificates.length + checkRows.flat().length, 1);
   const names = pages.map((_, i) => dashboardName(input.prefix, overviewPageSuffix(i)));
-  const checksLinks = input.checksPages.map((name, i) => `[checks ${i + 1}](${url(name)})`).join(' · ');
   const overviewLinks = names.slice(1).map((name, i) => `[services ${i + 2}](${url(name)})`).join(' · ');
   return pages.map((slices, page) => {
     const rows: IWidget[][] = [];
     if (page === 0) {
       const more = overviewLinks ? `\nMore services: ${overviewLinks}` : '';
       rows.push(
-        [new TextWidget({ markdown: `# ${fleet.name}: probe fleet\nHome region ${fleet.homeRegion}; probes in ${regions.join(', ')}. Per-check pages: ${checksLinks || 'none'}${more}`, width: 24, height: 2 })],
+        [new TextWidget({ markdown: `# ${fleet.name}: probe fleet\nHome region ${fleet.homeRegion}; probes in ${regions.join(', ')}. One check at a time below: choose it with the Check variable.${more}`, width: 24, height: 2 })],
         [
           new GraphWidget({ title: 'Fleet health: checks run (heartbeat)', left: perRegion('ChecksRun', 'Sum'), width: 8 }),
           new GraphWidget({ title: 'Checks skipped (deadline)', left: perRegion('ChecksSkipped', 'Sum'), width: 8 }),
@@ -101,6 +100,7 @@ export function overviewDashboard(scope: Construct, input: OverviewInput): Dashb
       );
       top.forEach((alarms, i) => rows.push([new AlarmStatusWidget({ title: i === 0 ? 'Services and heartbeats' : `Services and heartbeats (${i + 1})`, alarms, width: 24, height: 4 })]));
       certificates.forEach((alarms, i) => rows.push([new AlarmStatusWidget({ title: i === 0 ? 'Certificates (per TLS endpoint)' : `Certificates (${i + 1})`, alarms, width: 24, height: 4 })]));
+      rows.push(...checkRows);
     } else {
       rows.push([new TextWidget({ markdown: `# ${fleet.name}: services, page ${page + 1} of ${pages.length}\n[overview](${url(names[0]!)})`, width: 24, height: 2 })]);
     }
@@ -117,74 +117,90 @@ export function overviewDashboard(scope: Construct, input: OverviewInput): Dashb
       dashboardName: names[page]!,
       defaultInterval: Duration.hours(3),
       widgets: rows,
+      ...(page === 0 ? { variables: checkVariables(input) } : {}),
     });
   });
 }
 
-/**
- * The TLS endpoints whose certificate days a target's row shows: those the check sees against
- * its environment (certificateEndpointsOf). A host known only at run time (a secret, an
- * extracted value) shows none; its certificate still has its metric.
- */
-export function certificateEndpointsOnRow(fleet: Fleet, t: TargetPlan): string[] {
-  return t.policy.certificate ? certificateEndpointsOf(fleet, t.check, t.environment) : [];
+/** The target a variable shows before anyone chooses: the first one, so the section is never empty. */
+function firstTarget(input: OverviewInput): TargetPlan | undefined {
+  return input.targets[0];
 }
 
-function targetRow(input: ChecksPageInput, t: TargetPlan): IWidget[] {
-  const { metrics } = input;
-  const period = Math.max(60, periodSecondsOf(resolveSettings(input.fleet, t.check).schedule));
-  const title = `${t.check.name}${t.target === t.check.id ? '' : ` (${t.environment})`}`;
-  const endpoints = certificateEndpointsOnRow(input.fleet, t);
+/**
+ * The `Check` variable (a target: `<check>` or `<check>.<environment>`) and, when the fleet has
+ * certificate metrics, the `Endpoint` variable. Each rewrites its dimension in every widget.
+ */
+function checkVariables(input: OverviewInput): DashboardVariable[] {
+  const first = firstTarget(input);
+  if (!first) return [];
+  const variables = [
+    new DashboardVariable({
+      id: 'check',
+      type: VariableType.PROPERTY,
+      value: 'Check',
+      label: 'Check',
+      inputType: VariableInputType.SELECT,
+      values: Values.fromValues(...input.targets.map((t) => ({ value: t.target, label: `${t.check.name}${t.target === t.check.id ? '' : ` (${t.environment})`}` }))),
+      defaultValue: DefaultValue.value(first.target),
+    }),
+  ];
+  const endpoints = input.certificateEndpoints ?? [];
+  if (endpoints.length > 0) {
+    variables.push(
+      new DashboardVariable({
+        id: 'endpoint',
+        type: VariableType.PROPERTY,
+        value: 'Endpoint',
+        label: 'TLS endpoint',
+        inputType: VariableInputType.SELECT,
+        values: Values.fromValues(...endpoints.map((value) => ({ value }))),
+        defaultValue: DefaultValue.value(endpoints[0]!),
+      }),
+    );
+  }
+  return variables;
+}
+
+/**
+ * The per-check section: availability per region, duration p50/p95 per region, and the chosen
+ * endpoint's certificate days. The widgets name the first target and endpoint; the variables
+ * swap them. Every region of the fleet is graphed: a check that does not run in one shows no
+ * line there. Its maxMs is in its latency alarm, which the services' status widgets show.
+ */
+function checkSection(input: OverviewInput): IWidget[][] {
+  const first = firstTarget(input);
+  if (!first) return [];
+  const { metrics, fleet } = input;
+  const endpoints = input.certificateEndpoints ?? [];
   const width = endpoints.length > 0 ? 9 : 12;
   const row: IWidget[] = [
     new GraphWidget({
-      title: `${title}: availability`,
-      left: t.regions.map((r) => targetMetric(metrics, 'Success', t.target, r, { statistic: 'Average', periodSeconds: period, label: r })),
+      title: 'Check: availability (share of runs that passed)',
+      left: fleet.regions.map((r) => targetMetric(metrics, 'Success', first.target, r, { statistic: 'Average', periodSeconds: 60, label: r })),
       leftYAxis: { min: 0, max: 1 },
       width,
     }),
     new GraphWidget({
-      title: `${title}: duration p50/p95 (ms)`,
-      left: t.regions.flatMap((r) => [
-        targetMetric(metrics, 'Duration', t.target, r, { statistic: 'p50', periodSeconds: Math.max(300, period), label: `${r} p50` }),
-        targetMetric(metrics, 'Duration', t.target, r, { statistic: 'p95', periodSeconds: Math.max(300, period), label: `${r} p95` }),
+      title: 'Check: duration p50/p95 (ms)',
+      left: fleet.regions.flatMap((r) => [
+        targetMetric(metrics, 'Duration', first.target, r, { statistic: 'p50', periodSeconds: 300, label: `${r} p50` }),
+        targetMetric(metrics, 'Duration', first.target, r, { statistic: 'p95', periodSeconds: 300, label: `${r} p95` }),
       ]),
-      ...(t.policy.latency ? { leftAnnotations: [{ value: t.policy.latency.thresholdMs, label: 'maxMs' }] } : {}),
       width,
     }),
   ];
   if (endpoints.length > 0) {
-    // The day's smallest days remaining per endpoint, as the certificate alarms read it.
+    // The day's smallest days remaining of the chosen endpoint, as the certificate alarms read it.
     row.push(
       new SingleValueWidget({
-        title: `${title}: certificate days`,
-        metrics: endpoints.map((endpoint) => certificateMetric(metrics, endpoint, { periodSeconds: CERTIFICATE_PERIOD_SECONDS, label: endpoint })),
+        title: 'TLS endpoint: certificate days',
+        metrics: [certificateMetric(metrics, endpoints[0]!, { periodSeconds: CERTIFICATE_PERIOD_SECONDS, label: 'days remaining' })],
         width: 6,
       }),
     );
   }
-  return row;
-}
-
-export function checksDashboard(scope: Construct, input: ChecksPageInput): Dashboard {
-  const { fleet } = input;
-  // The construct id (so the logical id) follows the name, which follows the bucket; a bucket's
-  // first page keeps the id `Dashboard<n>` that page n had before pages were named by bucket.
-  const id = input.part === 0 ? `Dashboard${input.bucket + 1}` : `Dashboard${input.bucket + 1}-${input.part + 1}`;
-  return new Dashboard(scope, id, {
-    dashboardName: dashboardName(input.prefix, checksPageSuffix(input.bucket, input.part)),
-    defaultInterval: Duration.hours(3),
-    widgets: [
-      [
-        new TextWidget({
-          markdown: `# ${fleet.name}: checks, page ${input.position} of ${input.pageCount}\n[overview](${dashboardUrl(fleet.homeRegion, dashboardName(input.prefix))})`,
-          width: 24,
-          height: 2,
-        }),
-      ],
-      ...input.targets.map((t) => targetRow(input, t)),
-    ],
-  });
+  return [[new TextWidget({ markdown: '## One check (choose it with the Check variable; the certificate, with TLS endpoint)', width: 24, height: 1 })], row];
 }
 
 /** The availability alarm names of a service's targets (for the overview's status widgets). */

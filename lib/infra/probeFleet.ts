@@ -3,8 +3,9 @@
 //   <prefix>-health-<region>      per region with probes (and home): the operator topic, its key,
 //                                 the dead-letter queue, the region's fleet-health alarms
 //   <prefix>-home                 KMS key, pager/chat topics, subscriptions, heartbeats, notify
-//   <prefix>-alarms-<n>           per-target alarms and their dashboard pages
-//   <prefix>-services[-n]         per-service composites (what pages and rolls back), the overview
+//   <prefix>-alarms-<n>           per-target alarms
+//   <prefix>-services[-n]         per-service composites (what pages and rolls back), the fleet's
+//                                 one dashboard (pages beyond it only past 500 widgets)
 // Whatever spans several stacks is placed by a hash of its own name (lib/infra/plan.ts,
 // placeByHash), so adding or removing a check never moves another one's named resources
 // into a different stack.
@@ -31,7 +32,7 @@ import type { AlarmContext, AlarmRoutes } from './alarmContext.js';
 import { availabilityAlarm } from './availabilityAlarm.js';
 import { certificateAlarmNames, certificateAlarms } from './certificateAlarms.js';
 import { planCertificateEndpoints } from '../alerting/certificateEndpoints.js';
-import { availabilityNames, checksDashboard, overviewDashboard } from './dashboard.js';
+import { availabilityNames, overviewDashboard } from './dashboard.js';
 import { deadLetterAlarm } from './deadLetterAlarm.js';
 import { heartbeatAlarm } from './heartbeatAlarm.js';
 import { regionHealthAlarms, secretLookupAlarm, shardFailureAlarm, shardSilenceAlarm, type HealthContext } from './fleetHealthAlarms.js';
@@ -41,8 +42,6 @@ import { latencyAlarms } from './latencyAlarm.js';
 import { notifyFunction, type NotifyResources } from './notifyFunction.js';
 import {
   bucketParent,
-  checksPageSuffix,
-  chunk,
   dashboardName,
   MAX_ALARMS_PER_COMPOSITE,
   dashboardUrl,
@@ -52,7 +51,6 @@ import {
   planTargets,
   servicesOf,
   stackSafe,
-  TARGETS_PER_DASHBOARD_PAGE,
   type TargetPlan,
 } from './plan.js';
 import { ProbeStack } from './probeStack.js';
@@ -69,7 +67,7 @@ export const MAX_CERTIFICATE_ALARMS_PER_STACK = 300;
 export const MAX_SHARDS_PER_PROBE_STACK = 55;
 /**
  * An alarm with its description and math is about 3 KB of template: 150 alarms (and at most
- * 450 metric references) per stack, with that stack's dashboard pages, stay well under
+ * 450 metric references) per stack stay well under
  * CloudFormation's 1 MB template limit and its 500 resources.
  */
 export const DEFAULT_MAX_ALARMS_PER_STACK = 150;
@@ -330,30 +328,22 @@ export class ProbeFleet extends Construct {
     deadLetterAlarm(operatorCtx, this.topics.deadLetters, subscriptionDeadLettersName(prefix), 'subscription-dead-letters', `Deliveries from the ${fleet.name} alarm topics to their subscribers`, overviewUrl);
 
     // Per-target alarms, placed by a hash of the target into as many stacks as the size class
-    // needs; each stack also carries the dashboard pages of its targets, named after the
-    // stack's bucket, so no single template grows with the fleet and no page changes stack.
+    // needs, so no single template grows with the fleet. Their descriptions link the fleet's one
+    // dashboard, whose Check variable shows any target (lib/infra/dashboard.ts).
     const targets = planTargets(fleet);
     const placement = placeTargets(targets, { maxAlarms: props.maxAlarmsPerStack ?? DEFAULT_MAX_ALARMS_PER_STACK, maxMetricRefs: MAX_METRIC_REFS_PER_STACK });
-    const pagesOfBucket = placement.buckets.map((bucket) => chunk(bucket.items, TARGETS_PER_DASHBOARD_PAGE));
-    const checksPages = placement.buckets.flatMap((bucket, i) => (pagesOfBucket[i] ?? []).map((_, part) => dashboardName(prefix, checksPageSuffix(bucket.index, part))));
     const availabilityName = new Map<TargetPlan, string>();
     const alarmStackOf = new Map<number, Stack>();
-    let position = 0;
-    placement.buckets.forEach(({ index }, i) => {
-      const stack = new Stack(this, `Alarms-${index + 1}`, { stackName: `${prefix}-alarms-${index + 1}`, env, description: `probe-fleet ${fleet.name}: check alarms and dashboards, bucket ${index + 1} of ${placement.bucketCount}` });
+    placement.buckets.forEach(({ index, items }) => {
+      const stack = new Stack(this, `Alarms-${index + 1}`, { stackName: `${prefix}-alarms-${index + 1}`, env, description: `probe-fleet ${fleet.name}: check alarms, bucket ${index + 1} of ${placement.bucketCount}` });
       stack.addStackDependency(this.homeStack, 'alarm actions publish to the home topics');
       dependOnParent(alarmStackOf, index, stack);
       alarmStackOf.set(index, stack);
       const ctx: AlarmContext = { scope: stack, metrics, fleet: fleet.name, routes: this.routesIn(stack) };
-      (pagesOfBucket[i] ?? []).forEach((pageTargets, part) => {
-        position++;
-        const url = dashboardUrl(fleet.homeRegion, dashboardName(prefix, checksPageSuffix(index, part)));
-        for (const t of pageTargets) {
-          availabilityName.set(t, availabilityAlarm(ctx, t, url).name);
-          latencyAlarms(ctx, fleet, t, url);
-        }
-        checksDashboard(stack, { fleet, prefix, metrics, bucket: index, part, position, pageCount: checksPages.length, targets: pageTargets });
-      });
+      for (const t of items) {
+        availabilityName.set(t, availabilityAlarm(ctx, t, overviewUrl).name);
+        latencyAlarms(ctx, fleet, t, overviewUrl);
+      }
       this.alarmStacks.push(stack);
     });
 
@@ -426,7 +416,8 @@ export class ProbeFleet extends Construct {
       fleet,
       prefix,
       metrics,
-      checksPages,
+      targets,
+      certificateEndpoints: certificatePlacement.buckets.flatMap((b) => b.items).map((p) => p.endpoint),
       services: overview,
       heartbeatAlarmNames: heartbeatRegions.map((region) => alarmName({ fleet: fleet.name, kind: 'heartbeat', subject: region })),
       certificateAlarmNames: certificatePlacement.buckets.flatMap((b) => b.items).flatMap((p) => Object.values(certificateAlarmNames(fleet.name, p.endpoint))),

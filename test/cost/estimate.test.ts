@@ -15,8 +15,8 @@ function line(estimate: CostEstimate, id: string) {
 // Figures worked out by hand (730-hour month = 2,628,000 s; a 1-check shard's function has
 // 256 MB (bench:lambda's measured peak RSS); 500 ms per check; 200 ms per invocation; log lines 1,500 B
 // per result + 400 B per request + 800 B per invocation). Every fleet also has one composite per
-// service ($0.50), the topics' dead-letter alarm ($0.10), the topic key ($1) and two dashboards
-// (overview + one page of checks, $6).
+// service ($0.50), the topics' dead-letter alarm ($0.10), the topic key ($1) and one dashboard
+// ($3: the overview with its per-check section).
 interface Scenario {
   name: string;
   fleet: Fleet;
@@ -45,7 +45,7 @@ const scenarios: Scenario[] = [
       'alarms-heartbeat': 1,
       'alarms-dead-letter': 1,
       'alarms-composite': 1,
-      dashboards: 2,
+      dashboards: 1,
       // the pager/chat key and the region's operator topic key
       'kms-key': 2,
       // 8,760 × (1,500 + 400 + 800) B
@@ -60,14 +60,14 @@ const scenarios: Scenario[] = [
       'alarms-heartbeat': 0.1,
       'alarms-dead-letter': 0.1,
       'alarms-composite': 0.5,
-      dashboards: 6,
+      dashboards: 3,
       'kms-key': 2,
       'log-ingestion': 0.011826,
       // 0.023652 GB × 30 days ÷ 30.4167 days × $0.03
       'log-storage': 0.00069983,
     },
     // + 9 fleet-health alarm metrics ($0.90) + the operator topic key ($1)
-    total: 11.6223179,
+    total: 8.6223179,
     synthetics: { canaries: 1, runs: 8760, usd: 10.512 },
   },
   {
@@ -104,7 +104,7 @@ const scenarios: Scenario[] = [
       'log-ingestion': 0.17739,
     },
     // + 27 fleet-health alarm metrics ($2.70) + 3 operator topic keys ($3)
-    total: 21.9347691,
+    total: 18.9347691,
     // 43,800 runs a region × 3 regions × $0.0012
     synthetics: { canaries: 3, runs: 131_400, usd: 157.68 },
   },
@@ -114,7 +114,7 @@ const scenarios: Scenario[] = [
     quantities: { 'custom-metrics': 11, 'put-metric-data': 8760 },
     monthly: { 'custom-metrics': 3.3 },
     // + 9 fleet-health alarm metrics ($0.90) + the operator topic key ($1)
-    total: 13.1223179,
+    total: 10.1223179,
     synthetics: { canaries: 1, runs: 8760, usd: 10.512 },
   },
   {
@@ -190,18 +190,19 @@ describe('free tier', () => {
     ]);
     expect(line(free, 'alarms-heartbeat').freeQuantity).toBe(1);
     expect(line(free, 'alarms-dead-letter').freeQuantity).toBe(1);
-    // Both dashboards graph 3 metrics: within the free tier's 3 dashboards of up to 50.
-    expect(line(free, 'dashboards').freeQuantity).toBe(2);
+    // The one dashboard graphs 3 fleet-health and 3 per-check metrics: within the free tier's 3 dashboards of up to 50.
+    expect(line(free, 'dashboards').freeQuantity).toBe(1);
+    expect(line(free, 'dashboards').quantity).toBe(1);
   });
 
   it('takes 10 metrics off the first tier only', () => {
     const fleet = fleetOf(manyChecks(500, { schedule: '5m', detailedTimings: true }), { regions: ['us-east-1', 'eu-west-1', 'eu-central-1'] });
     const free = estimateFleetCost(fleet, { freeTier: true });
     expect(line(free, 'custom-metrics').monthlyUsd).toBeCloseTo(3200.9 - 3, 6);
-    // Only the overview (9 fleet-health metrics) graphs fewer than 50 metrics; every page of
-    // 40 checks × 3 regions × 3 series is outside the free tier.
+    // 500 checks, one dashboard: 9 fleet-health metrics and 3 regions × 3 per-check series, within the free tier.
+    expect(line(free, 'dashboards').quantity).toBe(1);
     expect(line(free, 'dashboards').freeQuantity).toBe(1);
-    expect(line(free, 'dashboards').monthlyUsd).toBe(3 * (line(free, 'dashboards').quantity - 1));
+    expect(line(free, 'dashboards').monthlyUsd).toBe(0);
   });
 });
 

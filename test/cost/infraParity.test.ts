@@ -4,10 +4,9 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { ProbeFleet } from '../../lib/infra/index.js';
-import { DEFAULT_MAX_ALARMS_PER_STACK, MAX_METRIC_REFS_PER_STACK } from '../../lib/infra/probeFleet.js';
 import { shardSizing } from '../../lib/infra/probeFunction.js';
 import { estimateFleetCost } from '../../lib/cost/estimate.js';
-import { ALARM_STACK_LIMITS, probeMemoryMb } from '../../lib/cost/fleetUsage.js';
+import { probeMemoryMb } from '../../lib/cost/fleetUsage.js';
 import { secret } from '../../lib/model/defineFleet.js';
 import type { Fleet } from '../../lib/model/fleet.js';
 import { fleetOf, httpCheck, manyChecks } from './fleets.js';
@@ -68,9 +67,9 @@ const fleets: [string, Fleet, Partial<Counted>][] = [
     fleetOf([httpCheck('health', { schedule: '5m' })]),
     // availability 1 + heartbeat 1 + topic dead letters 1; fleet health: shard silence 1 +
     // shard failures 3 (errors, throttles, failed deliveries) + region 4 (invocation errors ×2,
-    // publish failures, dead letters) + secret lookups 1; one service; overview + 1 page;
+    // publish failures, dead letters) + secret lookups 1; one service; one dashboard;
     // keys: pager/chat + the region's operator topic
-    { alarmMetrics: 12, composites: 1, dashboards: 2, rules: 1, kmsKeys: 2, probeMemory: [256] },
+    { alarmMetrics: 12, composites: 1, dashboards: 1, rules: 1, kmsKeys: 2, probeMemory: [256] },
   ],
   [
     'https checks with maxMs in 3 regions, two services, a webhook',
@@ -118,9 +117,5 @@ describe('the estimate counts what the CDK app deploys', () => {
     for (const targets of [1, 5, 25, 60, 100, 200]) {
       expect(probeMemoryMb(targets), `${targets} targets`).toBe(shardSizing({ periodSeconds: 60, targets: Array.from({ length: targets }, () => ({ checkId: 'x', environment: 'prod' })) }).memoryMb);
     }
-  });
-
-  it('packs alarm stacks (and so dashboard pages) with the CDK app limits', () => {
-    expect(ALARM_STACK_LIMITS).toEqual({ maxAlarms: DEFAULT_MAX_ALARMS_PER_STACK, maxMetricRefs: MAX_METRIC_REFS_PER_STACK });
   });
 });

@@ -311,7 +311,8 @@ describe('heartbeats, service composites, descriptions', () => {
     expect(description).toContain('Runbook: https://wiki.example.com/runbooks/long');
     expect(description).toContain('Owner: team-checkout');
     expect(description).toMatch(/Expected: x+…/);
-    expect(description.endsWith('#dashboards/dashboard/probe-fleet-shop-checks-1')).toBe(true);
+    // The fleet's one dashboard: its Check variable shows this target.
+    expect(description.endsWith('#dashboards/dashboard/probe-fleet-shop')).toBe(true);
   });
 
   it('names per-environment targets <check>.<environment> in dimensions and alarm names', () => {

@@ -6,14 +6,18 @@ interface Widget {
   properties: { title?: string; markdown?: string; view?: string; region?: string; metrics?: unknown[][]; alarms?: string[]; annotations?: unknown };
 }
 
-/** The dashboard's widgets, with CloudFormation tokens (region, account) replaced by `TOKEN`. */
-function widgetsOf(template: { findResources(type: string): Record<string, unknown> }, name: string): Widget[] {
+/** The dashboard's body, with CloudFormation tokens (region, account) replaced by `TOKEN`. */
+function bodyOf(template: { findResources(type: string): Record<string, unknown> }, name: string): string {
   const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard')) as { Properties: { DashboardName: string; DashboardBody: unknown } }[];
   const found = dashboards.find((d) => d.Properties.DashboardName === name);
   expect(found, name).toBeDefined();
   const body = found!.Properties.DashboardBody as string | { 'Fn::Join': [string, unknown[]] };
-  const text = typeof body === 'string' ? body : body['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : 'TOKEN')).join('');
-  return (JSON.parse(text) as { widgets: Widget[] }).widgets;
+  return typeof body === 'string' ? body : body['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : 'TOKEN')).join('');
+}
+
+/** The dashboard's widgets. */
+function widgetsOf(template: { findResources(type: string): Record<string, unknown> }, name: string): Widget[] {
+  return (JSON.parse(bodyOf(template, name)) as { widgets: Widget[] }).widgets;
 }
 
 const byTitle = (widgets: Widget[], title: string): Widget => {
@@ -46,22 +50,35 @@ describe('dashboards', () => {
     ]);
   });
 
-  it('check pages: availability per region, duration p50/p95 per region, certificate days', () => {
-    const widgets = widgetsOf(s.template(s.fleet.alarmStacks[0]!), 'probe-fleet-shop-checks-1');
-    const availability = byTitle(widgets, 'Check checkout-health: availability');
+  it('one dashboard per fleet: its per-check section shows any target and endpoint through two variables', () => {
+    let dashboards = 0;
+    for (const [, template] of s.templates()) dashboards += Object.keys(template.findResources('AWS::CloudWatch::Dashboard')).length;
+    expect(dashboards).toBe(1);
+    const widgets = widgetsOf(s.template(s.fleet.servicesStack), 'probe-fleet-shop');
+    const availability = byTitle(widgets, 'Check: availability (share of runs that passed)');
+    const shown = availability.properties.metrics?.[0]?.[3];
     expect(availability.properties.metrics?.map((m) => [m[1], m[3], m[7]])).toEqual([
-      ['Success', 'checkout-health', 'eu-west-1'],
-      ['Success', 'checkout-health', 'us-east-1'],
-      ['Success', 'checkout-health', 'ap-southeast-1'],
+      ['Success', shown, 'eu-west-1'],
+      ['Success', shown, 'us-east-1'],
+      ['Success', shown, 'ap-southeast-1'],
     ]);
-    const duration = byTitle(widgets, 'Check checkout-health: duration p50/p95 (ms)');
+    const duration = byTitle(widgets, 'Check: duration p50/p95 (ms)');
     expect(duration.properties.metrics?.map((m) => (m[8] as { stat: string }).stat)).toEqual(['p50', 'p95', 'p50', 'p95', 'p50', 'p95']);
-    expect(JSON.stringify(duration.properties.annotations)).toContain('"value":1500');
-    const certificate = byTitle(widgets, 'Check checkout-health: certificate days');
+    const certificate = byTitle(widgets, 'TLS endpoint: certificate days');
     expect(certificate.properties.view).toBe('singleValue');
     // The endpoint's series, as the certificate alarms read it: the day's minimum, no Region.
-    expect(certificate.properties.metrics).toEqual([['ProbeFleet', 'CertificateDaysRemaining', 'Endpoint', 'shop.example.com:443', 'Fleet', 'shop', { label: 'shop.example.com:443', stat: 'Minimum', period: 86_400 }]]);
+    expect(certificate.properties.metrics).toEqual([['ProbeFleet', 'CertificateDaysRemaining', 'Endpoint', 'shop.example.com:443', 'Fleet', 'shop', { label: 'days remaining', stat: 'Minimum', period: 86_400 }]]);
     expect(JSON.stringify(widgets)).not.toContain('CertDaysRemaining');
-    expect(widgets.find((w) => w.properties.title === 'DB port: certificate days')).toBeUndefined();
+
+    // The variables rewrite the Check and Endpoint dimensions of every widget; they list every
+    // target (so a new check is there before its first run) and every TLS endpoint.
+    const body = JSON.parse(bodyOf(s.template(s.fleet.servicesStack), 'probe-fleet-shop')) as {
+      variables: { type: string; property: string; inputType: string; values: { value: string; label?: string }[]; defaultValue: string }[];
+    };
+    const [check, endpoint] = body.variables;
+    expect(check).toMatchObject({ type: 'property', property: 'Check', inputType: 'select', defaultValue: shown });
+    expect(check!.values.map((v) => v.value)).toEqual(expect.arrayContaining(['checkout-health', String(shown)]));
+    expect(check!.values.length).toBeGreaterThan(1);
+    expect(endpoint).toMatchObject({ type: 'property', property: 'Endpoint', values: [{ value: 'shop.example.com:443' }], defaultValue: 'shop.example.com:443' });
   });
 });

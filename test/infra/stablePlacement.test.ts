@@ -141,9 +141,10 @@ describe('overview pages', () => {
     const overview = dashboards.filter((d) => d.stack === 'probe-fleet-shop-services');
     expect(overview.map((d) => d.name)).toEqual(['probe-fleet-shop', 'probe-fleet-shop-overview-2']);
     expect(s.fleet.overviewDashboards).toHaveLength(2);
-    // 4 header widgets + 4 status widgets of all services and the heartbeat, then 2 per service.
-    expect(overview[0]!.widgets).toBe(8 + 2 * 246);
-    expect(overview[1]!.widgets).toBe(1 + 2 * 104);
+    // 4 header widgets + 4 status widgets of all services and the heartbeat + the per-check
+    // section (a heading and 2 graphs: no TLS endpoint here), then 2 per service.
+    expect(overview[0]!.widgets).toBe(11 + 2 * 244);
+    expect(overview[1]!.widgets).toBe(1 + 2 * 106);
     expect(overview[0]!.body).toContain('probe-fleet-shop-overview-2');
     for (let i = 0; i < 350; i++) {
       const pages = overview.filter((d) => d.body.includes(`svc-${i}: availability`));
