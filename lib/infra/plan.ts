@@ -235,6 +235,18 @@ export function placeByHash<T>(items: readonly T[], key: (item: T) => string, lo
 }
 
 /**
+ * Every bucket below the size class, empty ones included, in index order. A bucket that empties
+ * when the size class grows (all its items moved to `i + count`) must stay in the app: the CDK
+ * never deletes a stack that leaves the app, and its items would then stay behind under the
+ * names the new bucket creates (https://docs.aws.amazon.com/cdk/v2/guide/ref-cli-cmd-deploy.html).
+ */
+export function allBuckets<T>(placement: Placement<T>): Bucket<T>[] {
+  const byIndex = new Map(placement.buckets.map((b) => [b.index, b]));
+  if (placement.buckets.length === 0) return [];
+  return Array.from({ length: placement.bucketCount }, (_, index) => byIndex.get(index) ?? { index, items: [] });
+}
+
+/**
  * The bucket whose stack must deploy before bucket `index`'s: `index` without its highest bit.
  * When the size class doubles, items only move from bucket i to bucket i + count, whose
  * parent is i; deploying i first deletes the moved resources before i + count creates them
@@ -245,13 +257,54 @@ export function bucketParent(index: number): number | undefined {
   return index - 2 ** Math.floor(Math.log2(index));
 }
 
+/** Composites one service group needs: its own, plus nested parts beyond 100 members. */
+export function compositesOf(group: { own: readonly TargetPlan[] }): number {
+  const critical = group.own.filter((t) => t.check.severity === 'critical').length;
+  const members = critical > 0 ? critical : group.own.length;
+  return 1 + (members > MAX_ALARMS_PER_COMPOSITE ? Math.ceil(members / MAX_ALARMS_PER_COMPOSITE) : 0);
+}
+
+/** Every service group (serviceGroups) of the targets, services in the order targets name them. */
+export function serviceGroupsOf(targets: readonly TargetPlan[]): ServiceGroup[] {
+  const services = [...new Set(targets.map((t) => t.check.service))];
+  return services.flatMap((service) => serviceGroups(service, targets.filter((t) => t.check.service === service)));
+}
+
+/** Alarms (metric and composite) one service group puts into its stack. */
+export function groupAlarmCount(group: ServiceGroup): number {
+  return group.own.reduce((n, t) => n + alarmCountOf(t), 0) + compositesOf(group);
+}
+
 /**
- * Places targets into alarm stacks by a hash of the target (see placeByHash). The caps are on
- * alarms and metric references rather than on the 450-resource rule alone, because alarm
- * descriptions and math make templates heavy and CloudFormation also caps a template at 1 MB.
+ * Places whole service groups — a service composite together with every alarm of its targets —
+ * into alarm stacks by a hash of the composite's key (see placeByHash). Together, because a
+ * composite must be updated before an alarm it names is deleted (CloudWatch refuses to delete
+ * an alarm a composite names:
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DeleteAlarms.html) and
+ * created after it (PutCompositeAlarm needs the named alarms to exist). Within one stack
+ * CloudFormation updates the composite in its update phase and deletes the removed alarm only in
+ * its cleanup phase, and a dependency orders creation and deletion
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-update-behaviors.html).
+ * Across stacks no single order serves both adding and removing a check.
+ * The caps are on alarms and metric references rather than on the 450-resource rule alone,
+ * because alarm descriptions and math make templates heavy and CloudFormation also caps a
+ * template at 1 MB.
  */
+export function placeServiceGroups(targets: readonly TargetPlan[], limits: PackLimits): Placement<ServiceGroup> {
+  return placeByHash(
+    serviceGroupsOf(targets),
+    (g) => serviceAlarmKey(g.service, g.environment),
+    (g) => [groupAlarmCount(g), g.own.reduce((n, t) => n + metricRefsOf(t), 0)],
+    [limits.maxAlarms, limits.maxMetricRefs],
+  );
+}
+
+/** The targets of each alarm stack: those of the service groups placed there (placeServiceGroups). */
 export function placeTargets(targets: readonly TargetPlan[], limits: PackLimits): Placement<TargetPlan> {
-  return placeByHash(targets, (t) => t.target, (t) => [alarmCountOf(t), metricRefsOf(t)], [limits.maxAlarms, limits.maxMetricRefs]);
+  const placement = placeServiceGroups(targets, limits);
+  const position = new Map(targets.map((t, i) => [t, i]));
+  const inFleetOrder = (items: TargetPlan[]): TargetPlan[] => items.sort((x, y) => (position.get(x) ?? 0) - (position.get(y) ?? 0));
+  return { bucketCount: placement.bucketCount, buckets: placement.buckets.map((b) => ({ index: b.index, items: inFleetOrder(b.items.flatMap((g) => g.own)) })) };
 }
 
 /** The targets of each non-empty alarm stack, in bucket order (what the cost estimate counts pages from). */

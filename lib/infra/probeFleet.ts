@@ -12,7 +12,7 @@
 // Alarm stacks reach the topics by their deterministic ARNs and the services stack names its
 // child alarms by name, so no CloudFormation exports tie the stacks together; explicit stack
 // dependencies give CloudFormation the order.
-import { Duration, Stack } from 'aws-cdk-lib';
+import { CfnResource, CfnWaitConditionHandle, Duration, Stack } from 'aws-cdk-lib';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Metric, type Dashboard, type IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -41,13 +41,14 @@ import { bundlingModeOf, probeCodeProps, type BundlingMode, type INTERNAL_SKIP_B
 import { latencyAlarms } from './latencyAlarm.js';
 import { notifyFunction, type NotifyResources } from './notifyFunction.js';
 import {
+  allBuckets,
   bucketParent,
   dashboardName,
-  MAX_ALARMS_PER_COMPOSITE,
   dashboardUrl,
   defaultStackPrefix,
   placeByHash,
-  placeTargets,
+  placeServiceGroups,
+  stableHash,
   planTargets,
   servicesOf,
   stackSafe,
@@ -122,18 +123,21 @@ function cronPeriodSeconds(expression: string): number {
 /** Composite alarms per services stack: far below 450 with room for nested parts. */
 export const MAX_COMPOSITES_PER_SERVICES_STACK = 300;
 
-/** Composites one service group needs: its own, plus parts beyond 100 members. */
-function compositesOf(group: { own: readonly TargetPlan[] }): number {
-  const critical = group.own.filter((t) => t.check.severity === 'critical').length;
-  const members = critical > 0 ? critical : group.own.length;
-  return 1 + (members > MAX_ALARMS_PER_COMPOSITE ? Math.ceil(members / MAX_ALARMS_PER_COMPOSITE) : 0);
-}
 
 /**
  * Makes the stack of bucket `index` deploy after its parent bucket's (bucketParent), or the
  * nearest ancestor that has a stack: when the size class doubles, what leaves the parent is
  * then deleted before this stack creates it again under the same name.
  */
+/**
+ * A bucket stack left without items keeps one resource that does nothing, since CloudFormation
+ * needs at least one resource in a template
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/resources-section-structure.html).
+ */
+function keepDeployable(stack: Stack): void {
+  if (!stack.node.findAll().some((c) => c instanceof CfnResource)) new CfnWaitConditionHandle(stack, 'EmptyBucket');
+}
+
 function dependOnParent(stacks: ReadonlyMap<number, Stack>, index: number, stack: Stack): void {
   for (let parent = bucketParent(index); parent !== undefined; parent = bucketParent(parent)) {
     const parentStack = stacks.get(parent);
@@ -171,6 +175,12 @@ export class ProbeFleet extends Construct {
   readonly stacks: Stack[] = [];
   /** Per region with probes (and the home region): the operator topic, dead-letter queue and fleet-health alarms. */
   readonly healthStacks: Record<string, Stack> = {};
+  /**
+   * Per placed kind, the buckets of the next size class up (`count` to `2·count - 1`), empty.
+   * When the fleet shrinks a size class, these are the stacks it shrinks out of: still in the
+   * app, they deploy first and delete what moves down (see retiredTier).
+   */
+  readonly emptyBucketStacks: Stack[] = [];
 
   /**
    * Throws a ConfigError listing every problem of `props.fleet` (the CLI's validation, then
@@ -271,7 +281,7 @@ export class ProbeFleet extends Construct {
       const placement = placeByHash(regionShards, (shard) => shard.id, () => [1], [MAX_SHARDS_PER_PROBE_STACK]);
       const split = placement.bucketCount > 1;
       const byBucket = new Map<number, Stack>();
-      for (const { index, items: shards } of placement.buckets) {
+      for (const { index, items: shards } of allBuckets(placement)) {
         // Bucket 0 keeps the plain name: crossing the split then only moves shards out of the
         // existing stack into dependent ones (which deploy after it), instead of renaming the
         // stack whose functions, rules and alarms the new stacks would re-create by name.
@@ -297,8 +307,10 @@ export class ProbeFleet extends Construct {
         stack.addStackDependency(this.healthStacks[region]!, 'probe functions record dropped runs in the region dead-letter queue; their alarms publish to the operator topic');
         dependOnParent(byBucket, index, stack);
         byBucket.set(index, stack);
+        keepDeployable(stack);
         this.probeStacks.push(stack);
       }
+      this.retiredTier(placement.bucketCount, byBucket, (index) => new Stack(this, `Probes-${region}-${index + 1}`, { stackName: `${prefix}-probes-${region}-${index + 1}`, env: { region }, description: `probe-fleet ${fleet.name}: empty probe bucket ${index + 1} in ${region}, kept so that a smaller fleet empties it` }));
     }
 
     // Home: topics, heartbeats, notify.
@@ -331,27 +343,47 @@ export class ProbeFleet extends Construct {
     // needs, so no single template grows with the fleet. Their descriptions link the fleet's one
     // dashboard, whose Check variable shows any target (lib/infra/dashboard.ts).
     const targets = planTargets(fleet);
-    const placement = placeTargets(targets, { maxAlarms: props.maxAlarmsPerStack ?? DEFAULT_MAX_ALARMS_PER_STACK, maxMetricRefs: MAX_METRIC_REFS_PER_STACK });
+    // Each service group's composite lives in the same stack as the alarms it names
+    // (placeServiceGroups): the stack updates the composite before it deletes a removed alarm.
+    const placement = placeServiceGroups(targets, { maxAlarms: props.maxAlarmsPerStack ?? DEFAULT_MAX_ALARMS_PER_STACK, maxMetricRefs: MAX_METRIC_REFS_PER_STACK });
     const availabilityName = new Map<TargetPlan, string>();
     const alarmStackOf = new Map<number, Stack>();
-    placement.buckets.forEach(({ index, items }) => {
+    allBuckets(placement).forEach(({ index, items: groups }) => {
+      const items = groups.flatMap((g) => g.own);
       const stack = new Stack(this, `Alarms-${index + 1}`, { stackName: `${prefix}-alarms-${index + 1}`, env, description: `probe-fleet ${fleet.name}: check alarms, bucket ${index + 1} of ${placement.bucketCount}` });
       stack.addStackDependency(this.homeStack, 'alarm actions publish to the home topics');
       dependOnParent(alarmStackOf, index, stack);
       alarmStackOf.set(index, stack);
       const ctx: AlarmContext = { scope: stack, metrics, fleet: fleet.name, routes: this.routesIn(stack) };
+      const availabilityConstruct = new Map<TargetPlan, Construct>();
       for (const t of items) {
-        availabilityName.set(t, availabilityAlarm(ctx, t, overviewUrl).name);
+        const availability = availabilityAlarm(ctx, t, overviewUrl);
+        availabilityName.set(t, availability.name);
+        availabilityConstruct.set(t, availability.alarm);
         latencyAlarms(ctx, fleet, t, overviewUrl);
       }
+      for (const { service, environment, own } of groups) {
+        const key = serviceAlarmKey(service, environment);
+        // The composite and its parts under one scope that depends on every member alarm: created
+        // after them, and deleted before them when the whole group goes.
+        const scope = new Construct(stack, `Service-${stackSafe(key)}-${stableHash(key).toString(16)}`);
+        for (const plan of own) {
+          const member = availabilityConstruct.get(plan);
+          if (member) scope.node.addDependency(member);
+        }
+        this.serviceAlarms[key] = serviceAlarm({ ...ctx, scope }, { service, environment, targets: own.map((plan) => ({ plan, availabilityAlarmName: availabilityName.get(plan) ?? '' })) }, overviewUrl);
+      }
+      keepDeployable(stack);
       this.alarmStacks.push(stack);
     });
+
+    this.retiredTier(placement.bucketCount, alarmStackOf, (index) => new Stack(this, `Alarms-${index + 1}`, { stackName: `${prefix}-alarms-${index + 1}`, env, description: `probe-fleet ${fleet.name}: empty alarm bucket ${index + 1}, kept so that a smaller fleet empties it` }));
 
     // Certificates: one pair of alarms per TLS endpoint, shared by every check that sees it,
     // placed by a hash of the endpoint; bucket 0 keeps the plain name so growing never renames it.
     const certificatePlacement = placeByHash(planCertificateEndpoints(fleet, targets), (p) => p.endpoint, () => [2], [MAX_CERTIFICATE_ALARMS_PER_STACK]);
     const certificateStackOf = new Map<number, Stack>();
-    for (const { index, items } of certificatePlacement.buckets) {
+    for (const { index, items } of allBuckets(certificatePlacement)) {
       const suffix = index === 0 ? '' : `-${index + 1}`;
       const stack = new Stack(this, `Certificates${suffix}`, { stackName: `${prefix}-certificates${suffix}`, env, description: `probe-fleet ${fleet.name}: certificate expiry alarms, one pair per TLS endpoint` });
       stack.addStackDependency(this.homeStack, 'alarm actions publish to the home topics');
@@ -359,8 +391,10 @@ export class ProbeFleet extends Construct {
       certificateStackOf.set(index, stack);
       const ctx: AlarmContext = { scope: stack, metrics, fleet: fleet.name, routes: this.routesIn(stack) };
       for (const plan of items) certificateAlarms(ctx, plan, overviewUrl);
+      keepDeployable(stack);
       this.certificateStacks.push(stack);
     }
+    this.retiredTier(certificatePlacement.bucketCount, certificateStackOf, (index) => new Stack(this, `Certificates-${index + 1}`, { stackName: `${prefix}-certificates-${index + 1}`, env, description: `probe-fleet ${fleet.name}: empty certificate bucket ${index + 1}, kept so that fewer endpoints empty it` }));
 
     // Services: composites, placed by a hash of their key so that thousands of services still
     // fit and none moves when another is added; the overview lives in bucket 0's stack.
@@ -385,19 +419,15 @@ export class ProbeFleet extends Construct {
       }
       compositeNames.set(name, key);
     }
-    const servicePlacement = placeByHash(serviceTargets, (g) => serviceAlarmKey(g.service, g.environment), (g) => [compositesOf(g)], [MAX_COMPOSITES_PER_SERVICES_STACK]);
-    const serviceBuckets = servicePlacement.buckets[0]?.index === 0 ? servicePlacement.buckets : [{ index: 0, items: [] }, ...servicePlacement.buckets];
-    const servicesStackOf = new Map<number, Stack>();
-    for (const { index, items } of serviceBuckets) {
-      const suffix = index === 0 ? '' : `-${index + 1}`;
-      const stack = new Stack(this, `Services${suffix}`, { stackName: `${prefix}-services${suffix}`, env, description: `probe-fleet ${fleet.name}: per-service alarms${index === 0 ? ' and the overview dashboard' : ''}` });
-      for (const dependency of [this.homeStack, ...this.alarmStacks]) stack.addStackDependency(dependency, 'composites name the check alarms');
-      dependOnParent(servicesStackOf, index, stack);
-      servicesStackOf.set(index, stack);
-      const ctx: AlarmContext = { scope: stack, metrics, fleet: fleet.name, routes: this.routesIn(stack) };
-      for (const { service, environment, own } of items) {
-        this.serviceAlarms[serviceAlarmKey(service, environment)] = serviceAlarm(ctx, { service, environment, targets: own.map((plan) => ({ plan, availabilityAlarmName: availabilityName.get(plan) ?? '' })) }, overviewUrl);
-      }
+    // The services stack keeps the overview dashboard. It deploys before the alarm stacks: a
+    // fleet that had its composites here (before they moved beside their member alarms) drops
+    // them first, and the alarm stacks then create them under the same names. A dashboard whose
+    // alarm widgets name alarms that do not exist yet is still created (PutDashboard returns only
+    // warnings: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutDashboard.html).
+    {
+      const stack = new Stack(this, 'Services', { stackName: `${prefix}-services`, env, description: `probe-fleet ${fleet.name}: the overview dashboard` });
+      stack.addStackDependency(this.homeStack, 'the overview shows the home alarms');
+      for (const alarmStack of this.alarmStacks) alarmStack.addStackDependency(stack, 'composites that used to live in the services stack are deleted there before they are created here');
       this.servicesStacks.push(stack);
     }
     // In fleet order, whatever stack each composite landed in.
@@ -423,7 +453,7 @@ export class ProbeFleet extends Construct {
       certificateAlarmNames: certificatePlacement.buckets.flatMap((b) => b.items).flatMap((p) => Object.values(certificateAlarmNames(fleet.name, p.endpoint))),
     });
 
-    this.stacks.push(...Object.values(this.healthStacks), ...this.probeStacks, this.homeStack, ...this.alarmStacks, ...this.certificateStacks, ...this.servicesStacks);
+    this.stacks.push(...Object.values(this.healthStacks), ...this.probeStacks, this.homeStack, ...this.alarmStacks, ...this.certificateStacks, ...this.servicesStacks, ...this.emptyBucketStacks);
   }
 
   /**
@@ -448,6 +478,25 @@ export class ProbeFleet extends Construct {
     const alarm = this.serviceAlarms[serviceAlarmKey(service, environment)];
     if (!alarm) throw new Error(`serviceAlarm: expected one of the environments of service '${service}' (${environments.join(', ')}), received '${environment}'`);
     return alarm;
+  }
+
+  /**
+   * Emits the buckets `count … 2·count - 1` as empty stacks, each deploying before the bucket
+   * `index - count` its items return to. Shrinking one size class moves items from bucket
+   * `i + count` to `i`; the CDK never deletes a stack that leaves the app
+   * (https://docs.aws.amazon.com/cdk/v2/guide/ref-cli-cmd-deploy.html), so without these the
+   * old stack would keep the items while bucket `i` creates them again under the same names.
+   * Growing is the other direction and is ordered by dependOnParent. Shrinking by two size
+   * classes in one deploy (the fleet losing three quarters of its load) is not covered.
+   */
+  private retiredTier(count: number, real: ReadonlyMap<number, Stack>, make: (index: number) => Stack): void {
+    if (real.size === 0) return;
+    for (let index = count; index < 2 * count; index++) {
+      const stack = make(index);
+      keepDeployable(stack);
+      real.get(index - count)?.addStackDependency(stack, 'a smaller size class moves resources from the empty bucket into this one');
+      this.emptyBucketStacks.push(stack);
+    }
   }
 
   private routesIn(stack: Stack): AlarmRoutes {

@@ -73,8 +73,10 @@ describe('bin/app.ts', () => {
     const code = await runCdkApp({ app, cwd: dir, stderr: (t) => expect.fail(t) });
     expect(code).toBe(0);
     const fleet = app.node.findChild('ProbeFleet');
-    // Fleet health per region, probes, home, check alarms, one certificate alarm pair per TLS endpoint, services.
-    expect(fleet.node.children.map((c) => c.node.id)).toEqual(['Health-eu-west-1', 'Probes-eu-west-1', 'Home', 'Alarms-1', 'Certificates', 'Services']);
+    // Fleet health per region, probes, home, check alarms with their service composites, one
+    // certificate alarm pair per TLS endpoint, the overview; each placed kind also keeps the empty
+    // bucket of the next size class up (-2), which a fleet shrinking back empties.
+    expect(fleet.node.children.map((c) => c.node.id)).toEqual(['Health-eu-west-1', 'Probes-eu-west-1', 'Probes-eu-west-1-2', 'Home', 'Alarms-1', 'Alarms-2', 'Certificates', 'Certificates-2', 'Services']);
   });
 
   it('the built entry point exits non-zero with the path in its message', () => {

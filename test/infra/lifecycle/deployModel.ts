@@ -83,6 +83,8 @@ const NAMED: Record<string, { property: string; kind: string; global?: boolean; 
 };
 
 const ACCOUNT = '111122223333';
+/** What a composite rule's Ref/GetAtt reference reads as. */
+const TOKEN_MEMBER = 'TOKEN';
 
 /** A template value as text, with pseudo parameters filled in; undefined when it depends on another resource. */
 function resolveText(value: unknown, region: string): string | undefined {
@@ -115,7 +117,7 @@ export function flatText(value: unknown, region: string): string {
     return parts.map((p) => flatText(p, region)).join(sep);
   }
   // An ARN of another resource: about as long as the longest ARN of that kind.
-  return 'arn:aws:cloudwatch:xx-xxxx-1:111122223333:alarm:TOKEN';
+  return `arn:aws:cloudwatch:xx-xxxx-1:111122223333:alarm:${TOKEN_MEMBER}`;
 }
 
 function referencesIn(value: unknown, out: Set<string>): void {
@@ -245,6 +247,8 @@ export function deploy(before: Account, app: ReadonlyMap<string, ModelStack>): {
       // "alarms ... in the alarm rule do not exist" otherwise
       // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutCompositeAlarm.html).
       for (const member of r.ruleMembers) {
+        // An alarm referenced by Ref/GetAtt is in this template, and CloudFormation creates it first.
+        if (member === TOKEN_MEMBER) continue;
         const memberHolder = holders.get(`alarm@${next.region} ${member}`);
         const inThisStack = [...next.resources.values()].find((m) => m.name === member && m.namespace === `alarm@${next.region}`);
         if (inThisStack) {
@@ -279,8 +283,14 @@ export function deploy(before: Account, app: ReadonlyMap<string, ModelStack>): {
     }
     stacks.set(name, next);
   }
-  // Stacks the app no longer has keep running whatever they hold.
-  for (const name of stacks.keys()) if (!app.has(name)) problems.push(`${name}: no longer in the app, so cdk deploy leaves it (and everything in it) deployed`);
+  // Stacks the app no longer has keep running whatever they hold; an empty bucket (a placeholder
+  // only) left behind holds nothing and costs nothing.
+  const inert = new Set(['AWS::CloudFormation::WaitConditionHandle', 'AWS::CDK::Metadata']);
+  for (const [name, s] of stacks) {
+    if (app.has(name)) continue;
+    const live = [...s.resources.values()].filter((r) => !inert.has(r.type));
+    if (live.length > 0) problems.push(`${name}: no longer in the app, so cdk deploy leaves it and its ${live.length} resource(s) (${[...new Set(live.map((r) => r.type))].join(', ')}) deployed`);
+  }
   return { after: { stacks, orphans }, problems };
 }
 
