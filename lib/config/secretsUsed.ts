@@ -31,6 +31,13 @@ export function secretsUsedBy(fleet: Fleet, planned: readonly { check: Check; en
       const variable = environment.variables?.[placeholder];
       if (!extracted.has(placeholder) && isSecretRef(variable)) names.add(variable.$secret);
     }
+    if (check.kind === 'browser') {
+      // A journey names its secrets in `secrets`, and may read any environment variable by name
+      // (values.get), so every secret-valued variable of the environment may be resolved.
+      for (const secret of check.secrets ?? []) names.add(secret);
+      for (const variable of Object.values(environment.variables ?? {})) if (isSecretRef(variable)) names.add(variable.$secret);
+      for (const secret of secretNamesIn(fleet.defaults?.headers, environment.headers)) names.add(secret);
+    }
     for (const secret of names) {
       const users = uses.get(secret) ?? [];
       users.push(`${check.id} [${name}]`);

@@ -425,7 +425,11 @@ export async function runBrowserCheck(ctx: AttemptContext, check: BrowserCheck):
   try {
     if (page && !page.isClosed()) {
       report.vitals = await withTimeout(readVitals(page), AFTERMATH_MS, { lcpMs: null, cls: null });
-      if (failure) await keepArtifacts(ctx, check, page, context, journey, report);
+      if (failure) {
+        await keepArtifacts(ctx, check, page, context, journey, report);
+        // The message is what a person reads first (console, JUnit, notifications): point at the picture.
+        if (report.screenshot !== undefined) failure = { ...failure, message: `${failure.message} (screenshot: ${report.screenshot})` };
+      }
     }
     if (context && check.trace === true && !report.trace) await context.tracing.stop().catch(() => undefined);
   } finally {

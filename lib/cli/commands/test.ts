@@ -8,6 +8,8 @@ import { REPORTER_NAMES } from '../../reporters/createReporter.js';
 import type { ReporterName } from '../../reporters/createReporter.js';
 import { planKey, summarize } from '../../reporters/reporter.js';
 import type { CheckFilter, PlannedCheck } from '../../runner/api.js';
+import { directoryArtifacts } from '../../runner/browserArtifacts.js';
+import { launchingBrowserProvider } from '../../runner/browserLaunch.js';
 import { runPlan, selectChecks } from '../../runner/runPlan.js';
 import { parseFlags, usageError } from '../args.js';
 import type { CliIO, Command } from '../command.js';
@@ -32,7 +34,11 @@ const FLAGS = {
   deadline: { type: 'string' },
   concurrency: { type: 'string' },
   'request-log': { type: 'string' },
+  artifacts: { type: 'string' },
 } as const;
+
+/** Beside the reports of the working directory; created only when a browser check fails. */
+const DEFAULT_ARTIFACTS_DIR = 'probe-fleet-artifacts';
 
 const HELP = `Usage: probe-fleet test [options]
 
@@ -54,6 +60,8 @@ Options:
       --concurrency N    checks running at once (default: the fleet's, or 8)
       --request-log FILE one JSON line per request made, appended to FILE; - for stderr
                          (default: ${DEFAULT_REQUEST_LOG})
+      --artifacts DIR    where a failed browser check's screenshot (and trace) go
+                         (default: ${DEFAULT_ARTIFACTS_DIR}, created on the first failure)
   -h, --help             show this help
 
 Exit codes:
@@ -81,6 +89,7 @@ interface TestOptions {
   deadlineMs: number;
   concurrency?: number;
   requestLog?: string;
+  artifacts?: string;
 }
 
 export const testCommand: Command = {
@@ -109,6 +118,8 @@ async function runTest(args: string[], io: CliIO): Promise<number> {
   if (!setup.ok) return setup.exitCode;
 
   let output: { stream: WriteStream; close(): Promise<void> } | undefined;
+  // Launched only if a browser check runs; one browser for the whole run, closed at the end.
+  const browser = launchingBrowserProvider(io.env);
   try {
     const filter = filterFor(setup.environments);
     const planned = selectChecks(setup.fleet, filter);
@@ -157,6 +168,8 @@ async function runTest(args: string[], io: CliIO): Promise<number> {
         deadline,
         ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
         signal: stop.signal,
+        browser,
+        artifacts: directoryArtifacts(resolve(io.cwd, options.artifacts ?? DEFAULT_ARTIFACTS_DIR)),
         onCheckEnd: (result) => {
           const plan = byKey.get(planKey(result.checkId, result.environment));
           if (plan) reporter.onCheckEnd(result, plan);
@@ -185,6 +198,7 @@ async function runTest(args: string[], io: CliIO): Promise<number> {
     const allPassed = !interrupted && !overran && notRun === 0 && summary.failed === 0 && summary.skipped === 0;
     return allPassed ? EXIT_OK : EXIT_FAILED;
   } finally {
+    await browser.close();
     await output?.close();
     await setup.close();
   }
@@ -231,6 +245,10 @@ function parseOptions(args: string[]): TestOptions | { error: string } {
   if (v.output !== undefined) options.output = v.output;
   if (concurrency !== undefined) options.concurrency = concurrency;
   if (v['request-log'] !== undefined) options.requestLog = v['request-log'];
+  if (v.artifacts !== undefined) {
+    if (v.artifacts.trim() === '') return { error: usageError('--artifacts', 'a directory path', v.artifacts) };
+    options.artifacts = v.artifacts;
+  }
   return options;
 }
 
