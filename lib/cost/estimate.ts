@@ -79,6 +79,8 @@ export interface SyntheticsComparison {
   runsWithSameAlarmsUsd: number;
   /** runsUsd ÷ this fleet's total: how many times more the canary runs alone cost. */
   ratio: number;
+  /** Per check×environment target, beside `perCheck.usd`: the canary runs alone, and with the same alarms and dashboard. */
+  perCheck: { runsUsd: number; runsWithSameAlarmsUsd: number };
   included: string;
   excluded: string;
 }
@@ -385,6 +387,10 @@ function syntheticsComparison(usage: FleetUsage, lines: readonly CostLine[], tot
     runsUsd,
     runsWithSameAlarmsUsd: runsUsd + alarmsAndDashboard,
     ratio: totalUsd > 0 ? runsUsd / totalUsd : 0,
+    perCheck: {
+      runsUsd: usage.targets.length > 0 ? runsUsd / usage.targets.length : 0,
+      runsWithSameAlarmsUsd: usage.targets.length > 0 ? (runsUsd + alarmsAndDashboard) / usage.targets.length : 0,
+    },
     included: `canary runs at $${PRICES.syntheticsCanaryRun.usd} each; in the second figure also this fleet's alarms and dashboard, which canaries need just as much`,
     excluded:
       'the Lambda time, S3 artifact storage, CloudWatch Logs and data transfer each canary run also incurs, so the canary figures are lower bounds',

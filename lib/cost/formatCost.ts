@@ -95,6 +95,7 @@ export function formatCostTable(estimate: CostEstimate): string {
           s.ratio > 0 ? `${s.ratio.toFixed(1)}× this fleet` : '',
         ],
         ['  with the same alarms and dashboard', formatUsd(s.runsWithSameAlarmsUsd), ''],
+        [`  per check: canary runs ${formatUsd(s.perCheck.runsUsd)}, with the alarms ${formatUsd(s.perCheck.runsWithSameAlarmsUsd)}`, formatUsd(e.perCheck.usd), 'this fleet, per check'],
       ],
       [1],
     ),

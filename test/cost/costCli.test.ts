@@ -57,6 +57,9 @@ describe('probe-fleet cost (built CLI)', () => {
     expect(estimate.shards.map((s) => s.memoryMb)).toEqual(Array.from({ length: 12 }, () => 256));
     expect(estimate.synthetics.canaries).toBe(300);
     expect(estimate.synthetics.runsUsd).toBeCloseTo(15_768, 6);
+    // Per check: 3 canaries × 43,800 runs × $0.0012, beside perCheck.usd.
+    expect(estimate.synthetics.perCheck.runsUsd).toBeCloseTo(157.68, 6);
+    expect(estimate.synthetics.perCheck.runsWithSameAlarmsUsd).toBeCloseTo(estimate.synthetics.runsWithSameAlarmsUsd / 100, 9);
     expect(estimate.totalUsd).toBeCloseTo(estimate.lines.reduce((t, l) => t + l.monthlyUsd, 0), 9);
     expect(estimate.perCheck.usd).toBeCloseTo(estimate.totalUsd / 100, 9);
     expect(estimate.prices).toMatchObject({ region: 'us-east-1', readOn: '2026-11-22', hoursPerMonth: 730 });
@@ -71,6 +74,7 @@ describe('probe-fleet cost (built CLI)', () => {
     expect(out).toMatch(/^Per check \(total ÷ 100 targets\)\s+\$\d+\.\d\d$/m);
     expect(out).toMatch(/^Custom metrics\s+910 metrics\s+\$0\.30 per metric-month \(tiered average\)\s+\$273\.00$/m);
     expect(out).toMatch(/300 canaries, 13,140,000 runs × \$0\.0012\s+\$15,768\.00/);
+    expect(out).toMatch(/per check: canary runs \$157\.68, with the alarms \$\d+\.\d\d\s+\$\d+\.\d\d\s+this fleet, per check/);
     expect(out).toContain('A typical check:');
     expect(out).toMatch(/prod\)?\s+13,140,000 requests\/month/);
   });

@@ -159,6 +159,8 @@ describe('CloudWatch Synthetics comparison', () => {
       .filter((l) => l.group === 'CloudWatch alarms' || l.group === 'CloudWatch dashboards')
       .reduce((total, l) => total + l.monthlyUsd, 0);
     expect(estimate.synthetics.runsWithSameAlarmsUsd).toBeCloseTo(52.56 + alarmsAndDashboard, 9);
+    // One target: per check is the whole, beside this fleet's own per-check figure.
+    expect(estimate.synthetics.perCheck).toEqual({ runsUsd: estimate.synthetics.runsUsd, runsWithSameAlarmsUsd: estimate.synthetics.runsWithSameAlarmsUsd });
     expect(estimate.synthetics.excluded).toMatch(/Lambda.*S3.*Logs/);
   });
 
