@@ -27,7 +27,7 @@ import { shouldNotify, toAlarmEvent } from './notifier.js';
 import type { OutboxEntry } from './outbox.js';
 import { DEFAULT_RETRY_FOR_MS, Outbox, retryDelayMs } from './outbox.js';
 import { nextSlot } from './slots.js';
-import type { ResultStore, StoredResult } from './store.js';
+import type { StaleLock, StoredResult } from './store.js';
 import { DEFAULT_RETENTION_MS, resultId } from './store.js';
 
 export const LOCAL_LOCATION = 'local';
@@ -35,15 +35,27 @@ export const LOCAL_LOCATION = 'local';
 export const UNDELIVERED_FILE = 'undelivered.jsonl';
 const COMPACT_EVERY_MS = 3600_000;
 
+/** What the monitor needs of a result store (the segmented log, or the single-file store of tests). */
+export interface MonitorStore {
+  readonly dir: string;
+  readonly tookOverLock: StaleLock | null;
+  has(id: string): boolean;
+  append(entry: StoredResult): boolean;
+  compact(now: number): number;
+}
+
 export interface MonitorOptions {
   fleet: Fleet;
   environments: string[];
   secrets: SecretProvider;
   redactor: Redactor;
   requestLog: RequestLogSink;
-  store: ResultStore;
-  /** What the store held at start: replayed into the status and the alarm state, silently. */
-  stored: StoredResult[];
+  store: MonitorStore;
+  /**
+   * What the store held at start: replayed into the status and the alarm state, silently.
+   * Empty when the caller streams them in with replayResult and finishReplay instead.
+   */
+  stored: readonly StoredResult[];
   notifier: Notifier;
   notifyConfig: NotifyConfig;
   /** One line per result and per alarm change. */
@@ -132,15 +144,38 @@ export class Monitor {
     this.replay(options.stored);
   }
 
+  private replayIndex: Map<string, TargetState> | null = null;
+
   /** Rebuilds history and alarm state from the store; no notification for what was already true. */
   private replay(stored: readonly StoredResult[]): void {
-    const byKey = new Map(this.targets.map((t) => [`${t.planned.check.id}\u0000${t.planned.environment}`, t]));
-    for (const { result } of stored) {
-      const target = byKey.get(`${result.checkId}\u0000${result.environment}`);
-      if (!target) continue;
-      target.history.add(result);
-      for (const tracker of target.trackers) tracker.observe(result);
+    for (const entry of stored) this.replayResult(entry);
+    this.finishReplay();
+  }
+
+  /**
+   * One stored result into history and alarm state. Alarm trackers only get results that can
+   * still enter one of their evaluation ranges (a week of results would otherwise sit in their
+   * period maps until the first evaluation), and certificate trackers only results that saw a
+   * certificate.
+   */
+  replayResult({ result }: StoredResult): void {
+    this.replayIndex ??= new Map(this.targets.map((t) => [`${t.planned.check.id}\u0000${t.planned.environment}`, t]));
+    const target = this.replayIndex.get(`${result.checkId}\u0000${result.environment}`);
+    if (!target) return;
+    target.history.add(result);
+    const at = Date.parse(result.startedAt);
+    const now = this.clock.now();
+    for (const tracker of target.trackers) {
+      const rule = tracker.options.rule;
+      if (at < now - rule.periodMs * (rule.evaluationPeriods + 5)) continue;
+      if ((tracker.options.kind === 'cert-chat' || tracker.options.kind === 'cert-pager') && result.certDaysRemaining === null) continue;
+      tracker.observe(result);
     }
+  }
+
+  /** After the last replayResult: alarm states as of now, silently. */
+  finishReplay(): void {
+    this.replayIndex = null;
     const now = this.clock.now();
     for (const target of this.targets) for (const tracker of target.trackers) tracker.evaluate(now);
     for (const service of this.services) service.evaluate(now);

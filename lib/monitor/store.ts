@@ -92,7 +92,7 @@ function readLock(file: string): LockHolder | null {
  * left by a process that is gone (SIGKILL, crash) is taken over. Returns the token that proves
  * ownership at release, and the pid of a dead holder whose lock was taken over, if any.
  */
-function acquireLock(dir: string): { token: string; tookOver: StaleLock | null } {
+export function acquireLock(dir: string): { token: string; tookOver: StaleLock | null } {
   const file = join(dir, LOCK_FILE);
   const token = randomUUID();
   const body = `${JSON.stringify({ pid: process.pid, token, since: new Date().toISOString() })}\n`;
@@ -121,7 +121,7 @@ function acquireLock(dir: string): { token: string; tookOver: StaleLock | null }
   throw new StoreError(`data directory ${dir}: could not take ${LOCK_FILE}, other processes kept taking it over; retry is safe`, true);
 }
 
-function releaseLock(dir: string, token: string): void {
+export function releaseLock(dir: string, token: string): void {
   const file = join(dir, LOCK_FILE);
   // Only our own lock: never remove one a later process took over.
   if (readLock(file)?.token !== token) return;
@@ -132,7 +132,7 @@ function releaseLock(dir: string, token: string): void {
   }
 }
 
-function syncDirectory(dir: string): void {
+export function syncDirectory(dir: string): void {
   // Makes a rename durable; some platforms cannot open directories, which is harmless there.
   try {
     const fd = openSync(dir, 'r');

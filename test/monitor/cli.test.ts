@@ -1,10 +1,11 @@
 // `probe-fleet monitor` usage and configuration errors: exit 2, a message naming the flag, the
 // expected value and what was received, and nothing started.
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../lib/cli/main.js';
 import type { Fleet } from '../../lib/model/fleet.js';
+import { storedIdsOf } from '../../lib/monitor/segmentStore.js';
 import { TEAM, monitorInProcess, reportedIds, tempDir, waitFor, writeFleet } from './support.js';
 
 const dir = tempDir('probe-fleet-monitor-cli-');
@@ -71,7 +72,7 @@ describe('probe-fleet monitor: one monitor per data directory', () => {
     } finally {
       expect(await first.stop()).toBe(0);
     }
-    const stored = readFileSync(join(data, 'results.jsonl'), 'utf8').trimEnd().split('\n').map((l) => (JSON.parse(l) as { id: string }).id);
+    const stored = storedIdsOf(data);
     expect(stored).toEqual(reportedIds(first.output()));
     // Released at the clean stop: the next monitor starts.
     const third = monitorInProcess(args, {}, dir);

@@ -1,7 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return -- the test reads webhook bodies as untyped JSON, as a receiver would */
 // `probe-fleet monitor` against the demo service switched down and up: each alarm notifies
 // once when it fires and once when it recovers, through the real webhook and PagerDuty formats.
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { startDemoService } from '../../demo/server.js';
 import type { DemoService } from '../../demo/server.js';
 import { secret } from '../../lib/model/defineFleet.js';
 import type { Fleet } from '../../lib/model/fleet.js';
+import { storedIdsOf } from '../../lib/monitor/segmentStore.js';
 import { startHttpServer } from '../support/servers.js';
 import type { StartedHttpServer } from '../support/servers.js';
 import { TEAM, monitorInProcess, reportedIds, tempDir, waitFor, writeFleet } from './support.js';
@@ -129,7 +130,7 @@ describe('monitor: demo service down and up', () => {
     expect(JSON.stringify(slack[0]!.body)).toMatch(/connect_refused|refused/i);
 
     // Every result the monitor reported is in the store, once.
-    const stored = readFileSync(join(dir, 'data', 'results.jsonl'), 'utf8').trimEnd().split('\n').map((l) => (JSON.parse(l) as { id: string }).id);
+    const stored = storedIdsOf(join(dir, 'data'));
     const reported = reportedIds(monitor.output());
     expect(new Set(stored).size).toBe(stored.length);
     expect([...stored].sort()).toEqual([...reported].sort());

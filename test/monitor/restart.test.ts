@@ -5,12 +5,13 @@
 // restart must count it and never run that slot again.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { appendFileSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoService } from '../../demo/server.js';
 import type { DemoService } from '../../demo/server.js';
 import type { Fleet } from '../../lib/model/fleet.js';
+import { SEGMENTS_DIR, storedIdsOf } from '../../lib/monitor/segmentStore.js';
 import { startHttpServer } from '../support/servers.js';
 import type { StartedHttpServer } from '../support/servers.js';
 import { TEAM, bundleCli, reportedIds, tempDir, waitFor, writeFleet } from './support.js';
@@ -31,8 +32,14 @@ function start(cli: string, args: string[]): Child {
   return { process: child, out: () => out, exited };
 }
 
-function storedIds(file: string): string[] {
-  return readFileSync(file, 'utf8').trimEnd().split('\n').map((l) => (JSON.parse(l) as { id: string }).id);
+function storedIds(data: string): string[] {
+  return storedIdsOf(data);
+}
+
+/** The newest hourly segment of the store, where a crash mid-write leaves its torn line. */
+function latestSegment(data: string): string {
+  const names = readdirSync(join(data, SEGMENTS_DIR)).filter((n) => n.endsWith('.log')).sort();
+  return join(data, SEGMENTS_DIR, names.at(-1)!);
 }
 
 describe('monitor: SIGKILL and restart', () => {
@@ -99,13 +106,13 @@ describe('monitor: SIGKILL and restart', () => {
     first.process.kill('SIGKILL');
     expect((await first.exited).signal).toBe('SIGKILL');
     const reportedBefore = reportedIds(first.out());
-    const storedBefore = storedIds(join(data, 'results.jsonl'));
+    const storedBefore = storedIds(data);
     // Everything printed was stored; anything stored but unprinted was in its last slot (at most one per check).
     expect(storedBefore).toEqual(expect.arrayContaining(reportedBefore));
     expect(storedBefore.length - reportedBefore.length).toBeLessThanOrEqual(fleet.checks.length);
 
     // A write torn by a crash: the next start must cut it off, not choke on it.
-    appendFileSync(join(data, 'results.jsonl'), '{"id":"health@local@2026-11-22T00:00:00.000Z","result":{"checkId":"hea');
+    appendFileSync(latestSegment(data), 'health@local@2026-11-22T00:00:00.000Z\thealth\tlocal\tlo');
 
     const second = start(cli, args);
     children.push(second);
@@ -115,11 +122,11 @@ describe('monitor: SIGKILL and restart', () => {
     second.process.kill('SIGTERM');
     expect((await second.exited).code).toBe(0);
     expect(reportedIds(second.out()).filter((id) => id.startsWith('slow@')).length).toBe(slowBeforeStop + 1);
-    expect(second.out()).toMatch(/store .*results\.jsonl: recovered \(cut a torn last line of \d+ bytes/);
+    expect(second.out()).toMatch(/store .*results: recovered \(cut a torn last line of \d+ bytes/);
     expect(second.out()).toMatch(new RegExp(`${storedBefore.length} stored result\\(s\\)`));
     expect(second.out()).toContain('stopped cleanly');
 
-    const stored = storedIds(join(data, 'results.jsonl'));
+    const stored = storedIds(data);
     const reportedAfter = reportedIds(second.out());
     expect(new Set(stored).size).toBe(stored.length);
     // Whether a restart inside a stored slot skips it is shown with a controlled clock in

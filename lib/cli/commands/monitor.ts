@@ -7,7 +7,8 @@ import { consoleNotifier, hasWebhookDestinations, monitorNotifyConfig, webhookNo
 import { startStatusServer } from '../../monitor/server.js';
 import type { StatusServer } from '../../monitor/server.js';
 import { Outbox } from '../../monitor/outbox.js';
-import { ResultStore, StoreLockedError } from '../../monitor/store.js';
+import { SegmentedResultStore } from '../../monitor/segmentStore.js';
+import { StoreLockedError } from '../../monitor/store.js';
 import { parseDuration, parseFlags, usageError } from '../args.js';
 import type { CliIO, Command } from '../command.js';
 import { EXIT_OK, EXIT_USAGE, usageFailure } from '../command.js';
@@ -145,9 +146,9 @@ export const monitorCommand: Command = {
       notifier = consoleNotifier((text) => io.stdout.write(setup.redactor.redact(text)), io.stdout.isTTY === true && !io.env.NO_COLOR);
     }
 
-    let opened: ReturnType<typeof ResultStore.open>;
+    let store: SegmentedResultStore;
     try {
-      opened = ResultStore.open(dataDir);
+      store = SegmentedResultStore.lock(dataDir);
     } catch (error) {
       await setup.close();
       if (error instanceof StoreLockedError) {
@@ -156,7 +157,6 @@ export const monitorCommand: Command = {
       }
       return usageFailure(io, 'monitor', `${usageError('--data', 'a directory the store can be written to', dataDir)} (${(error as Error).message})`);
     }
-    const { store, results, report } = opened;
     let outbox: Outbox;
     try {
       outbox = Outbox.open(dataDir);
@@ -169,9 +169,6 @@ export const monitorCommand: Command = {
       const queued = outbox.resendKept(Date.now());
       write(`outbox ${outbox.file}: ${queued.length} undelivered notification(s) queued again${queued.length > 0 ? `: ${queued.map((e) => `${e.event.alarmName} ${e.event.state}`).join(', ')}` : ''}`);
     }
-    if (report.tornBytes > 0 || report.corruptLines > 0 || report.duplicates > 0) {
-      write(`store ${store.file}: recovered (cut a torn last line of ${report.tornBytes} bytes, skipped ${report.corruptLines} damaged line(s), dropped ${report.duplicates} duplicate(s))`);
-    }
 
     const monitor = new Monitor({
       fleet: setup.fleet,
@@ -180,7 +177,7 @@ export const monitorCommand: Command = {
       redactor: setup.redactor,
       requestLog: setup.requestLog,
       store,
-      stored: results,
+      stored: [],
       notifier,
       notifyConfig,
       log: write,
@@ -188,6 +185,20 @@ export const monitorCommand: Command = {
       ...(retryForMs !== undefined ? { retryForMs } : {}),
       ...(periodMs !== undefined ? { periodMsOverride: periodMs } : {}),
     });
+
+    // The stored results stream into history and alarm state, one hour's segment at a time.
+    let report: Awaited<ReturnType<SegmentedResultStore['replay']>>;
+    try {
+      report = await store.replay((entry) => monitor.replayResult(entry));
+    } catch (error) {
+      outbox.close();
+      await setup.close();
+      return usageFailure(io, 'monitor', `${usageError('--data', 'a directory whose result store can be read', dataDir)} (${(error as Error).message})`);
+    }
+    monitor.finishReplay();
+    if (report.tornBytes > 0 || report.corruptLines > 0 || report.duplicates > 0) {
+      write(`store ${store.file}: recovered (cut a torn last line of ${report.tornBytes} bytes, skipped ${report.corruptLines} damaged line(s), dropped ${report.duplicates} duplicate(s))`);
+    }
 
     let server: StatusServer;
     try {
@@ -199,7 +210,7 @@ export const monitorCommand: Command = {
       return usageFailure(io, 'monitor', `${usageError('--port', `a free port on ${host}`, String(port))} (${(error as Error).message})`);
     }
     notifyConfig.dashboardUrl = `${server.url}/`;
-    write(`probe-fleet monitor: ${monitor.targets.length} check(s) of fleet ${setup.fleet.name}, ${results.length} stored result(s) in ${store.file}`);
+    write(`probe-fleet monitor: ${monitor.targets.length} check(s) of fleet ${setup.fleet.name}, ${store.size} stored result(s) in ${store.file}`);
     write(`status page: ${server.url}/`);
 
     await monitor.run(io.signal);
