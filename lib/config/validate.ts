@@ -16,11 +16,12 @@ import { baseUrlProblem } from './validateRequest.js';
 import { validateHeaders, validateVariables } from './validateValues.js';
 import { validateReleaseConfig } from '../release/validateRelease.js';
 import { trafficDiagnostics } from './validateTraffic.js';
+import { validateMaintenance } from './maintenance.js';
 
 export type { Diagnostic } from './errors.js';
 export type ValidationResult = { ok: true; fleet: Fleet } | { ok: false; diagnostics: Diagnostic[] };
 
-const FLEET_KEYS = ['name', 'homeRegion', 'regions', 'namespace', 'defaults', 'environments', 'forbiddenPaths', 'versions', 'alerting', 'checks', 'release'] as const;
+const FLEET_KEYS = ['name', 'homeRegion', 'regions', 'namespace', 'defaults', 'environments', 'forbiddenPaths', 'versions', 'alerting', 'checks', 'release', 'maintenance'] as const;
 const DEFAULTS_KEYS = ['timeoutMs', 'retries', 'schedule', 'rateLimit', 'headers', 'degradedMs', 'maxMs', 'maxBodyBytes', 'concurrency', 'userAgent'] as const;
 // A header value: visible ASCII and spaces, no control characters (RFC 9110 §5.5).
 const USER_AGENT = /^[\x21-\x7e][\x20-\x7e]{0,255}$/;
@@ -156,6 +157,12 @@ export function validateFleet(input: unknown): ValidationResult {
   const seenIds = new Map<string, string>();
   const checks = c.array('checks', fleet.checks, true, 'an array of checks');
   checks?.forEach((check, i) => validateCheck(c, at('checks', i), check, facts, seenIds));
+  const checkRecords = (checks ?? []).filter(isRecord);
+  validateMaintenance(c, 'maintenance', fleet.maintenance, {
+    services: new Set(checkRecords.map((check) => check.service).filter((s): s is string => typeof s === 'string')),
+    environments: new Set(environments ? Object.keys(environments) : []),
+    checks: new Set(checkRecords.map((check) => check.id).filter((s): s is string => typeof s === 'string')),
+  });
 
   if (c.diagnostics.length > 0) return { ok: false, diagnostics: c.diagnostics };
   // What CloudWatch would refuse at deploy time: the CLI, the monitor and synth all say so up front.

@@ -330,6 +330,26 @@ export interface Fleet {
   checks: Check[];
   /** Release verification plans and sources (see lib/release). Left open so later features extend it. */
   release?: ReleaseConfig;
+  /** Planned maintenance: checks keep running and publishing, notifications about them are held (lib/config/maintenance.ts). */
+  maintenance?: MaintenanceWindow[];
+}
+
+/**
+ * A maintenance window over the checks it names (every list given must match): one-off with
+ * `start` and `end` (ISO 8601 with offset), or recurring with `cron` (EventBridge syntax, read
+ * as wall-clock time in `timeZone`, default UTC) and `durationMinutes`.
+ */
+export interface MaintenanceWindow {
+  name: string;
+  reason?: string;
+  services?: string[];
+  environments?: string[];
+  checks?: string[];
+  start?: string;
+  end?: string;
+  cron?: string;
+  timeZone?: string;
+  durationMinutes?: number;
 }
 
 /** One query of a CloudWatch `GetMetricData` call: a metric with a statistic, or a metric-math expression. */
