@@ -186,6 +186,12 @@ export async function runBrowserCheck(ctx: AttemptContext, check: BrowserCheck):
       if (error instanceof ProbeFailure && error.kind === 'guard_blocked') {
         ctx.log({ startedAt, ...(step === undefined ? {} : { step }), method, url: url.href, status: null, durationMs: 0, error: `guard_blocked: ${reason}` });
       }
+      if (request.isNavigationRequest() && request.frame() === page?.mainFrame()) {
+        // Chromium's own page for an aborted navigation is blank: the failure screenshot would
+        // show nothing. A page that says what was stopped and why is what a person needs to see.
+        await route.fulfill({ status: 403, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }, body: blockedPage(method, redact(url.href), redact(reason)) }).catch(() => undefined);
+        return;
+      }
       await route.abort('blockedbyclient').catch(() => undefined);
       return;
     }
@@ -448,6 +454,16 @@ export async function runBrowserCheck(ctx: AttemptContext, check: BrowserCheck):
     failure,
     browser: report,
   };
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The stand-in for a navigation the guards or the rate limiter stopped (never sent to the service). */
+function blockedPage(method: string, url: string, reason: string): string {
+  return `<!doctype html><meta charset="utf-8"><title>Blocked by probe-fleet</title><body style="font-family:sans-serif;margin:2em">
+<h1>probe-fleet did not send this request</h1><p><code>${escapeHtml(method)} ${escapeHtml(url)}</code></p><p>${escapeHtml(reason)}</p></body>`;
 }
 
 function round(ms: number): number {
