@@ -3,9 +3,10 @@
 //   <prefix>-health-<region>      per region with probes (and home): the operator topic, its key,
 //                                 the dead-letter queue, the region's fleet-health alarms
 //   <prefix>-home                 KMS key, pager/chat topics, subscriptions, heartbeats, notify
-//   <prefix>-alarms-<n>           per-target alarms
-//   <prefix>-services[-n]         per-service composites (what pages and rolls back), the fleet's
-//                                 one dashboard (pages beyond it only past 500 widgets)
+//   <prefix>-alarms-<n>           per-target alarms and, beside them, the service composites
+//                                 that name them (what pages and rolls back)
+//   <prefix>-services             the fleet's one dashboard (pages beyond it only past 500 widgets)
+//   empty bucket stacks           the next size class up of each placed kind, so shrinking empties them
 // Whatever spans several stacks is placed by a hash of its own name (lib/infra/plan.ts,
 // placeByHash), so adding or removing a check never moves another one's named resources
 // into a different stack.
@@ -343,6 +344,28 @@ export class ProbeFleet extends Construct {
     // needs, so no single template grows with the fleet. Their descriptions link the fleet's one
     // dashboard, whose Check variable shows any target (lib/infra/dashboard.ts).
     const targets = planTargets(fleet);
+    // Two service composites under one name are a config error before any of them is built.
+    const serviceTargets = servicesOf(fleet).flatMap((service) => serviceGroups(service, targets.filter((t) => t.check.service === service)));
+    const compositeNames = new Map<string, string>();
+    for (const { service, environment } of serviceTargets) {
+      const key = serviceAlarmKey(service, environment);
+      const name = alarmName({ fleet: fleet.name, kind: 'service', subject: key });
+      const clash = compositeNames.get(name);
+      if (clash !== undefined) {
+        // deployLimitDiagnostics catches plain service clashes; this one needs an environment
+        // suffix to collide (service "a.prod" beside service "a" in environment prod).
+        const index = fleet.checks.findIndex((c) => c.service === service);
+        throw new ConfigError([
+          {
+            path: `checks[${index}].service`,
+            expected: `a service whose alarm name differs from '${clash}'s (alarm names keep only letters, digits, '_', '.' and '-')`,
+            received: `'${key}' → ${name}`,
+            message: `two service alarms would share one name: expected a service whose alarm name differs from '${clash}'s, received '${key}' → ${name}`,
+          },
+        ]);
+      }
+      compositeNames.set(name, key);
+    }
     // Each service group's composite lives in the same stack as the alarms it names
     // (placeServiceGroups): the stack updates the composite before it deletes a removed alarm.
     const placement = placeServiceGroups(targets, { maxAlarms: props.maxAlarmsPerStack ?? DEFAULT_MAX_ALARMS_PER_STACK, maxMetricRefs: MAX_METRIC_REFS_PER_STACK });
@@ -396,29 +419,6 @@ export class ProbeFleet extends Construct {
     }
     this.retiredTier(certificatePlacement.bucketCount, certificateStackOf, (index) => new Stack(this, `Certificates-${index + 1}`, { stackName: `${prefix}-certificates-${index + 1}`, env, description: `probe-fleet ${fleet.name}: empty certificate bucket ${index + 1}, kept so that fewer endpoints empty it` }));
 
-    // Services: composites, placed by a hash of their key so that thousands of services still
-    // fit and none moves when another is added; the overview lives in bucket 0's stack.
-    const serviceTargets = servicesOf(fleet).flatMap((service) => serviceGroups(service, targets.filter((t) => t.check.service === service)));
-    const compositeNames = new Map<string, string>();
-    for (const { service, environment } of serviceTargets) {
-      const key = serviceAlarmKey(service, environment);
-      const name = alarmName({ fleet: fleet.name, kind: 'service', subject: key });
-      const clash = compositeNames.get(name);
-      if (clash !== undefined) {
-        // deployLimitDiagnostics catches plain service clashes; this one needs an environment
-        // suffix to collide (service "a.prod" beside service "a" in environment prod).
-        const index = fleet.checks.findIndex((c) => c.service === service);
-        throw new ConfigError([
-          {
-            path: `checks[${index}].service`,
-            expected: `a service whose alarm name differs from '${clash}'s (alarm names keep only letters, digits, '_', '.' and '-')`,
-            received: `'${key}' → ${name}`,
-            message: `two service alarms would share one name: expected a service whose alarm name differs from '${clash}'s, received '${key}' → ${name}`,
-          },
-        ]);
-      }
-      compositeNames.set(name, key);
-    }
     // The services stack keeps the overview dashboard. It deploys before the alarm stacks: a
     // fleet that had its composites here (before they moved beside their member alarms) drops
     // them first, and the alarm stacks then create them under the same names. A dashboard whose

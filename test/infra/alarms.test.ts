@@ -3,13 +3,17 @@ import { describe, expect, it } from 'vitest';
 import { alarmName } from '../../lib/alerting/naming.js';
 import { availabilityExpression } from '../../lib/infra/availabilityAlarm.js';
 import { MAX_DESCRIPTION_CHARS } from '../../lib/infra/descriptions.js';
-import { httpCheck, smallFleet, synth } from './synth.js';
+import { httpCheck, smallFleet, synth, type Synthesized } from './synth.js';
+
+/** The alarm stack that holds the service composites (beside their member alarms) of a one-bucket fleet. */
+const compositeTemplate = (x: Synthesized): Template =>
+  x.template(x.fleet.alarmStacks.find((st) => Object.keys(x.template(st).findResources('AWS::CloudWatch::CompositeAlarm')).length > 0) ?? x.fleet.servicesStack);
 
 const fleet = smallFleet();
 const s = synth(fleet);
 const alarms = s.template(s.fleet.alarmStacks[0]!);
 const home = s.template(s.fleet.homeStack);
-const services = s.template(s.fleet.servicesStack);
+const services = compositeTemplate(s);
 const chatArn = Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([':probe-fleet-shop-chat'])] });
 const pagerArn = Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([':probe-fleet-shop-pager'])] });
 
@@ -257,7 +261,7 @@ describe('heartbeats, service composites, descriptions', () => {
   it('nests service composites beyond 100 member alarms', () => {
     const checks = Array.from({ length: 150 }, (_, i) => httpCheck(`c${i}`));
     const big = synth({ ...smallFleet(), regions: ['eu-west-1'], checks });
-    const t = big.template(big.fleet.servicesStack);
+    const t = compositeTemplate(big);
     t.resourceCountIs('AWS::CloudWatch::CompositeAlarm', 3);
     const top = Object.values(t.findResources('AWS::CloudWatch::CompositeAlarm', { Properties: { AlarmName: 'probe-fleet/shop/service/checkout' } }))[0] as { Properties: { AlarmRule: unknown } };
     expect(JSON.stringify(top.Properties.AlarmRule)).toContain('Servicecheckoutpart2');
@@ -266,16 +270,14 @@ describe('heartbeats, service composites, descriptions', () => {
   it('spreads service composites over several stacks when there are very many services', () => {
     const checks = Array.from({ length: 350 }, (_, i) => httpCheck(`c${i}`, { service: `svc-${i}`, url: 'http://plain.example.com/' }));
     const many = synth({ ...smallFleet(), regions: ['eu-west-1'], checks });
-    // 350 composites at half of 300 per stack on average: 4 buckets by a hash of the service.
-    const names = many.fleet.servicesStacks.map((st) => st.stackName);
-    expect(names[0]).toBe('probe-fleet-shop-services');
-    for (const name of names.slice(1)) expect(name).toMatch(/^probe-fleet-shop-services-[2-4]$/);
+    // Each composite sits beside its member alarms, in the alarm stack of its service group.
+    expect(many.fleet.servicesStacks.map((st) => st.stackName)).toEqual(['probe-fleet-shop-services']);
+    many.template(many.fleet.servicesStack).resourceCountIs('AWS::CloudWatch::CompositeAlarm', 0);
     let composites = 0;
-    for (const stack of many.fleet.servicesStacks) {
+    for (const stack of many.fleet.alarmStacks) {
       const count = Object.keys(many.template(stack).findResources('AWS::CloudWatch::CompositeAlarm')).length;
-      expect(count, stack.stackName).toBeLessThanOrEqual(300);
+      expect(count, stack.stackName).toBeLessThanOrEqual(150);
       composites += count;
-      if (stack !== many.fleet.servicesStack) many.template(stack).resourceCountIs('AWS::CloudWatch::Dashboard', 0);
     }
     expect(composites).toBe(350);
     expect(Object.keys(many.fleet.serviceAlarms)).toHaveLength(350);
@@ -338,7 +340,7 @@ describe('service composites per environment', () => {
       ],
     }),
   );
-  const t = multi.template(multi.fleet.servicesStack);
+  const t = compositeTemplate(multi);
   const composite = (name: string) => {
     const found = Object.values(t.findResources('AWS::CloudWatch::CompositeAlarm', { Properties: { AlarmName: name } }));
     expect(found, name).toHaveLength(1);
@@ -360,7 +362,7 @@ describe('service composites per environment', () => {
     // A single-environment service keeps its plain name (and a single-environment check its plain target).
     expect(composite('probe-fleet/shop/service/catalog').AlarmRule).toBe('ALARM("probe-fleet/shop/availability/catalog-search")');
     expect(Object.keys(multi.fleet.serviceAlarms).sort()).toEqual(['catalog', 'checkout.production', 'checkout.staging']);
-    const overview = JSON.stringify(t.findResources('AWS::CloudWatch::Dashboard'));
+    const overview = JSON.stringify(multi.template(multi.fleet.servicesStack).findResources('AWS::CloudWatch::Dashboard'));
     expect(overview).toContain('checkout (staging): availability');
   });
 
@@ -401,7 +403,7 @@ describe('paging follows the environment', () => {
   ];
   it.each(cases)('$name: a critical service composite → $route', ({ environments, route }) => {
     const f = synth(smallFleet({ environments, checks: [httpCheck('h')] }));
-    const props = Object.values(f.template(f.fleet.servicesStack).findResources('AWS::CloudWatch::CompositeAlarm'))[0] as { Properties: { AlarmActions: unknown; OKActions: unknown } };
+    const props = Object.values(compositeTemplate(f).findResources('AWS::CloudWatch::CompositeAlarm'))[0] as { Properties: { AlarmActions: unknown; OKActions: unknown } };
     expect(routes(props.Properties.AlarmActions)).toEqual([route]);
     expect(routes(props.Properties.OKActions)).toEqual(route === 'pager' ? ['chat', 'pager'] : ['chat']);
   });
