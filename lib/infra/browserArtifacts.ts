@@ -40,8 +40,9 @@ export class BrowserArtifacts extends Construct {
       // ACLs disabled: the bucket owner owns every object a probe writes
       // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html).
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      // Expiration counts whole days from an object's creation; S3 removes expired objects
-      // asynchronously, usually within a day of the date
+      // Expiration counts whole days from an object's creation, rounded to the next midnight UTC
+      // (https://repost.aws/knowledge-center/s3-lifecycle-rule-delay); S3 then queues the object
+      // and removes it asynchronously
       // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-expire-general-considerations.html).
       lifecycleRules: [
         { id: 'expire-browser-artifacts', prefix: ARTIFACT_PREFIX, expiration: Duration.days(retentionDays) },
