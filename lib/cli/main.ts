@@ -6,12 +6,13 @@ import { EXIT_OK, EXIT_USAGE } from './command.js';
 import { canaryCommand } from './commands/canary.js';
 import { costCommand } from './commands/cost.js';
 import { monitorCommand } from './commands/monitor.js';
+import { muteCommand, unmuteCommand } from './commands/mute.js';
 import { pageCommand } from './commands/page.js';
 import { testCommand } from './commands/test.js';
 import { verifyCommand } from './commands/verify.js';
 import { watchCommand } from './commands/watch.js';
 
-export const COMMANDS: readonly Command[] = [testCommand, verifyCommand, canaryCommand, watchCommand, monitorCommand, costCommand, pageCommand];
+export const COMMANDS: readonly Command[] = [testCommand, verifyCommand, canaryCommand, watchCommand, monitorCommand, costCommand, pageCommand, muteCommand, unmuteCommand];
 
 /** The package version, found by walking up from this file (it runs from lib/ in tests and dist/lib/ when built). */
 export function version(): string {

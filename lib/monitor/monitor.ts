@@ -25,10 +25,13 @@ import type { NotificationDelivery, Notifier, Undelivered } from './notifier.js'
 import type { FailureContext } from './notifier.js';
 import { shouldNotify, toAlarmEvent } from './notifier.js';
 import type { OutboxEntry } from './outbox.js';
+import type { ReplayRow } from './segmentStore.js';
 import { DEFAULT_RETRY_FOR_MS, Outbox, retryDelayMs } from './outbox.js';
 import { nextSlot } from './slots.js';
 import type { StaleLock, StoredResult } from './store.js';
 import { DEFAULT_RETENTION_MS, resultId } from './store.js';
+import { openWindows } from '../config/maintenance.js';
+import type { MaintenanceWindow } from '../model/fleet.js';
 
 export const LOCAL_LOCATION = 'local';
 /** Notifications that failed after their retries, one JSON line each, in the data directory. */
@@ -69,6 +72,8 @@ export interface MonitorOptions {
   outbox?: Outbox;
   /** How long a failing notification is retried before it is kept (default 1 h). */
   retryForMs?: number;
+  /** Windows besides the fleet's own `maintenance`, read at each alarm (`probe-fleet mute`). */
+  maintenance?: () => readonly MaintenanceWindow[];
 }
 
 export interface TargetState {
@@ -173,9 +178,49 @@ export class Monitor {
     }
   }
 
+  /** The newest row replayed per target, to rebuild its last result when no full one was replayed. */
+  private readonly newestRow = new Map<TargetState, ReplayRow>();
+
+  /**
+   * One stored run, from the segmented store's columns: a passing run outside every alarm's
+   * evaluation range is only a point of history (no result object is built); failures (their
+   * text), certificate readings and recent runs go in full, as replayResult.
+   */
+  replayRow(row: ReplayRow): void {
+    this.replayIndex ??= new Map(this.targets.map((t) => [`${t.planned.check.id}\u0000${t.planned.environment}`, t]));
+    const target = this.replayIndex.get(`${row.checkId}\u0000${row.environment}`);
+    if (!target) return;
+    const newest = this.newestRow.get(target);
+    if (!newest || newest.startMs <= row.startMs) this.newestRow.set(target, row);
+    const horizon = this.replayHorizon.get(target) ?? this.horizonOf(target);
+    if (!row.ok || row.certDays !== null || row.startMs >= horizon) {
+      const entry = row.entry();
+      if (entry) this.replayResult(entry);
+      return;
+    }
+    if (!row.skipped) target.history.addPoint(row.startMs, row.ok, row.degraded, Math.round(row.durationMs));
+  }
+
+  private readonly replayHorizon = new Map<TargetState, number>();
+
+  /** Before this instant no run of the target can enter an alarm's evaluation range. */
+  private horizonOf(target: TargetState): number {
+    const now = this.clock.now();
+    const horizon = Math.min(...target.trackers.filter((k) => k.options.kind !== 'cert-chat' && k.options.kind !== 'cert-pager').map((k) => now - k.options.rule.periodMs * (k.options.rule.evaluationPeriods + 5)));
+    this.replayHorizon.set(target, horizon);
+    return horizon;
+  }
+
   /** After the last replayResult: alarm states as of now, silently. */
   finishReplay(): void {
     this.replayIndex = null;
+    for (const [target, row] of this.newestRow) {
+      if (target.history.last !== null && Date.parse(target.history.last.startedAt) >= row.startMs) continue;
+      const entry = row.entry();
+      if (entry) target.history.last = entry.result;
+    }
+    this.newestRow.clear();
+    this.replayHorizon.clear();
     const now = this.clock.now();
     for (const target of this.targets) for (const tracker of target.trackers) tracker.evaluate(now);
     for (const service of this.services) service.evaluate(now);
@@ -363,6 +408,13 @@ export class Monitor {
     this.options.log(`${transition.at}  ALARM-STATE ${transition.alarmName}: ${transition.from} -> ${transition.to} (${transition.reason})`);
     this.emit({ type: 'alarm', transition });
     if (!shouldNotify(transition)) return;
+    const held = transition.to === 'ALARM' ? this.maintenanceHolding(transition, triggeringAlarms) : [];
+    if (held.length > 0) {
+      // Data, not notifications: the alarm state stays ALARM and the status page shows it; its
+      // recovery is not sent either, since nobody was told it fired.
+      this.options.log(`${transition.at}  ${transition.alarmName} in ALARM during maintenance (${held.join(', ')}); no notification is sent`);
+      return;
+    }
     let route: RouteName = alarmTopic;
     let recoveryOf: string | null = null;
     if (transition.to === 'OK') {
@@ -403,6 +455,32 @@ export class Monitor {
    * text and its first failing run. A check's alarm speaks for its target; a service alarm for
    * the members that fired it. Certificates and latency carry their numbers in the reason.
    */
+  /** The open maintenance windows covering every target of an alarm (empty: notify). */
+  private maintenanceHolding(transition: AlarmTransition, triggeringAlarms: readonly string[]): string[] {
+    let targets: TargetState[];
+    if (transition.kind === 'availability') targets = this.targets.filter((t) => t.target === transition.target);
+    else if (transition.kind === 'service') {
+      const names = new Set(triggeringAlarms);
+      targets = this.targets.filter((t) => t.trackers.some((k) => k.options.kind === 'availability' && names.has(k.name)));
+    } else return [];
+    if (targets.length === 0) return [];
+    let extra: readonly MaintenanceWindow[] = [];
+    try {
+      extra = this.options.maintenance?.() ?? [];
+    } catch (error) {
+      this.options.log(`! maintenance windows could not be read (${(error as Error).message}); notifying as usual`);
+    }
+    const windows = { maintenance: [...(this.options.fleet.maintenance ?? []), ...extra] };
+    const at = new Date(transition.at);
+    const names = new Set<string>();
+    for (const target of targets) {
+      const open = openWindows(windows, { checkId: target.planned.check.id, service: target.planned.check.service, environment: target.planned.environment }, at);
+      if (open.length === 0) return [];
+      for (const window of open) names.add(window.name);
+    }
+    return [...names];
+  }
+
   private failureContext(transition: AlarmTransition, triggeringAlarms: readonly string[]): FailureContext | undefined {
     let targets: TargetState[];
     if (transition.kind === 'availability') targets = this.targets.filter((t) => t.target === transition.target);

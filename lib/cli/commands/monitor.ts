@@ -13,6 +13,7 @@ import { parseDuration, parseFlags, usageError } from '../args.js';
 import type { CliIO, Command } from '../command.js';
 import { EXIT_OK, EXIT_USAGE, usageFailure } from '../command.js';
 import { DEFAULT_REQUEST_LOG, prepareRun } from '../runSetup.js';
+import { readMutes } from '../../config/maintenanceMutes.js';
 
 export const DEFAULT_MONITOR_PORT = 8787;
 export const DEFAULT_DATA_DIR = '.probe-fleet/data';
@@ -182,6 +183,8 @@ export const monitorCommand: Command = {
       notifyConfig,
       log: write,
       outbox,
+      // `probe-fleet mute` writes its windows beside the store.
+      maintenance: () => readMutes(dataDir),
       ...(retryForMs !== undefined ? { retryForMs } : {}),
       ...(periodMs !== undefined ? { periodMsOverride: periodMs } : {}),
     });
@@ -189,7 +192,7 @@ export const monitorCommand: Command = {
     // The stored results stream into history and alarm state, one hour's segment at a time.
     let report: Awaited<ReturnType<SegmentedResultStore['replay']>>;
     try {
-      report = await store.replay((entry) => monitor.replayResult(entry));
+      report = await store.replay((row) => monitor.replayRow(row));
     } catch (error) {
       outbox.close();
       await setup.close();
