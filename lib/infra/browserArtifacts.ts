@@ -5,12 +5,13 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { ARTIFACT_PREFIX } from '../runner/browserArtifacts.js';
+
+export { ARTIFACT_PREFIX, artifactKey } from '../runner/browserArtifacts.js';
 
 /** Objects are kept this long unless the fleet says otherwise. */
 export const DEFAULT_ARTIFACT_RETENTION_DAYS = 30;
 
-/** The prefix under which screenshots and traces are written: `browser/<check id>/…`. */
-export const ARTIFACT_PREFIX = 'browser/';
 
 export interface BrowserArtifactsProps {
   /** Days until a screenshot or trace is deleted (default 30, at least 1). */
@@ -58,11 +59,6 @@ export class BrowserArtifacts extends Construct {
   grantWrite(grantee: IGrantable): void {
     this.bucket.grantPut(grantee, `${ARTIFACT_PREFIX}*`);
   }
-}
-
-/** The S3 key of one artifact: grouped per check so the alarm can link the check's folder. */
-export function artifactKey(checkId: string, fileName: string, at: Date): string {
-  return `${ARTIFACT_PREFIX}${checkId}/${at.toISOString().slice(0, 10)}/${fileName}`;
 }
 
 /**

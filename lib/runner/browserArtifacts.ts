@@ -43,3 +43,11 @@ export function artifactName(
       .slice(0, 80) || 'x';
   return `${[parts.checkId, parts.environment, parts.location, parts.runId].map(clean).join('_')}_attempt${parts.attempt}.${extension}`;
 }
+
+/** The prefix under which screenshots and traces are written in S3: `browser/<check id>/…`. */
+export const ARTIFACT_PREFIX = 'browser/';
+
+/** The S3 key of one artifact: grouped per check and day, so an alarm can link the check's folder. */
+export function artifactKey(checkId: string, fileName: string, at: Date): string {
+  return `${ARTIFACT_PREFIX}${checkId}/${at.toISOString().slice(0, 10)}/${fileName}`;
+}
