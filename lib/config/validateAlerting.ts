@@ -4,6 +4,7 @@ import { composeAlarmName, MAX_ALARM_NAME_LENGTH, checkTarget } from '../alertin
 import { alarmPolicyFor, DEFAULT_DATAPOINTS_TO_ALARM, DEFAULT_EVALUATION_PERIODS, maxAlarmWindowSeconds, MIN_FAILING_REGIONS } from '../alerting/policy.js';
 import { certificateEndpointsOf } from '../alerting/certificateEndpoints.js';
 import type { Fleet } from '../model/fleet.js';
+import { defaultStackPrefix, groupAlarmCount, planTargets, serviceAlarmKey, serviceGroupsOf } from '../infra/plan.js';
 import { at, Collector, describeReceived } from './collector.js';
 import type { Diagnostic } from './errors.js';
 import { resolveSettings } from './resolve.js';
@@ -281,9 +282,41 @@ export function deployLimitDiagnostics(fleet: Fleet): Diagnostic[] {
       byName.set(name, service);
     }
   }
+  // A service group's composite lives in one stack with every alarm it names (lib/infra/plan.ts,
+  // placeServiceGroups); CloudFormation takes 500 resources and a 1 MB template per stack
+  // (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html),
+  // about 300 alarms at ~3 KB each.
+  for (const group of serviceGroupsOf(planTargets(fleet))) {
+    const alarms = groupAlarmCount(group);
+    if (alarms <= MAX_ALARMS_PER_SERVICE_GROUP) continue;
+    const index = fleet.checks.findIndex((check) => check.service === group.service);
+    reportOnce(
+      at(at('checks', index), 'service'),
+      `a service (per environment) with at most ${MAX_ALARMS_PER_SERVICE_GROUP} alarms, which share one stack with its composite; split it into several services`,
+      `service ${describeReceived(serviceAlarmKey(group.service, group.environment))} with ${group.own.length} check targets and ${alarms} alarms`,
+      'service too large for one stack',
+    );
+  }
+  // SNS topic display names ("<fleet> fleet health", "<fleet> alerts", "<fleet> pages") take at most
+  // 100 characters (https://docs.aws.amazon.com/sns/latest/api/API_SetTopicAttributes.html); the CDK
+  // stops synthesis with a stack trace otherwise.
+  const longestDisplayName = `${fleet.name} fleet health`;
+  if (longestDisplayName.length > MAX_TOPIC_DISPLAY_NAME) {
+    reportOnce('name', `a fleet name of at most ${MAX_TOPIC_DISPLAY_NAME - ' fleet health'.length} characters (the SNS topics' display names carry it, at most ${MAX_TOPIC_DISPLAY_NAME})`, `${fleet.name.length} characters`, 'fleet name too long for the topic display names');
+  }
+  // Stack names under the default prefix (a given stackPrefix is checked by ProbeFleet).
+  for (const d of stackNameDiagnostics(fleet, defaultStackPrefix(fleet), 'name')) c.diagnostics.push(d);
   return c.diagnostics;
 }
 
+/** SNS topic display names. */
+const MAX_TOPIC_DISPLAY_NAME = 100;
+
+/** Alarms one service group may have: they share one stack with its composite (placeServiceGroups). */
+export const MAX_ALARMS_PER_SERVICE_GROUP = 300;
+
+/** The problem a too-long stack name is reported with. */
+export const STACK_NAME_TOO_LONG = 'stack name too long';
 /** CloudFormation stack names: at most 128 characters (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html). */
 export const MAX_STACK_NAME_LENGTH = 128;
 /** The highest bucket number a stack name can carry (plan.ts places into at most 2^16 buckets). */
@@ -312,7 +345,7 @@ export function stackNameDiagnostics(fleet: Fleet, prefix: string, prefixPath: s
       prefixPath,
       `a ${prefixPath === 'name' ? 'fleet name' : 'stack prefix'} that keeps every stack name within CloudFormation's ${MAX_STACK_NAME_LENGTH} characters (a prefix of at most ${room} characters here${prefixPath === 'name' ? '; or a shorter stackPrefix' : ''})`,
       `prefix '${prefix}' (${prefix.length} characters) gives ${longest} (${longest.length} characters)`,
-      'stack name too long',
+      STACK_NAME_TOO_LONG,
     );
   }
   return c.diagnostics;

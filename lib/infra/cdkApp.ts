@@ -16,7 +16,10 @@ export interface CdkAppOptions {
   stderr?: (text: string) => void;
 }
 
-/** 0 when the app was synthesized; 1 when the fleet definition is invalid (nothing synthesized). */
+/**
+ * 0 when the app was synthesized; 2 when the fleet definition is invalid, including every limit
+ * the deploy would hit (nothing synthesized): the CLI's exit code for a config error.
+ */
 export async function runCdkApp(options: CdkAppOptions = {}): Promise<number> {
   const app = options.app ?? new App();
   const stderr = options.stderr ?? ((text: string) => process.stderr.write(text));
@@ -28,7 +31,7 @@ export async function runCdkApp(options: CdkAppOptions = {}): Promise<number> {
   } catch (error) {
     if (!isConfigError(error)) throw error;
     stderr(`${error.message}\n`);
-    return 1;
+    return 2;
   }
   try {
     new ProbeFleet(app, 'ProbeFleet', { fleet });
@@ -37,7 +40,7 @@ export async function runCdkApp(options: CdkAppOptions = {}): Promise<number> {
     if (!isConfigError(error)) throw error;
     app.node.tryRemoveChild('ProbeFleet');
     stderr(`${file}\n${error.message}\n`);
-    return 1;
+    return 2;
   }
   applyNagPacks(app);
   app.synth();

@@ -23,7 +23,7 @@ import { alarmName } from '../alerting/naming.js';
 import { ConfigError } from '../config/errors.js';
 import { namespaceOf } from '../config/resolve.js';
 import { validateFleet } from '../config/validate.js';
-import { deployLimitDiagnostics, stackNameDiagnostics } from '../config/validateAlerting.js';
+import { deployLimitDiagnostics, STACK_NAME_TOO_LONG, stackNameDiagnostics } from '../config/validateAlerting.js';
 import { parseSchedule } from '../config/schedule.js';
 import { freezeFleet, FROZEN_FLEET_FILE, serializeFrozenFleet } from '../lambda/frozenFleet.js';
 import { planShards, type Shard } from '../lambda/shards.js';
@@ -191,7 +191,11 @@ export class ProbeFleet extends Construct {
   constructor(scope: Construct, id: string, props: ProbeFleetProps) {
     super(scope, id);
     const validation = validateFleet(props.fleet);
-    const diagnostics = validation.ok ? deployLimitDiagnostics(props.fleet) : validation.diagnostics;
+    // deployLimitDiagnostics checks stack names under the default prefix; a given stackPrefix
+    // replaces that check with its own (below).
+    const diagnostics = (validation.ok ? deployLimitDiagnostics(props.fleet) : validation.diagnostics).filter(
+      (d) => props.stackPrefix === undefined || !(d.path === 'name' && d.message.startsWith(STACK_NAME_TOO_LONG)),
+    );
     if (diagnostics.length > 0) throw new ConfigError(diagnostics);
     const concurrencyError = reservedConcurrencyDiagnostics(props.reservedConcurrency);
     if (concurrencyError) throw concurrencyError;
@@ -199,7 +203,7 @@ export class ProbeFleet extends Construct {
     this.fleet = fleet;
     this.prefix = stackSafe(props.stackPrefix ?? defaultStackPrefix(fleet));
     const prefix = this.prefix;
-    const nameDiagnostics = stackNameDiagnostics(fleet, prefix, props.stackPrefix === undefined ? 'name' : 'stackPrefix');
+    const nameDiagnostics = props.stackPrefix === undefined ? [] : stackNameDiagnostics(fleet, prefix, 'stackPrefix');
     if (nameDiagnostics.length > 0) throw new ConfigError(nameDiagnostics);
     const bundling = bundlingModeOf(props);
     if (bundling instanceof ConfigError) throw bundling;

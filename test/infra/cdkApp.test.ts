@@ -49,7 +49,7 @@ describe('bin/app.ts', () => {
     const app = new App({ outdir: join(dir, 'out-bad'), context: { [CONFIG_CONTEXT_KEY]: badFile } });
     let stderr = '';
     const code = await runCdkApp({ app, cwd: dir, stderr: (t) => (stderr += t) });
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(stderr).toContain(badFile);
     expect(stderr).toContain('checks[0].id');
     expect(stderr).toContain('checks[0].schedule');
@@ -60,7 +60,7 @@ describe('bin/app.ts', () => {
     const app = new App({ outdir: join(dir, 'out-limits'), context: { [CONFIG_CONTEXT_KEY]: limitsFile } });
     let stderr = '';
     const code = await runCdkApp({ app, cwd: dir, stderr: (t) => (stderr += t) });
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(stderr).toContain(limitsFile);
     expect(stderr).toContain('checks[0].alarm.evaluationPeriods: CloudWatch rejects the availability alarm of check health');
     expect(stderr).toContain('checks[0].service: alarm name too long');
@@ -88,7 +88,7 @@ describe('bin/app.ts', () => {
       encoding: 'utf8',
       timeout: 60_000,
     });
-    expect(run.status).toBe(1);
+    expect(run.status).toBe(2);
     expect(run.stderr).toContain(badFile);
     expect(run.stderr).toContain('Invalid fleet definition');
   });
