@@ -66,4 +66,8 @@ export function validateBrowserCheck(c: Collector, path: string, check: Record<s
     }
   }
   c.boolean(at(path, 'trace'), check.trace);
+  // Chromium is not handed extra trust anchors: accepting the field would silently not apply it.
+  if (check.caCertificates !== undefined) {
+    c.report(at(path, 'caCertificates'), 'no caCertificates on a browser check (the browser trusts the system CAs only)', 'a list of CA certificates', 'not supported for browser checks yet');
+  }
 }

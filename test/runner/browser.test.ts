@@ -177,6 +177,23 @@ describe('browser checks', () => {
     expect(JSON.stringify(result)).not.toContain(SECRET);
   });
 
+  it("a fetch's redirect hops are judged one by one: the allowed hop is followed, the one into /payments is never sent", async () => {
+    const offers = browserScript(async ({ page, expect }) => {
+      await expect(page.locator('#basket-count')).toHaveText('2 items');
+      await expect(page.locator('#promo')).toHaveText('no promo');
+    });
+    const { result, log } = await run(check('offers', '/offers', offers));
+    expect(result.ok, JSON.stringify(result.failure)).toBe(true);
+    expect(site.seen.map((r) => r.path)).toEqual(expect.arrayContaining(['/api/old-basket', '/api/basket', '/api/promo']));
+    expect(site.seen.some((r) => r.path.startsWith('/payments'))).toBe(false);
+    for (const request of site.seen) expect(request.headers['x-synthetic-request'], request.path).toBe('true');
+    expect(result.browser?.blockedRequests.map((b) => `${b.method} ${new URL(b.url).pathname}`)).toEqual(['GET /payments/promo']);
+    expect(result.browser?.blockedRequests[0]?.reason).toMatch(/^redirected from .*\/api\/promo: GET \/payments\/promo: path matches forbidden path '\/payments'/);
+    expect(log.map((e) => `${e.method} ${new URL(e.url).pathname} ${e.status ?? e.error?.split(':')[0] ?? ''}`)).toEqual(
+      expect.arrayContaining(['GET /api/old-basket 301', 'GET /payments/promo guard_blocked']),
+    );
+  });
+
   it("every request the page makes waits for its origin's rate-limit token", async () => {
     const asked: string[] = [];
     const counting: RateLimiterRegistry = {

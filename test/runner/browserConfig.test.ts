@@ -31,6 +31,7 @@ describe('browser check validation', () => {
     { name: 'a script that does not parse', check: { script: { code: 'async ({ page }) => { await page.goto(' } }, expected: [/^checks\[0\]\.script\.code: Unexpected end of input: expected one function expression/] },
     { name: 'a script that is not a function', check: { script: { code: '42' } }, expected: [/^checks\[0\]\.script\.code: .*not a function expression/] },
     { name: 'a forbidden start page', check: { script, url: '/payments/checkout' }, expected: [/^checks\[0\]\.url: .*forbidden path "\/payments"/] },
+    { name: 'extra CA certificates, which the browser would not use', check: { script, caCertificates: [{ file: 'ca.pem' }] }, expected: [/^checks\[0\]\.caCertificates: not supported for browser checks yet/] },
     { name: 'sandbox side effects on production', check: { script, sideEffects: { kind: 'sandbox', reason: 'orders' } }, expected: [/^checks\[0\]\.sideEffects\.kind: /] },
     {
       name: 'several problems at once',

@@ -58,6 +58,15 @@ const PAGES: Record<string, string> = {
      </script>`,
   ),
   '/payments/checkout': page('Pay', `<h1>Payment</h1><p>This page charges a card.</p>`),
+  // Two fetches whose answers are redirects: one to an allowed API, one into /payments.
+  '/offers': page(
+    'Offers',
+    `<h1>Offers</h1><p id="basket-count">…</p><p id="promo">…</p>
+     <script>
+       fetch('/api/old-basket').then((r) => r.json()).then((b) => { document.getElementById('basket-count').textContent = b.items.length + ' items'; });
+       fetch('/api/promo').then((r) => r.text()).then((t) => { document.getElementById('promo').textContent = t; }, () => { document.getElementById('promo').textContent = 'no promo'; });
+     </script>`,
+  ),
 };
 
 /** Starts the shop; `slowCssMs` delays the stylesheet (a slow resource). */
@@ -75,6 +84,10 @@ export async function startBrowserSite(options: { slowCssMs?: number } = {}): Pr
         res.writeHead(303, { location: '/account' }).end();
       } else if (method === 'POST' && bare === '/api/basket/items') {
         res.writeHead(201, { 'content-type': 'application/json' }).end('{"ok":true}');
+      } else if (bare === '/api/old-basket') {
+        res.writeHead(301, { location: '/api/basket' }).end();
+      } else if (bare === '/api/promo') {
+        res.writeHead(302, { location: '/payments/promo' }).end();
       } else if (bare === '/api/basket') {
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ items: [{ name: 'Tea' }, { name: 'Biscuits' }], total: '4.20 EUR' }));
       } else if (bare === '/static/site.css') {
