@@ -39,19 +39,65 @@ export interface TimelineBucket {
 }
 
 export class TargetHistory {
-  readonly points: Point[] = [];
+  // One run = one slot in three typed arrays (start ms, duration ms, ok/degraded bits): a week
+  // of a one-minute check is 10,080 slots of 13 bytes, not 10,080 objects for the collector to
+  // walk. Slots [head, tail) are live, in start-time order.
+  private tMs = new Float64Array(256);
+  private durMs = new Float32Array(256);
+  private bits = new Uint8Array(256);
+  private head = 0;
+  private tail = 0;
   readonly failures: FailureNote[] = [];
   last: CheckResult | null = null;
   lastCert: { days: number; at: string } | null = null;
 
+  get size(): number {
+    return this.tail - this.head;
+  }
+
+  private point(i: number): Point {
+    const b = this.bits[i]!;
+    return { t: this.tMs[i]!, ok: (b & 1) === 1, degraded: (b & 2) === 2, ms: Math.round(this.durMs[i]!) };
+  }
+
+  private grow(): void {
+    const live = this.tail - this.head;
+    const capacity = live * 2 > this.tMs.length ? this.tMs.length * 2 : this.tMs.length;
+    const t = new Float64Array(capacity);
+    const d = new Float32Array(capacity);
+    const b = new Uint8Array(capacity);
+    t.set(this.tMs.subarray(this.head, this.tail));
+    d.set(this.durMs.subarray(this.head, this.tail));
+    b.set(this.bits.subarray(this.head, this.tail));
+    this.tMs = t;
+    this.durMs = d;
+    this.bits = b;
+    this.head = 0;
+    this.tail = live;
+  }
+
+  /** A run's point alone (a replayed run that passed needs no more). */
+  addPoint(t: number, ok: boolean, degraded: boolean, ms: number): void {
+    if (this.tail === this.tMs.length) this.grow();
+    // Results arrive in time order except on replay of an unordered file; keep the slots sorted.
+    let i = this.tail;
+    while (i > this.head && this.tMs[i - 1]! > t) i--;
+    if (i < this.tail) {
+      this.tMs.copyWithin(i + 1, i, this.tail);
+      this.durMs.copyWithin(i + 1, i, this.tail);
+      this.bits.copyWithin(i + 1, i, this.tail);
+    }
+    this.tMs[i] = t;
+    this.durMs[i] = ms;
+    this.bits[i] = (ok ? 1 : 0) | (degraded ? 2 : 0);
+    this.tail++;
+  }
+
   add(result: CheckResult): void {
     if (result.skipped) return;
-    const point: Point = { t: Date.parse(result.startedAt), ok: result.ok, degraded: result.degraded, ms: Math.round(result.durationMs) };
-    // Results arrive in time order except on replay of an unordered file; keep the array sorted.
-    let i = this.points.length;
-    while (i > 0 && this.points[i - 1]!.t > point.t) i--;
-    this.points.splice(i, 0, point);
-    if (!this.last || Date.parse(this.last.startedAt) <= point.t) this.last = result;
+    const t = Date.parse(result.startedAt);
+    this.addPoint(t, result.ok, result.degraded, Math.round(result.durationMs));
+    if (!this.last || Date.parse(this.last.startedAt) <= t) this.last = result;
     if (result.certDaysRemaining !== null && (!this.lastCert || this.lastCert.at <= result.startedAt)) {
       this.lastCert = { days: result.certDaysRemaining, at: result.startedAt };
     }
@@ -70,37 +116,45 @@ export class TargetHistory {
 
   /**
    * The latest unbroken run of failures: from its first failing run to its last, and the last
-   * failure's note. Read from the stored results, so it survives a restart. Null when the
-   * latest run passed and no failure precedes it in the retained history.
+   * failure's note. Read from the stored results, so it survives a restart. Null when no
+   * failure is in the retained history.
    */
   failureStreak(): { since: number; until: number; ongoing: boolean; note: FailureNote | null } | null {
-    let i = this.points.length - 1;
-    const ongoing = i >= 0 && !this.points[i]!.ok;
-    while (i >= 0 && this.points[i]!.ok) i--;
-    if (i < 0) return null;
-    const until = this.points[i]!.t;
-    while (i > 0 && !this.points[i - 1]!.ok) i--;
-    const since = this.points[i]!.t;
+    const ok = (i: number): boolean => (this.bits[i]! & 1) === 1;
+    let i = this.tail - 1;
+    const ongoing = i >= this.head && !ok(i);
+    while (i >= this.head && ok(i)) i--;
+    if (i < this.head) return null;
+    const until = this.tMs[i]!;
+    while (i > this.head && !ok(i - 1)) i--;
+    const since = this.tMs[i]!;
     const note = this.failures.find((f) => Date.parse(f.at) <= until) ?? null;
     return { since, until, ongoing, note };
   }
 
   prune(before: number): void {
-    let n = 0;
-    while (n < this.points.length && this.points[n]!.t < before) n++;
-    if (n > 0) this.points.splice(0, n);
+    while (this.head < this.tail && this.tMs[this.head]! < before) this.head++;
+    if (this.head > this.tMs.length / 2) this.grow();
+  }
+
+  /** First slot at or after `since`. */
+  private firstFrom(since: number): number {
+    let lo = this.head;
+    let hi = this.tail;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.tMs[mid]! < since) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   /** Share of runs since `since` that passed (degraded counts as up); null without runs. */
   uptime(since: number): number | null {
-    let total = 0;
     let up = 0;
-    for (let i = this.points.length - 1; i >= 0; i--) {
-      const p = this.points[i]!;
-      if (p.t < since) break;
-      total++;
-      if (p.ok) up++;
-    }
+    const from = this.firstFrom(since);
+    for (let i = from; i < this.tail; i++) up += this.bits[i]! & 1;
+    const total = this.tail - from;
     return total === 0 ? null : up / total;
   }
 
@@ -110,15 +164,14 @@ export class TargetHistory {
    * that started 3 h ago has 3 h of its "7 days", and the page must say so.
    */
   coveredMs(since: number, now: number): number | null {
-    const first = this.points[0];
-    if (first === undefined || this.points[this.points.length - 1]!.t < since) return null;
-    return Math.max(0, now - Math.max(since, first.t));
+    if (this.tail === this.head || this.tMs[this.tail - 1]! < since) return null;
+    return Math.max(0, now - Math.max(since, this.tMs[this.head]!));
   }
 
   since(since: number): Point[] {
-    let i = this.points.length;
-    while (i > 0 && this.points[i - 1]!.t >= since) i--;
-    return this.points.slice(i);
+    const out: Point[] = [];
+    for (let i = this.firstFrom(since); i < this.tail; i++) out.push(this.point(i));
+    return out;
   }
 
   /**

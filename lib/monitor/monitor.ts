@@ -25,6 +25,7 @@ import type { NotificationDelivery, Notifier, Undelivered } from './notifier.js'
 import type { FailureContext } from './notifier.js';
 import { shouldNotify, toAlarmEvent } from './notifier.js';
 import type { OutboxEntry } from './outbox.js';
+import type { ReplayRow } from './segmentStore.js';
 import { DEFAULT_RETRY_FOR_MS, Outbox, retryDelayMs } from './outbox.js';
 import { nextSlot } from './slots.js';
 import type { StaleLock, StoredResult } from './store.js';
@@ -177,9 +178,52 @@ export class Monitor {
     }
   }
 
+  private rowIndex: Map<string, TargetState> | null = null;
+
+  /** The newest row replayed per target, to rebuild its last result when no full one was replayed. */
+  private readonly newestRow = new Map<TargetState, ReplayRow>();
+
+  /**
+   * One stored run, from the segmented store's columns: a passing run outside every alarm's
+   * evaluation range is only a point of history (no result object is built); failures (their
+   * text), certificate readings and recent runs go in full, as replayResult.
+   */
+  replayRow(row: ReplayRow): void {
+    this.rowIndex ??= new Map(this.targets.map((t) => [`${t.planned.check.id}\t${t.planned.environment}`, t]));
+    const target = this.rowIndex.get(row.targetKey);
+    if (!target) return;
+    const newest = this.newestRow.get(target);
+    if (!newest || newest.startMs <= row.startMs) this.newestRow.set(target, row);
+    const horizon = this.replayHorizon.get(target) ?? this.horizonOf(target);
+    if (!row.ok || row.certDays !== null || row.startMs >= horizon) {
+      const entry = row.entry();
+      if (entry) this.replayResult(entry);
+      return;
+    }
+    if (!row.skipped) target.history.addPoint(row.startMs, row.ok, row.degraded, Math.round(row.durationMs));
+  }
+
+  private readonly replayHorizon = new Map<TargetState, number>();
+
+  /** Before this instant no run of the target can enter an alarm's evaluation range. */
+  private horizonOf(target: TargetState): number {
+    const now = this.clock.now();
+    const horizon = Math.min(...target.trackers.filter((k) => k.options.kind !== 'cert-chat' && k.options.kind !== 'cert-pager').map((k) => now - k.options.rule.periodMs * (k.options.rule.evaluationPeriods + 5)));
+    this.replayHorizon.set(target, horizon);
+    return horizon;
+  }
+
   /** After the last replayResult: alarm states as of now, silently. */
   finishReplay(): void {
     this.replayIndex = null;
+    this.rowIndex = null;
+    for (const [target, row] of this.newestRow) {
+      if (target.history.last !== null && Date.parse(target.history.last.startedAt) >= row.startMs) continue;
+      const entry = row.entry();
+      if (entry) target.history.last = entry.result;
+    }
+    this.newestRow.clear();
+    this.replayHorizon.clear();
     const now = this.clock.now();
     for (const target of this.targets) for (const tracker of target.trackers) tracker.evaluate(now);
     for (const service of this.services) service.evaluate(now);

@@ -24,9 +24,9 @@ const HOUR = 3600_000;
 /** Ids kept in memory to refuse a second result for a slot: a restart can only re-run recent slots. */
 const RECENT_IDS_MS = 3 * HOUR;
 
-const EMPTY_PHASES: Phases = Object.freeze({ dnsMs: 0, connectMs: 0, tlsMs: 0, ttfbMs: 0, transferMs: 0 }) as Phases;
+const EMPTY_PHASES: Phases = Object.freeze({ dnsMs: 0, connectMs: 0, tlsMs: 0, ttfbMs: 0, transferMs: 0 });
 
-function segmentName(startMs: number): string {
+export function segmentName(startMs: number): string {
   return `${new Date(Math.floor(startMs / HOUR) * HOUR).toISOString().slice(0, 13)}.log`;
 }
 
@@ -35,7 +35,7 @@ function segmentHour(name: string): number | null {
   return m ? Date.parse(`${m[1]}:00:00.000Z`) : null;
 }
 
-function lineOf(entry: StoredResult): string {
+export function segmentLine(entry: StoredResult): string {
   const r = entry.result;
   const flags = `${r.ok ? 1 : 0}${r.degraded ? 1 : 0}${r.skipped ? 1 : 0}`;
   return `${entry.id}\t${r.checkId}\t${r.environment}\t${r.location}\t${Date.parse(r.startedAt)}\t${flags}\t${r.durationMs}\t${r.status ?? ''}\t${r.certDaysRemaining ?? ''}\t${JSON.stringify(entry)}\n`;
@@ -46,14 +46,14 @@ function lineOf(entry: StoredResult): string {
  * duration, status, certificate days; failures are parsed in full). Phases, assertions and
  * bytes are not replayed: the status page and alarms never read them from history.
  */
-function slimResult(cols: string[], line: string): StoredResult | null {
+function slimResult(cols: string[], json: () => string): StoredResult | null {
   const [id, checkId, environment, location, start, flags, duration, status, cert] = cols as [string, string, string, string, string, string, string, string, string];
   const startMs = Number(start);
   if (!Number.isFinite(startMs) || flags.length !== 3) return null;
   if (flags[0] === '0') {
     // A failure: its text matters (the page and the alarm messages quote it), so the whole result.
     try {
-      const parsed = JSON.parse(line.slice(line.indexOf('\t{') + 1)) as StoredResult;
+      const parsed = JSON.parse(json()) as StoredResult;
       return parsed.id === id ? parsed : null;
     } catch {
       return null;
@@ -81,6 +81,51 @@ function slimResult(cols: string[], line: string): StoredResult | null {
   return { id, result };
 }
 
+/** Reads a non-negative decimal (digits and one dot) from bytes without making a string; NaN if none. */
+function numberAt(buffer: Buffer, from: number, to: number): number {
+  if (from >= to) return Number.NaN;
+  let value = 0;
+  let scale = 0;
+  for (let i = from; i < to; i++) {
+    const c = buffer[i]!;
+    if (c === 0x2e && scale === 0) scale = 1;
+    else if (c >= 0x30 && c <= 0x39) {
+      if (scale === 0) value = value * 10 + (c - 0x30);
+      else value += (c - 0x30) / (scale *= 10);
+    } else return Number(buffer.toString('latin1', from, to));
+  }
+  return value;
+}
+
+/**
+ * One stored run as the restart reads it: its columns, read straight from the segment's bytes
+ * (a week is half a million rows, so no per-column strings), and the whole result on demand.
+ */
+export class ReplayRow {
+  constructor(
+    readonly id: string,
+    /** `<checkId>\t<environment>`: the target this run belongs to. */
+    readonly targetKey: string,
+    readonly startMs: number,
+    readonly ok: boolean,
+    readonly degraded: boolean,
+    readonly skipped: boolean,
+    readonly durationMs: number,
+    readonly certDays: number | null,
+    private readonly buffer: Buffer,
+    private readonly lineStart: number,
+    private readonly lineEnd: number,
+  ) {}
+
+  /** The result (parsed for a failure, rebuilt from the columns otherwise); null when the line is damaged. */
+  entry(): StoredResult | null {
+    const line = this.buffer.toString('utf8', this.lineStart, this.lineEnd);
+    const cols = line.split('\t', 9);
+    if (cols.length !== 9) return null;
+    return slimResult(cols, () => line.slice(line.indexOf('\t{') + 1));
+  }
+}
+
 export class SegmentedResultStore {
   readonly file: string;
   private fd: number | null = null;
@@ -102,7 +147,7 @@ export class SegmentedResultStore {
    * first, and the result is not kept: the caller keeps what it needs. Async between segments,
    * so a long replay never holds the event loop for more than one hour's segment.
    */
-  static async open(dir: string, replay: (entry: StoredResult) => void, options: { retentionMs?: number; now?: number } = {}): Promise<{ store: SegmentedResultStore; report: OpenReport }> {
+  static async open(dir: string, replay: (row: ReplayRow) => void, options: { retentionMs?: number; now?: number } = {}): Promise<{ store: SegmentedResultStore; report: OpenReport }> {
     const store = SegmentedResultStore.lock(dir, options);
     const report = await store.replay(replay, options.now);
     return { store, report };
@@ -119,7 +164,7 @@ export class SegmentedResultStore {
   }
 
   /** Reads every retained result into `replay` (see open). Closes the store if reading fails. */
-  async replay(replay: (entry: StoredResult) => void, now = Date.now()): Promise<OpenReport> {
+  async replay(replay: (row: ReplayRow) => void, now = Date.now()): Promise<OpenReport> {
     try {
       return await this.load(now, replay);
     } catch (error) {
@@ -135,7 +180,7 @@ export class SegmentedResultStore {
       .sort((a, b) => a.hour - b.hour);
   }
 
-  private async load(now: number, replay: (entry: StoredResult) => void): Promise<OpenReport> {
+  private async load(now: number, replay: (row: ReplayRow) => void): Promise<OpenReport> {
     const report: OpenReport = { loaded: 0, tornBytes: 0, corruptLines: 0, duplicates: 0 };
     this.migrateSingleFile();
     this.dropExpired(now);
@@ -154,30 +199,54 @@ export class SegmentedResultStore {
           closeSync(fd);
         }
       }
-      const text = buffer.toString('utf8', 0, lastNewline + 1);
+      // Only the id and the target are decoded; numbers are read from the bytes, and the JSON
+      // stays bytes in the segment's buffer until a row needs it.
       const seen = new Set<string>();
+      const tabs = new Int32Array(9);
       let start = 0;
-      while (start < text.length) {
-        const end = text.indexOf('\n', start);
-        const line = text.slice(start, end);
+      const limit = lastNewline + 1;
+      while (start < limit) {
+        const end = buffer.indexOf(0x0a, start);
+        const lineStart = start;
         start = end + 1;
-        const cols = line.split('\t', 9);
-        const entry = cols.length === 9 ? slimResult(cols, line) : null;
-        if (!entry) {
+        let tab = lineStart - 1;
+        let found = 0;
+        for (; found < 9; found++) {
+          tab = buffer.indexOf(0x09, tab + 1);
+          if (tab < 0 || tab > end) break;
+          tabs[found] = tab;
+        }
+        const startMs = found === 9 ? numberAt(buffer, tabs[3]! + 1, tabs[4]!) : Number.NaN;
+        if (found !== 9 || !Number.isFinite(startMs) || tabs[5]! - tabs[4]! !== 4) {
           report.corruptLines++;
           continue;
         }
-        if (seen.has(entry.id)) {
+        const id = buffer.toString('utf8', lineStart, tabs[0]);
+        if (seen.has(id)) {
           report.duplicates++;
           continue;
         }
-        seen.add(entry.id);
-        const startMs = Date.parse(entry.result.startedAt);
+        seen.add(id);
         if (startMs < now - this.retentionMs) continue;
-        if (startMs >= now - RECENT_IDS_MS) this.recent.set(entry.id, startMs);
+        if (startMs >= now - RECENT_IDS_MS) this.recent.set(id, startMs);
         this.count++;
         report.loaded++;
-        replay(entry);
+        const f = tabs[4]! + 1;
+        replay(
+          new ReplayRow(
+            id,
+            buffer.toString('utf8', tabs[0]! + 1, tabs[2]),
+            startMs,
+            buffer[f] === 0x31,
+            buffer[f + 1] === 0x31,
+            buffer[f + 2] === 0x31,
+            numberAt(buffer, tabs[5]! + 1, tabs[6]!),
+            tabs[8]! - tabs[7]! > 1 ? numberAt(buffer, tabs[7]! + 1, tabs[8]!) : null,
+            buffer,
+            lineStart,
+            end,
+          ),
+        );
       }
       // One segment at a time: whatever else shares the loop gets a turn.
       await new Promise((resolve) => setImmediate(resolve));
@@ -197,7 +266,7 @@ export class SegmentedResultStore {
         const entry = JSON.parse(line) as StoredResult;
         const name = segmentName(Date.parse(entry.result.startedAt));
         const list = bySegment.get(name) ?? [];
-        list.push(lineOf(entry));
+        list.push(segmentLine(entry));
         bySegment.set(name, list);
       } catch {
         /* a torn or damaged line of the old file: the old store skipped it too */
@@ -248,7 +317,7 @@ export class SegmentedResultStore {
         this.fd = openSync(join(this.file, name), 'a');
         this.fdSegment = name;
       }
-      const line = Buffer.from(lineOf(entry), 'utf8');
+      const line = Buffer.from(segmentLine(entry), 'utf8');
       let written = 0;
       while (written < line.length) written += writeSync(this.fd, line, written);
       fdatasyncSync(this.fd);

@@ -192,7 +192,7 @@ export const monitorCommand: Command = {
     // The stored results stream into history and alarm state, one hour's segment at a time.
     let report: Awaited<ReturnType<SegmentedResultStore['replay']>>;
     try {
-      report = await store.replay((entry) => monitor.replayResult(entry));
+      report = await store.replay((row) => monitor.replayRow(row));
     } catch (error) {
       outbox.close();
       await setup.close();
