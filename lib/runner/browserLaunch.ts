@@ -30,6 +30,7 @@ export const BROWSER_ARGS: readonly string[] = [
 ];
 
 const PACKAGE = '@sparticuz/chromium';
+const PLAYWRIGHT: string = 'playwright-core';
 
 /** The executable: PROBE_FLEET_CHROMIUM, else the one unpacked from @sparticuz/chromium. */
 export async function chromiumExecutablePath(env: NodeJS.ProcessEnv = process.env): Promise<string> {
@@ -59,7 +60,9 @@ export function launchingBrowserProvider(env: NodeJS.ProcessEnv = process.env): 
   return {
     browser() {
       running ??= (async () => {
-        const { chromium } = await import('playwright-core');
+        // Named through a variable so bundlers leave it out: the HTTP probe bundle must not carry
+        // playwright-core (a browser shard gets it, with Chromium, from its layer).
+        const { chromium } = (await import(PLAYWRIGHT)) as typeof import('playwright-core');
         const executablePath = await chromiumExecutablePath(env);
         return chromium.launch({ headless: true, executablePath, args: [...BROWSER_ARGS] });
       })().catch((error: unknown) => {
