@@ -175,7 +175,7 @@ const cases: Case[] = [
   { name: 'tcp reply with nothing to check', mutate: (f) => { f.checks[6].reply = {}; }, path: 'checks[6].reply', message: /expected contains, matches or both/ },
   { name: 'tls port zero', mutate: (f) => { f.checks[4].port = 0; }, path: 'checks[4].port', message: /received 0/ },
   { name: 'tls against a plain http environment', mutate: (f) => { f.checks[4].environments = ['sandbox']; }, path: 'checks[4].host', message: /a tls check needs a TLS endpoint: .*\(not sandbox\)/ },
-  { name: 'missing kind', mutate: (f) => { delete f.checks[0].kind; }, path: 'checks[0].kind', message: /expected one of "http", "flow", "tls", "dns", "tcp", received nothing/ },
+  { name: 'missing kind', mutate: (f) => { delete f.checks[0].kind; }, path: 'checks[0].kind', message: /expected one of "http", "flow", "tls", "dns", "tcp", "browser", received nothing/ },
 
   // Alarm policy numbers.
   { name: 'datapointsToAlarm above evaluationPeriods', mutate: (f) => { f.alerting.policy.datapointsToAlarm = 4; }, path: 'alerting.policy.datapointsToAlarm', message: /expected at most evaluationPeriods \(3\), received 4/ },
