@@ -235,14 +235,16 @@ export function placeByHash<T>(items: readonly T[], key: (item: T) => string, lo
 }
 
 /**
- * Every bucket below the size class, empty ones included, in index order. A bucket that empties
- * when the size class grows (all its items moved to `i + count`) must stay in the app: the CDK
- * never deletes a stack that leaves the app, and its items would then stay behind under the
- * names the new bucket creates (https://docs.aws.amazon.com/cdk/v2/guide/ref-cli-cmd-deploy.html).
+ * Every bucket below the size class, empty ones included, in index order. A bucket can empty
+ * while its old stack still holds items: when the size class grows (all its items moved to
+ * `i + count`), or when its items left the fleet in the same edit that shrank the class. The CDK
+ * never deletes a stack that leaves the app
+ * (https://docs.aws.amazon.com/cdk/v2/guide/ref-cli-cmd-deploy.html), so every bucket keeps a
+ * stack and an update empties it.
  */
 export function allBuckets<T>(placement: Placement<T>): Bucket<T>[] {
-  const byIndex = new Map(placement.buckets.map((b) => [b.index, b]));
   if (placement.buckets.length === 0) return [];
+  const byIndex = new Map(placement.buckets.map((b) => [b.index, b]));
   return Array.from({ length: placement.bucketCount }, (_, index) => byIndex.get(index) ?? { index, items: [] });
 }
 

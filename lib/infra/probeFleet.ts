@@ -494,11 +494,14 @@ export class ProbeFleet extends Construct {
    * classes in one deploy (the fleet losing three quarters of its load) is not covered.
    */
   private retiredTier(count: number, real: ReadonlyMap<number, Stack>, make: (index: number) => Stack): void {
+    // Every bucket of the next class up: which of them held items before is not known here (the
+    // items may also have left the fleet in the same edit).
     if (real.size === 0) return;
-    for (let index = count; index < 2 * count; index++) {
+    for (let lower = 0; lower < count; lower++) {
+      const index = lower + count;
       const stack = make(index);
       keepDeployable(stack);
-      real.get(index - count)?.addStackDependency(stack, 'a smaller size class moves resources from the empty bucket into this one');
+      real.get(lower)?.addStackDependency(stack, 'a smaller size class moves resources from the empty bucket into this one');
       this.emptyBucketStacks.push(stack);
     }
   }
