@@ -91,4 +91,20 @@ describe('probe-fleet test with browser checks', () => {
     expect(failed?.failure?.message).toContain(`(screenshot: ${join(artifacts, shots[0] ?? '')})`);
     expect(site.seen.some((r) => r.path.startsWith('/payments'))).toBe(false);
   });
+
+  it('probe-fleet verify gates on the same journeys and keeps the screenshot too', async () => {
+    const configFile = join(dir, 'probes.config.ts');
+    writeFileSync(configFile, config(site.url));
+    const artifacts = join(dir, 'verify-shots');
+    let stderr = '';
+    const code = await main(['verify', '--config', configFile, '--env', 'local', '--request-log', join(dir, 'verify-requests.jsonl'), '--artifacts', artifacts], {
+      stdout: { write: () => true },
+      stderr: { write: (text: string) => (stderr += text) },
+      env: { PROBE_FLEET_CHROMIUM: executablePath },
+      cwd: dir,
+      signal: new AbortController().signal,
+    });
+    expect(code, stderr).toBe(1);
+    expect(readdirSync(artifacts)).toEqual([expect.stringMatching(/^reach-payment_local_local_.+_attempt1\.png$/)]);
+  });
 });

@@ -17,6 +17,8 @@ import type { PlannedCheck } from '../../runner/api.js';
 import { parseFlags, usageError } from '../args.js';
 import type { CliIO, Command } from '../command.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, usageFailure } from '../command.js';
+import { directoryArtifacts } from '../../runner/browserArtifacts.js';
+import { launchingBrowserProvider } from '../../runner/browserLaunch.js';
 import { DEFAULT_REQUEST_LOG, prepareRun } from '../runSetup.js';
 import { concurrencyFlag, deadlineFlag, openOutput, reporterFlag, runReporter, tagsFlag } from '../runFlags.js';
 
@@ -32,6 +34,7 @@ const FLAGS = {
   record: { type: 'string' },
   concurrency: { type: 'string' },
   'request-log': { type: 'string' },
+  artifacts: { type: 'string' },
 } as const;
 
 /** The help text's statement of wrapUpMs. */
@@ -64,6 +67,8 @@ Options:
       --concurrency N     checks running at once per environment (default: the fleet's, or 8)
       --request-log FILE  one JSON line per request, appended to FILE; - for stderr
                           (default: ${DEFAULT_REQUEST_LOG})
+      --artifacts DIR     where a failed browser check's screenshot goes
+                          (default: probe-fleet-artifacts, created on the first failure)
   -h, --help              show this help
 
 Every failing check is retried once; a check that passes on its retry is reported as flaky.
@@ -90,6 +95,7 @@ interface VerifyOptions {
   record?: string;
   concurrency?: number;
   requestLog?: string;
+  artifacts?: string;
 }
 
 /**
@@ -134,6 +140,8 @@ async function runVerifyCommand(args: string[], io: CliIO, clock: VerifyClock): 
   if (!setup.ok) return setup.exitCode;
 
   let output: { stream: WriteStream; close(): Promise<void> } | undefined;
+  // Launched only if a browser check runs; one browser for the whole gate, closed at the end.
+  const browser = launchingBrowserProvider(io.env);
   try {
     const plans = planVerify(setup.fleet, setup.environments, options.tags, options.expectVersion);
     const planned = plans.flatMap((p) => p.planned);
@@ -193,6 +201,8 @@ async function runVerifyCommand(args: string[], io: CliIO, clock: VerifyClock): 
         requestLog: setup.requestLog,
         deadline,
         signal: stop.signal,
+        browser,
+        artifacts: directoryArtifacts(resolve(io.cwd, options.artifacts ?? 'probe-fleet-artifacts')),
         ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
         ...(options.expectVersion === undefined ? {} : { expectedVersion: options.expectVersion }),
         onCheckEnd: (result) => {
@@ -251,6 +261,7 @@ async function runVerifyCommand(args: string[], io: CliIO, clock: VerifyClock): 
     }
     return exitCode;
   } finally {
+    await browser.close();
     await output?.close();
     await setup.close();
   }
@@ -332,5 +343,9 @@ function parseOptions(args: string[]): VerifyOptions | { error: string } {
   if (v.record !== undefined) options.record = v.record;
   if (concurrency !== undefined) options.concurrency = concurrency;
   if (v['request-log'] !== undefined) options.requestLog = v['request-log'];
+  if (v.artifacts !== undefined) {
+    if (v.artifacts.trim() === '') return { error: usageError('--artifacts', 'a directory path', v.artifacts) };
+    options.artifacts = v.artifacts;
+  }
   return options;
 }
