@@ -43,7 +43,8 @@ export interface MonitorStore {
   readonly dir: string;
   readonly tookOverLock: StaleLock | null;
   has(id: string): boolean;
-  append(entry: StoredResult): boolean;
+  /** True once the result is on disk; false when its slot already has one. */
+  append(entry: StoredResult): boolean | Promise<boolean>;
   compact(now: number): number;
 }
 
@@ -364,11 +365,11 @@ export class Monitor {
       deadline: slot + periodMs,
       rateLimiters: this.limiter,
     });
-    this.record(target, id, result);
+    await this.record(target, id, result);
   }
 
-  private record(target: TargetState, id: string, result: CheckResult): void {
-    if (!this.options.store.append({ id, result })) return;
+  private async record(target: TargetState, id: string, result: CheckResult): Promise<void> {
+    if (!(await this.options.store.append({ id, result }))) return;
     target.history.add(result);
     for (const tracker of target.trackers) tracker.observe(result);
     const mark = result.skipped ? 'SKIP' : !result.ok ? 'FAIL' : result.degraded ? 'SLOW' : 'PASS';

@@ -50,9 +50,9 @@ describe('segmented result store', () => {
     const dir = tempDir('probe-fleet-seg-');
     dirs.push(dir);
     const first = await reopen(dir);
-    expect(first.store.append({ id: id(NOW - 2 * HOUR), result: result(NOW - 2 * HOUR) })).toBe(true);
-    expect(first.store.append({ id: id(NOW - 60_000), result: result(NOW - 60_000, false, 'status: expected 200, got 503 <b>') })).toBe(true);
-    expect(first.store.append({ id: id(NOW - 60_000), result: result(NOW - 60_000) })).toBe(false);
+    expect(await first.store.append({ id: id(NOW - 2 * HOUR), result: result(NOW - 2 * HOUR) })).toBe(true);
+    expect(await first.store.append({ id: id(NOW - 60_000), result: result(NOW - 60_000, false, 'status: expected 200, got 503 <b>') })).toBe(true);
+    expect(await first.store.append({ id: id(NOW - 60_000), result: result(NOW - 60_000) })).toBe(false);
     first.store.close();
     expect(readdirSync(join(dir, SEGMENTS_DIR)).sort()).toEqual(['2026-11-22T10.log', '2026-11-22T12.log']);
     const second = await reopen(dir);
@@ -70,7 +70,7 @@ describe('segmented result store', () => {
     const dir = tempDir('probe-fleet-seg-');
     dirs.push(dir);
     const a = await reopen(dir);
-    a.store.append({ id: id(NOW - 120_000), result: result(NOW - 120_000) });
+    await a.store.append({ id: id(NOW - 120_000), result: result(NOW - 120_000) });
     a.store.close();
     const segment = join(dir, SEGMENTS_DIR, '2026-11-22T12.log');
     appendFileSync(segment, 'not a row\n');
@@ -79,7 +79,7 @@ describe('segmented result store', () => {
     const b = await reopen(dir);
     expect(b.report).toMatchObject({ loaded: 1, corruptLines: 1, duplicates: 1 });
     expect(b.report.tornBytes).toBeGreaterThan(0);
-    expect(b.store.append({ id: id(NOW - 60_000), result: result(NOW - 60_000) })).toBe(true);
+    expect(await b.store.append({ id: id(NOW - 60_000), result: result(NOW - 60_000) })).toBe(true);
     b.store.close();
     // The torn line is gone; the next append started on a clean line.
     expect(storedIdsOf(dir).filter((x) => x.startsWith('health'))).toEqual([id(NOW - 120_000), id(NOW - 120_000), id(NOW - 60_000)]);
@@ -89,8 +89,8 @@ describe('segmented result store', () => {
     const dir = tempDir('probe-fleet-seg-');
     dirs.push(dir);
     const a = await reopen(dir);
-    a.store.append({ id: id(NOW - 8 * 24 * HOUR), result: result(NOW - 8 * 24 * HOUR) });
-    a.store.append({ id: id(NOW - 6 * 24 * HOUR), result: result(NOW - 6 * 24 * HOUR) });
+    await a.store.append({ id: id(NOW - 8 * 24 * HOUR), result: result(NOW - 8 * 24 * HOUR) });
+    await a.store.append({ id: id(NOW - 6 * 24 * HOUR), result: result(NOW - 6 * 24 * HOUR) });
     a.store.close();
     const b = await reopen(dir);
     expect(b.rows).toHaveLength(1);
