@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'cdk.out/**', 'node_modules/**', 'test-artifacts/**', 'eslint.config.js'] },
+  { ignores: ['dist/**', 'cdk.out/**', 'node_modules/**', 'test-artifacts/**', 'dist-lambda/**', 'eslint.config.js'] },
   ...tseslint.configs.strictTypeChecked,
   {
     languageOptions: {
