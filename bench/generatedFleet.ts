@@ -7,7 +7,12 @@ const SCHEDULES: Schedule[] = ['1m', '5m', '5m', '10m', '15m'];
 export function generatedFleet(checkCount: number, regions: string[], options: { environments?: number } = {}): Fleet {
   const environmentCount = options.environments ?? 1;
   const environments: Fleet['environments'] = {};
-  for (let e = 0; e < environmentCount; e++) environments[e === 0 ? 'production' : `site-${e}`] = { baseUrl: `https://site${e}.example.com` };
+  for (let e = 0; e < environmentCount; e++) environments[e === 0 ? 'production' : `site-${e}`] = {
+      baseUrl: `https://site${e}.example.com`,
+      // One origin serves every generated check: its limit must fit the whole fleet's rounds
+      // (validateTraffic refuses a fleet whose runs cannot fit an origin's limit).
+      rateLimit: { requestsPerSecond: Math.max(5, Math.ceil(checkCount / 10)), burst: 10 },
+    };
   const checks: Check[] = [];
   for (let i = 0; i < checkCount; i++) {
     const service = `service-${i % 25}`;

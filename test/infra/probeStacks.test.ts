@@ -24,14 +24,14 @@ describe('regional probe stacks', () => {
     for (const stack of synthesized.fleet.stacks) expect(stack.account).toMatch(/^\$\{Token/);
   });
 
-  it('schedules every shard once with the shard id as the only input', () => {
+  it('schedules every shard once with its shard id and the scheduled time as input', () => {
     const euShards = shards.filter((s) => s.region === 'eu-west-1');
     eu.resourceCountIs('AWS::Events::Rule', euShards.length);
     const expressions: Record<string, string> = { '1m': 'rate(1 minute)', '5m': 'rate(5 minutes)', '10m': 'rate(10 minutes)' };
     for (const shard of euShards) {
       eu.hasResourceProperties('AWS::Events::Rule', {
         ScheduleExpression: expressions[shard.schedule],
-        Targets: [Match.objectLike({ Input: JSON.stringify({ shard: shard.id }), RetryPolicy: { MaximumRetryAttempts: 0 } })],
+        Targets: [Match.objectLike({ InputTransformer: scheduledInput(shard.id), RetryPolicy: { MaximumRetryAttempts: 0 } })],
       });
     }
     // The tcp check runs only in eu-west-1: it is in the eu 5m shard and in no us shard.
@@ -158,6 +158,14 @@ describe('regional probe stacks', () => {
     const many = synth({ ...smallFleet(), regions: ['eu-west-1'], checks: Array.from({ length: 7 }, (_, i) => httpCheck(`c${i}`, { schedule: '5m' })) }, { maxChecksPerShard: 3 });
     const template = many.template(many.fleet.probeStacks[0]!);
     template.resourceCountIs('AWS::Lambda::Function', 3);
-    template.hasResourceProperties('AWS::Events::Rule', { Targets: [Match.objectLike({ Input: '{"shard":"eu-west-1-5m-2"}' })] });
+    template.hasResourceProperties('AWS::Events::Rule', { Targets: [Match.objectLike({ InputTransformer: scheduledInput('eu-west-1-5m-2') })] });
   });
 });
+
+/** The rule's input: the shard id and the event's `time` (the scheduled time the datums carry). */
+function scheduledInput(shardId: string): object {
+  return Match.objectLike({
+    InputPathsMap: { time: '$.time' },
+    InputTemplate: Match.stringLikeRegexp(`^\\{"shard":"${shardId}","time":<time>\\}$`),
+  });
+}
